@@ -1,0 +1,274 @@
+"""Hold what the registry answers as small frozen dataclasses, parsed strictly from its JSON.
+
+Parsing checks every key the API promises and says which one is wrong, at which URL: a registry
+that drifts from its contract should fail loudly at the boundary, not deep inside a validator.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, TypeVar
+
+from ._errors import RegistryResponseError
+
+__all__ = [
+    "CompatibilityReport",
+    "IndexEntry",
+    "Integrity",
+    "RegistryIndex",
+    "SchemaDocument",
+    "SchemaVersionInfo",
+    "content_sha256",
+]
+
+JSONObject = dict[str, Any]
+_T = TypeVar("_T")
+
+
+def content_sha256(content: Mapping[str, Any]) -> str:
+    """Hash schema content the way the seed's services do: sorted keys, `json.dumps` defaults.
+
+    The registry does not publish its algorithm; this is the one a production service used for
+    drift checks, and the one our embedded server publishes.
+    """
+    return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
+
+
+def _compact_sha256(content: Mapping[str, Any]) -> str:
+    """Hash the compact canonical form (RFC 8785 style separators), a likely alternative."""
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+class Integrity(enum.StrEnum):
+    """Say whether a document's content hashes to the sha256 the registry published."""
+
+    VERIFIED = "verified"
+    MISMATCH = "mismatch"
+    UNKNOWN = "unknown"  # the registry published no sha256 to check against
+
+    @classmethod
+    def check(cls, content: Mapping[str, Any], published: str) -> Integrity:
+        """Compare `published` with the hashes of the canonical forms we know of."""
+        if not published:
+            return cls.UNKNOWN
+        candidates = {content_sha256(content), _compact_sha256(content)}
+        return cls.VERIFIED if published.lower() in candidates else cls.MISMATCH
+
+
+class _Reader:
+    """Read typed keys out of one JSON object, naming the key and URL in every complaint."""
+
+    def __init__(self, data: object, url: str, what: str) -> None:
+        if not isinstance(data, dict):
+            raise RegistryResponseError(
+                f"{url}: expected a JSON object for {what}, got {_json_type(data)}", url=url
+            )
+        self.data: JSONObject = data
+        self.url = url
+        self.what = what
+
+    def get(self, key: str, kind: type[_T], default: _T | None = None) -> _T:
+        """Return `data[key]` checked against `kind`; a missing key falls back to `default`."""
+        if key not in self.data or self.data[key] is None:
+            if default is not None:
+                return default
+            raise RegistryResponseError(
+                f"{self.url}: {self.what} is missing key {key!r}", url=self.url
+            )
+        value = self.data[key]
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise RegistryResponseError(
+                f"{self.url}: {self.what} key {key!r} should be {_KIND_NAMES[kind]}, "
+                f"got {_json_type(value)}",
+                url=self.url,
+            )
+        return value
+
+    def optional(self, key: str, kind: type[_T]) -> _T | None:
+        """Return `data[key]` checked against `kind`, or None when absent or null."""
+        if self.data.get(key) is None:
+            return None
+        return self.get(key, kind)
+
+    def timestamp(self, key: str) -> datetime | None:
+        """Return an ISO-8601 timestamp as an aware-or-naive datetime, None when absent."""
+        raw = self.optional(key, str)
+        if raw is None:
+            return None
+        try:
+            return datetime.fromisoformat(raw)
+        except ValueError:
+            raise RegistryResponseError(
+                f"{self.url}: {self.what} key {key!r} is not an ISO-8601 timestamp: {raw[:40]!r}",
+                url=self.url,
+            ) from None
+
+
+_KIND_NAMES: dict[type[Any], str] = {
+    str: "a string",
+    bool: "a boolean",
+    int: "an integer",
+    dict: "an object",
+    list: "an array",
+}
+
+
+def _json_type(value: object) -> str:
+    """Name a decoded JSON value's type the way JSON does."""
+    if value is None:
+        return "null"
+    names = {bool: "a boolean", str: "a string", int: "a number", float: "a number"}
+    names.update({dict: "an object", list: "an array"})
+    return names.get(type(value), type(value).__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class SchemaDocument:
+    """One version of one schema on one track, as the registry serves it."""
+
+    name: str
+    track: str
+    version: str
+    sha256: str
+    schema_id: str
+    content: JSONObject = field(hash=False)
+    deprecated: bool = False
+    deprecation_note: str | None = None
+    integrity: Integrity = Integrity.UNKNOWN
+
+    @classmethod
+    def from_json(cls, data: object, *, url: str) -> SchemaDocument:
+        """Parse a `SchemaResponse` body; the id travels under the literal key `$schema_id`."""
+        read = _Reader(data, url, "schema response")
+        content = read.get("content", dict)
+        sha256 = read.get("sha256", str)
+        return cls(
+            name=read.get("name", str),
+            track=read.get("track", str),
+            version=read.get("core_version", str),
+            sha256=sha256,
+            schema_id=read.get("$schema_id", str),
+            content=content,
+            deprecated=read.get("deprecated", bool, False),
+            deprecation_note=read.optional("deprecation_note", str),
+            integrity=Integrity.check(content, sha256),
+        )
+
+    @property
+    def short_sha(self) -> str:
+        """Return the first 12 hex digits of sha256, enough to tell versions apart in a report."""
+        return self.sha256[:12]
+
+
+@dataclass(frozen=True, slots=True)
+class IndexEntry:
+    """One schema in the registry's index: its latest version on one track."""
+
+    name: str
+    track: str
+    schema_id: str
+    sha256: str
+    latest_version: str
+    deprecated: bool = False
+
+    @classmethod
+    def from_json(cls, data: object, *, track: str, url: str) -> IndexEntry:
+        """Parse one `IndexItem`."""
+        read = _Reader(data, url, f"index item on track {track!r}")
+        return cls(
+            name=read.get("name", str),
+            track=track,
+            schema_id=read.get("$schema_id", str),
+            sha256=read.get("sha256", str),
+            latest_version=read.get("latest_core_version", str),
+            deprecated=read.get("deprecated", bool, False),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class RegistryIndex:
+    """The registry's table of contents: every schema's latest version, per track."""
+
+    entries: tuple[IndexEntry, ...]
+    generated_at: datetime | None = None
+
+    @property
+    def tracks(self) -> tuple[str, ...]:
+        """Return the tracks that hold at least one schema, sorted."""
+        return tuple(sorted({entry.track for entry in self.entries}))
+
+    def names(self, track: str | None = None) -> list[str]:
+        """Return the sorted schema names, on one track or on any."""
+        return sorted({e.name for e in self.entries if track is None or e.track == track})
+
+    def find(self, name: str, track: str) -> IndexEntry | None:
+        """Return the entry for `name` on `track`, or None."""
+        return next((e for e in self.entries if e.name == name and e.track == track), None)
+
+    @classmethod
+    def from_json(cls, data: object, *, url: str) -> RegistryIndex:
+        """Parse `{"tracks": {track: {"count", "schemas": [...]}}, "generated_at": ...}`."""
+        read = _Reader(data, url, "index")
+        entries: list[IndexEntry] = []
+        for track, body in sorted(read.get("tracks", dict).items()):
+            items = _Reader(body, url, f"index track {track!r}").get("schemas", list)
+            entries.extend(IndexEntry.from_json(item, track=track, url=url) for item in items)
+        return cls(entries=tuple(entries), generated_at=read.timestamp("generated_at"))
+
+
+@dataclass(frozen=True, slots=True)
+class SchemaVersionInfo:
+    """One published version of a schema, without its content."""
+
+    version: str
+    sha256: str
+    created_at: datetime | None = None
+    deprecated: bool = False
+
+    @classmethod
+    def from_json(cls, data: object, *, url: str) -> SchemaVersionInfo:
+        """Parse one element of the `/versions` array."""
+        read = _Reader(data, url, "version entry")
+        return cls(
+            version=read.get("core_version", str),
+            sha256=read.get("sha256", str),
+            created_at=read.timestamp("created_at"),
+            deprecated=read.get("deprecated", bool, False),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class CompatibilityReport:
+    """The registry's verdict on moving from one schema version to another."""
+
+    compatible: bool
+    breaking_reasons: tuple[str, ...] = ()
+    advice: tuple[str, ...] = ()
+    x_compat: JSONObject | None = field(default=None, hash=False)
+
+    @classmethod
+    def from_json(cls, data: object, *, url: str) -> CompatibilityReport:
+        """Parse a `/compat/check` body."""
+        read = _Reader(data, url, "compatibility report")
+        return cls(
+            compatible=read.get("compatible", bool),
+            breaking_reasons=tuple(_strings(read, "breaking_reasons")),
+            advice=tuple(_strings(read, "advice")),
+            x_compat=read.optional("x_compat", dict),
+        )
+
+
+def _strings(read: _Reader, key: str) -> list[str]:
+    """Return a list-of-strings key (absent means empty), naming the key when an item is not one."""
+    values = read.get(key, list, [])
+    if not all(isinstance(v, str) for v in values):
+        raise RegistryResponseError(
+            f"{read.url}: {read.what} key {key!r} should hold only strings", url=read.url
+        )
+    return values

@@ -1,0 +1,456 @@
+"""Serve a folder of schemas over the seed registry's HTTP API, for development and tests.
+
+`schema-registry serve DIR` runs it in the foreground; `RegistryServer(DIR, port=0)` runs it on a
+background thread inside a test process. It speaks the same JSON as the real service (the seed's
+published client parses it), counts every request so tests can assert how many fetches happened,
+and can be told to misbehave (`inject_fault`) so failure handling is tested against real HTTP.
+
+It is not a production registry: one process, files on local disk, no compatibility checks yet.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hmac
+import json
+import logging
+import socket
+import threading
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+from urllib.parse import parse_qs, unquote
+
+from ._store import SchemaStore, StoredSchema, UploadConflictError
+
+__all__ = ["Fault", "RecordedRequest", "RegistryServer"]
+
+log = logging.getLogger("pytest_schema_registry.server")
+
+_MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedRequest:
+    """One request the server received; `authorized` says whether it carried the server's token."""
+
+    method: str
+    path: str
+    query: dict[str, str]
+    authorized: bool
+
+
+@dataclass(slots=True)
+class Fault:
+    """A misbehaviour to apply to the next `times` requests matching `method` and `path`.
+
+    `status`/`body`/`headers` replace the answer; `delay` holds it back (interrupted by `stop()`);
+    `truncate` promises more body than it sends, `reset` closes the connection without answering.
+    """
+
+    method: str
+    path: str
+    status: int = 503
+    body: bytes = b""
+    headers: Mapping[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+    truncate: bool = False
+    reset: bool = False
+    times: int | None = 1
+
+
+class _HTTPError(Exception):
+    """Carry an HTTP answer out of a route handler: `raise _HTTPError(404, "...")`."""
+
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+
+
+class RegistryServer:
+    """Run the embedded registry on a background thread; `with RegistryServer(d) as s: s.url`.
+
+    `port=0` picks a free port. `base_path` (e.g. `/api/v1`) prefixes every route, so URLs look
+    like the real service's. Without a `token`, the admin API is closed.
+    """
+
+    def __init__(
+        self,
+        root: Path | str,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        token: str | None = None,
+        base_path: str = "",
+    ) -> None:
+        self.store = SchemaStore(root)
+        self.host = host
+        self.base_path = "/" + base_path.strip("/") if base_path.strip("/") else ""
+        self._token = token or None
+        self._port = port
+        self._httpd: _HTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()
+        self._lock = threading.Lock()
+        self._faults: list[Fault] = []
+        self.requests: list[RecordedRequest] = []
+        self._connections = 0
+
+    def __repr__(self) -> str:
+        state = self.url if self._httpd else "stopped"
+        return f"RegistryServer({str(self.store.root)!r}, {state})"
+
+    # -- lifecycle ------------------------------------------------------------------------------
+
+    def start(self) -> Self:
+        """Bind the socket and answer requests on a daemon thread until `stop()`."""
+        if self._httpd is not None:
+            return self
+        self._stopping.clear()
+        self._httpd = _HTTPServer((self.host, self._port), _Handler, self)
+        self._port = self._httpd.server_address[1]
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever,
+            kwargs={"poll_interval": 0.05},  # how fast stop() is noticed: tests stop servers often
+            name=f"schema-registry:{self._port}",
+            daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop answering and release the port; delayed answers are cut short."""
+        if self._httpd is None:
+            return
+        self._stopping.set()
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        self._httpd.drop_connections()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._httpd = self._thread = None
+
+    def wait(self) -> None:
+        """Block until the server stops: what a foreground process does after `start()`."""
+        while self._thread is not None and self._thread.is_alive():
+            self._thread.join(timeout=0.5)
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        """Return the bound port (the real one, when started with port 0)."""
+        return self._port
+
+    @property
+    def url(self) -> str:
+        """Return the base URL clients should use, base path included."""
+        return f"http://{self.host}:{self._port}{self.base_path}"
+
+    # -- test helpers ---------------------------------------------------------------------------
+
+    @property
+    def connections(self) -> int:
+        """Return how many TCP connections the server has accepted."""
+        return self._connections
+
+    def count(self, path: str, method: str = "GET") -> int:
+        """Return how many `method` requests reached `path`.
+
+        `path` is relative to the base path and percent-encoded as sent: `/schemas/v1/a%2Fb`.
+        """
+        with self._lock:
+            return sum(1 for r in self.requests if r.path == path and r.method == method)
+
+    def counts(self) -> Counter[tuple[str, str]]:
+        """Return request counts keyed by (method, path)."""
+        with self._lock:
+            return Counter((r.method, r.path) for r in self.requests)
+
+    def reset_counts(self) -> None:
+        """Forget the requests and connections seen so far."""
+        with self._lock:
+            self.requests.clear()
+            self._connections = 0
+
+    def inject_fault(self, path: str, *, method: str = "GET", **fault: Any) -> Fault:
+        """Make the next matching request(s) misbehave; see `Fault` for the knobs."""
+        if isinstance(fault.get("body"), dict | list):
+            fault["body"] = json.dumps(fault["body"]).encode()
+        elif isinstance(fault.get("body"), str):
+            fault["body"] = fault["body"].encode()
+        injected = Fault(method=method, path=path, **fault)
+        with self._lock:
+            self._faults.append(injected)
+        return injected
+
+    def clear_faults(self) -> None:
+        """Drop every pending fault."""
+        with self._lock:
+            self._faults.clear()
+
+    # -- called by the handler ------------------------------------------------------------------
+
+    def _record(self, method: str, path: str, query: dict[str, str], auth: str | None) -> None:
+        with self._lock:
+            self.requests.append(RecordedRequest(method, path, query, self._authorized(auth)))
+
+    def _authorized(self, header: str | None) -> bool:
+        if self._token is None or not header:
+            return False
+        return hmac.compare_digest(header.encode(), f"Bearer {self._token}".encode())
+
+    def _take_fault(self, method: str, path: str) -> Fault | None:
+        with self._lock:
+            for fault in self._faults:
+                if fault.method == method and fault.path == path:
+                    if fault.times is not None:
+                        fault.times -= 1
+                        if fault.times <= 0:
+                            self._faults.remove(fault)
+                    return fault
+        return None
+
+
+class _HTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(
+        self, address: tuple[str, int], handler: type[_Handler], registry: RegistryServer
+    ) -> None:
+        self.registry = registry
+        self.open_sockets: set[socket.socket] = set()
+        super().__init__(address, handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        """Count each accepted connection, so tests can see a client's pool at work."""
+        self.registry._connections += 1
+        with self.registry._lock:
+            self.open_sockets.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self.registry._lock:
+            self.open_sockets.discard(request)
+        super().shutdown_request(request)
+
+    def drop_connections(self) -> None:
+        """Cut every open keep-alive connection: a stopped registry must look gone to clients."""
+        with self.registry._lock:
+            sockets = list(self.open_sockets)
+        for sock in sockets:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    """Route one request to the seed API; answer JSON, FastAPI-style `{"detail": ...}` on errors."""
+
+    protocol_version = "HTTP/1.1"  # keep-alive, so clients' connection pools get exercised
+    disable_nagle_algorithm = True  # headers and body go out in two writes: no 40 ms stall
+    server: _HTTPServer
+    server_version = "pytest-schema-registry"
+
+    def do_GET(self) -> None:
+        self._handle("GET")
+
+    def do_POST(self) -> None:
+        self._handle("POST")
+
+    def log_message(self, format: str, *args: Any) -> None:
+        log.info("%s %s", self.address_string(), format % args)
+
+    def _handle(self, method: str) -> None:
+        registry = self.server.registry
+        raw_path, _, raw_query = self.path.partition("?")
+        path = self._route_path(raw_path)
+        query = {k: v[-1] for k, v in parse_qs(raw_query, keep_blank_values=True).items()}
+        registry._record(method, path or raw_path, query, self.headers.get("Authorization"))
+        fault = registry._take_fault(method, path or raw_path)
+        if fault is not None:
+            self._misbehave(fault)
+            return
+        try:
+            status, body = _route(registry, method, path, query, self)
+        except _HTTPError as answer:
+            status, body = answer.status, {"detail": answer.detail}
+        self._send_json(status, body)
+
+    def _route_path(self, raw_path: str) -> str | None:
+        """Strip the base path; None when the request is outside it."""
+        base = self.server.registry.base_path
+        if not base:
+            return raw_path
+        if raw_path == base or raw_path.startswith(base + "/"):
+            return raw_path[len(base) :] or "/"
+        return None
+
+    def _send_json(self, status: int, body: object, headers: Mapping[str, str] = {}) -> None:
+        payload = json.dumps(body, ensure_ascii=False).encode()
+        self._send(status, payload, {"Content-Type": "application/json", **headers})
+
+    def _send(
+        self, status: int, payload: bytes, headers: Mapping[str, str], length: int | None = None
+    ) -> None:
+        self.send_response(status)
+        for key, value in headers.items():
+            self.send_header(key, value)
+        self.send_header("Content-Length", str(len(payload) if length is None else length))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def _misbehave(self, fault: Fault) -> None:
+        if fault.delay and self.server.registry._stopping.wait(fault.delay):
+            self.close_connection = True
+            return
+        if fault.reset:
+            self.close_connection = True
+            return
+        headers = {"Content-Type": "application/json", **fault.headers}
+        if fault.truncate:
+            self._send(fault.status, fault.body, headers, length=len(fault.body) + 100)
+            self.close_connection = True
+            return
+        self._send(fault.status, fault.body, headers)
+
+    def read_json_body(self) -> Any:
+        """Read the request body as JSON, refusing what is too large or not JSON."""
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > _MAX_UPLOAD_BYTES:
+            raise _HTTPError(413, f"body of {length} bytes exceeds {_MAX_UPLOAD_BYTES}")
+        try:
+            return json.loads(self.rfile.read(length) or b"null")
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise _HTTPError(400, "request body is not valid JSON") from None
+
+
+def _route(
+    registry: RegistryServer,
+    method: str,
+    path: str | None,
+    query: dict[str, str],
+    handler: _Handler,
+) -> tuple[int, Any]:
+    """Dispatch on (method, decoded path segments); `path` None is outside the base path."""
+    if path is None:
+        raise _HTTPError(404, "Not Found")
+    segments = [unquote(s) for s in path.strip("/").split("/")]
+    store = registry.store
+    if method == "GET":
+        store.refresh()
+        return _get(store, segments, query)
+    if segments == ["admin", "schemas"]:
+        if not registry._token:
+            raise _HTTPError(403, "admin API is closed: start the server with a token (--token)")
+        if not registry._authorized(handler.headers.get("Authorization")):
+            raise _HTTPError(401, "missing or wrong bearer token")
+        return _upload(store, handler.read_json_body())
+    if segments == ["admin", "sync"]:
+        raise _HTTPError(501, "sync is not supported by the embedded registry; write files instead")
+    raise _HTTPError(405 if _is_get_route(segments) else 404, "Not Found")
+
+
+def _is_get_route(segments: list[str]) -> bool:
+    return segments[0] in ("index", "health", "schemas", "compat")
+
+
+def _get(store: SchemaStore, segments: list[str], query: dict[str, str]) -> tuple[int, Any]:
+    """Answer the read API."""
+    match segments:
+        case ["index"]:
+            return 200, _index(store)
+        case ["health"]:
+            return 200, {"status": "ok", "schemas": len(store), "tracks": store.tracks()}
+        case ["schemas", "by-id", schema_id]:
+            return 200, _by_id(store, schema_id, query).response()
+        case ["schemas", track, name]:
+            return 200, _lookup(store, track, name, query.get("version")).response()
+        case ["schemas", track, name, "versions"]:
+            versions = store.versions(track, name)
+            if not versions:
+                raise _HTTPError(404, f"schema {name!r} not found on track {track!r}")
+            return 200, [v.version_info() for v in versions]
+        case ["compat", "check"]:
+            raise _HTTPError(
+                501, "compatibility checks are not implemented by the embedded registry"
+            )
+    raise _HTTPError(404, "Not Found")
+
+
+def _index(store: SchemaStore) -> dict[str, Any]:
+    tracks: dict[str, Any] = {}
+    for track in store.tracks():
+        items = []
+        for name in store.names(track):
+            latest = store.versions(track, name)[-1]
+            items.append(
+                {
+                    "name": name,
+                    "$schema_id": latest.schema_id,
+                    "sha256": latest.sha256,
+                    "latest_core_version": latest.version,
+                    "deprecated": latest.deprecated,
+                }
+            )
+        tracks[track] = {"count": len(items), "schemas": items}
+    return {"tracks": tracks, "generated_at": datetime.now(UTC).isoformat()}
+
+
+def _lookup(store: SchemaStore, track: str, name: str, version: str | None) -> StoredSchema:
+    found = store.get(track, name, version)
+    if found is None:
+        which = f" version {version!r}" if version is not None else ""
+        raise _HTTPError(404, f"schema {name!r}{which} not found on track {track!r}")
+    return found
+
+
+def _by_id(store: SchemaStore, schema_id: str, query: dict[str, str]) -> StoredSchema:
+    """Resolve an id; when tracks share it, `?track=` picks one, else the highest track wins."""
+    matches = store.by_id(schema_id, query.get("track"))
+    if not matches:
+        raise _HTTPError(404, f"no schema has $schema_id {schema_id!r}")
+    track, name = matches[-1]
+    return _lookup(store, track, name, query.get("version"))
+
+
+def _upload(store: SchemaStore, body: Any) -> tuple[int, Any]:
+    """Store a new version from the seed's upload body; 201 when new, 200 when identical."""
+    if not isinstance(body, dict):
+        raise _HTTPError(422, "expected a JSON object with name, track, core_version and content")
+    missing = [k for k in ("name", "track", "core_version", "content") if body.get(k) is None]
+    if missing:
+        raise _HTTPError(422, f"missing field(s): {', '.join(missing)}")
+    if not isinstance(body["content"], dict):
+        raise _HTTPError(422, "content should be a JSON object (a JSON Schema)")
+    meta = {
+        "schema_id": body.get("schema_id_str"),
+        "deprecated": body.get("deprecated", False),
+        "deprecation_note": body.get("deprecation_note"),
+    }
+    try:
+        stored, created = store.add(
+            body["track"], body["name"], body["core_version"], body["content"], meta
+        )
+    except UploadConflictError as exc:
+        raise _HTTPError(409, str(exc)) from None
+    except ValueError as exc:
+        raise _HTTPError(422, str(exc)) from None
+    answer = {"status": "created" if created else "unchanged", **stored.response()}
+    del answer["content"]
+    return (201 if created else 200), answer

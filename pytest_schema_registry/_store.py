@@ -1,0 +1,361 @@
+"""Read and write a folder of schemas laid out the way the embedded registry serves them.
+
+```
+DIR/
+  v1/                                   a track
+    telemetry.FeedbackEvent/            a schema name
+      1.1.2.json                        one version: the JSON Schema exactly as served
+      1.1.2.meta.json                   optional: {"deprecated", "deprecation_note",
+                                                   "schema_id", "created_at"}
+  v2/
+    ...
+```
+
+The file name is the version. The latest version is the highest by PEP 440 ordering (`v1.2.7`
+and `2.0.0-dev` parse; anything else sorts below every parseable version, by text). The schema id is
+the content's `$schema_id`, else the metadata's `schema_id`, else `{name}@{track}`. A file that
+cannot be served is reported with its path and reason and left out; the rest are served.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from packaging.version import InvalidVersion, Version
+
+from ._models import content_sha256
+
+__all__ = ["SchemaStore", "StoreProblem", "StoredSchema", "UploadConflictError", "check_identifier"]
+
+_IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+:~-]{0,199}")
+_META_SUFFIX = ".meta.json"
+_RESERVED_TRACKS = frozenset({"by-id"})
+
+
+def check_identifier(kind: str, value: object) -> str:
+    """Accept a track, name or version that is safe as one file name; say why anything else is not.
+
+    Letters, digits and `. _ @ + : ~ -`, starting with a letter or digit, at most 200 characters:
+    enough for every name and version seen in the wild, and never `..`, `/` or a hidden file.
+    """
+    if not isinstance(value, str) or not _IDENTIFIER.fullmatch(value):
+        raise ValueError(
+            f"{kind} {value!r}: expected 1-200 letters, digits or . _ @ + : ~ -, "
+            "starting with a letter or digit"
+        )
+    if kind == "version" and value.endswith(".meta"):
+        raise ValueError(f"version {value!r}: must not end in '.meta' (reserved for metadata)")
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class StoredSchema:
+    """One version of one schema as found on disk, with everything the API serves about it."""
+
+    track: str
+    name: str
+    version: str
+    content: dict[str, Any] = field(hash=False)
+    sha256: str
+    schema_id: str
+    deprecated: bool
+    deprecation_note: str | None
+    created_at: str
+
+    def response(self) -> dict[str, Any]:
+        """Return the seed API's `SchemaResponse` body."""
+        return {
+            "name": self.name,
+            "track": self.track,
+            "core_version": self.version,
+            "sha256": self.sha256,
+            "$schema_id": self.schema_id,
+            "content": self.content,
+            "deprecated": self.deprecated,
+            "deprecation_note": self.deprecation_note,
+        }
+
+    def version_info(self) -> dict[str, Any]:
+        """Return one element of the seed API's `/versions` array."""
+        return {
+            "core_version": self.version,
+            "sha256": self.sha256,
+            "created_at": self.created_at,
+            "deprecated": self.deprecated,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class StoreProblem:
+    """A file the store could not serve, and why."""
+
+    path: Path
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.reason}"
+
+
+class UploadConflictError(Exception):
+    """Say that a version already exists with different content; versions are immutable."""
+
+
+def version_order(version: str) -> tuple[int, Version | str]:
+    """Order versions PEP 440-wise, with unparseable ones first, by text."""
+    try:
+        return (1, Version(version))
+    except InvalidVersion:
+        return (0, version)
+
+
+class SchemaStore:
+    """Serve the schemas below `root`, rescanning whenever a file there changes.
+
+    Thread-safe: the embedded server answers from many threads, and uploads write through here.
+    """
+
+    def __init__(self, root: Path | str) -> None:
+        self.root = Path(root)
+        if not self.root.is_dir():
+            raise FileNotFoundError(f"schema folder {str(self.root)!r} does not exist")
+        self._lock = threading.RLock()
+        self._signature: tuple[tuple[str, int, int], ...] | None = None
+        self._schemas: dict[tuple[str, str], list[StoredSchema]] = {}
+        self.problems: list[StoreProblem] = []
+        self.refresh()
+
+    # -- reading --------------------------------------------------------------------------------
+
+    def refresh(self) -> bool:
+        """Rescan the folder if any schema file changed since the last scan; say whether it did."""
+        with self._lock:
+            files = sorted(self._schema_files())
+            signature = tuple(_stat_signature(path) for path in files)
+            if signature == self._signature:
+                return False
+            self._schemas, self.problems = _load(self.root, files)
+            self._signature = signature
+            return True
+
+    def tracks(self) -> list[str]:
+        """Return every track that holds at least one servable schema, sorted."""
+        with self._lock:
+            return sorted({track for track, _ in self._schemas})
+
+    def names(self, track: str) -> list[str]:
+        """Return the schema names on `track`, sorted."""
+        with self._lock:
+            return sorted(name for t, name in self._schemas if t == track)
+
+    def versions(self, track: str, name: str) -> list[StoredSchema]:
+        """Return every version of `name` on `track`, oldest first (empty if unknown)."""
+        with self._lock:
+            return list(self._schemas.get((track, name), []))
+
+    def get(self, track: str, name: str, version: str | None = None) -> StoredSchema | None:
+        """Return one version, or the latest when `version` is None; None if there is none."""
+        versions = self.versions(track, name)
+        if version is None:
+            return versions[-1] if versions else None
+        return next((s for s in versions if s.version == version), None)
+
+    def by_id(self, schema_id: str, track: str | None = None) -> list[tuple[str, str]]:
+        """Return the (track, name) pairs whose latest version carries `schema_id`, by track."""
+        with self._lock:
+            return sorted(
+                key
+                for key, versions in self._schemas.items()
+                if versions[-1].schema_id == schema_id and (track is None or key[0] == track)
+            )
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._schemas)
+
+    def _schema_files(self) -> list[Path]:
+        """List `root/track/name/*.json`, metadata sidecars included, hidden entries skipped."""
+        return [
+            path
+            for path in self.root.glob("*/*/*.json")
+            if not any(part.startswith((".", "_")) for part in path.relative_to(self.root).parts)
+        ]
+
+    # -- writing --------------------------------------------------------------------------------
+
+    def add(
+        self, track: str, name: str, version: str, content: dict[str, Any], meta: dict[str, Any]
+    ) -> tuple[StoredSchema, bool]:
+        """Write a new version atomically; return it and whether it was new.
+
+        Re-uploading identical content is a no-op, so a retried upload is safe; different content
+        under an existing version raises `UploadConflictError`, since consumers cache by version.
+        """
+        for kind, value in (("track", track), ("name", name), ("version", version)):
+            check_identifier(kind, value)
+        with self._lock:
+            self.refresh()
+            existing = self.get(track, name, version)
+            if existing is not None:
+                if existing.sha256 != content_sha256(content):
+                    raise UploadConflictError(
+                        f"{name} {version} on track {track} already exists with other content "
+                        f"(sha256 {existing.sha256[:12]}); publish a new version instead"
+                    )
+                return existing, False
+            meta = {k: v for k, v in meta.items() if v not in (None, False, "")}
+            meta.setdefault("created_at", _now_iso())
+            stored = _build(track, name, version, content, _check_meta(meta, "upload"))
+            folder = self.root / track / name
+            folder.mkdir(parents=True, exist_ok=True)
+            # Metadata first: once the version file appears, a rescan sees the version whole.
+            _write_atomically(folder / f"{version}{_META_SUFFIX}", meta)
+            _write_atomically(folder / f"{version}.json", content)
+            self.refresh()
+            return stored, True
+
+
+def _stat_signature(path: Path) -> tuple[str, int, int]:
+    try:
+        stat = path.stat()
+    except OSError:
+        return (str(path), -1, -1)
+    return (str(path), stat.st_mtime_ns, stat.st_size)
+
+
+def _load(
+    root: Path, files: list[Path]
+) -> tuple[dict[tuple[str, str], list[StoredSchema]], list[StoreProblem]]:
+    """Parse every version file below `root`; collect what could not be parsed, with reasons."""
+    schemas: dict[tuple[str, str], list[StoredSchema]] = {}
+    problems: list[StoreProblem] = []
+    for path in files:
+        if path.name.endswith(_META_SUFFIX):
+            if not path.with_name(path.name.removesuffix(_META_SUFFIX) + ".json").exists():
+                problems.append(StoreProblem(path, "metadata without a version file beside it"))
+            continue
+        try:
+            stored = _load_version(path)
+        except (OSError, ValueError) as exc:
+            problems.append(StoreProblem(path, str(exc)))
+            continue
+        schemas.setdefault((stored.track, stored.name), []).append(stored)
+    for versions in schemas.values():
+        versions.sort(key=lambda s: version_order(s.version))
+    return schemas, problems
+
+
+def _load_version(path: Path) -> StoredSchema:
+    """Parse one `DIR/track/name/version.json` and its optional metadata sidecar."""
+    track, name, version = path.parent.parent.name, path.parent.name, path.name[: -len(".json")]
+    for kind, value in (("track", track), ("name", name), ("version", version)):
+        check_identifier(kind, value)
+    content = _read_json_object(path, "schema")
+    meta_path = path.with_name(version + _META_SUFFIX)
+    meta = (
+        _check_meta(_read_json_object(meta_path, "metadata"), meta_path.name)
+        if (meta_path.exists())
+        else {}
+    )
+    meta.setdefault("created_at", _mtime_iso(path))
+    return _build(track, name, version, content, meta)
+
+
+def _build(
+    track: str, name: str, version: str, content: dict[str, Any], meta: dict[str, Any]
+) -> StoredSchema:
+    """Assemble what the API serves about one version, refusing contradictions."""
+    if track in _RESERVED_TRACKS:
+        raise ValueError(f"track {track!r} is reserved by the API's /schemas/{track}/ route")
+    _check_embedded(content, "$core_version", version)
+    _check_embedded(content, "$track", track)
+    schema_id = content.get("$schema_id") or meta.get("schema_id") or f"{name}@{track}"
+    if not isinstance(schema_id, str):
+        raise ValueError(f"$schema_id should be a string, got {schema_id!r}")
+    return StoredSchema(
+        track=track,
+        name=name,
+        version=version,
+        content=content,
+        sha256=content_sha256(content),
+        schema_id=schema_id,
+        deprecated=bool(meta.get("deprecated", False)),
+        deprecation_note=meta.get("deprecation_note"),
+        created_at=meta["created_at"],
+    )
+
+
+_META_KEYS: dict[str, type] = {
+    "deprecated": bool,
+    "deprecation_note": str,
+    "schema_id": str,
+    "created_at": str,
+}
+
+
+def _check_meta(meta: dict[str, Any], where: str) -> dict[str, Any]:
+    """Check every metadata key's name and type; return `meta` for chaining."""
+    for key, value in meta.items():
+        expected = _META_KEYS.get(key)
+        if expected is None:
+            known = ", ".join(sorted(_META_KEYS))
+            raise ValueError(f"{where}: unknown metadata key {key!r} (known: {known})")
+        if value is not None and not isinstance(value, expected):
+            raise ValueError(f"{where}: {key!r} should be a {expected.__name__}, got {value!r:.40}")
+    if meta.get("created_at"):
+        try:
+            datetime.fromisoformat(meta["created_at"])
+        except ValueError:
+            raise ValueError(
+                f"{where}: created_at {meta['created_at']!r} is not an ISO-8601 timestamp"
+            ) from None
+    return meta
+
+
+def _read_json_object(path: Path, what: str) -> dict[str, Any]:
+    """Read a file holding one JSON object, or say precisely why it does not."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise ValueError(f"{what} file is not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{what} file is not valid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise ValueError(f"{what} file should hold a JSON object, found {type(data).__name__}")
+    return data
+
+
+def _check_embedded(content: dict[str, Any], key: str, expected: str) -> None:
+    """Refuse content whose embedded registry metadata contradicts its place in the folder."""
+    if key in content and content[key] != expected:
+        raise ValueError(f"content says {key}={content[key]!r} but the file says {expected!r}")
+
+
+def _write_atomically(path: Path, data: dict[str, Any]) -> None:
+    """Write JSON to a temporary file beside `path`, flush it to disk, then rename it over."""
+    text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _mtime_iso(path: Path) -> str:
+    return datetime.fromtimestamp(path.stat().st_mtime, UTC).isoformat(timespec="seconds")

@@ -1,0 +1,64 @@
+"""Shared fixtures: a real embedded registry on 127.0.0.1 (port 0) and clients that talk to it."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from pytest_schema_registry import RegistryClient, RegistryServer, RetryPolicy
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "registry"
+TOKEN = "canary-token-7f3a9c"  # a distinctive value, so a leak anywhere is easy to find
+
+
+class RecordedSleeps(list[float]):
+    """Stand in for `anyio.sleep`: remember each requested wait, wait for none."""
+
+    async def __call__(self, seconds: float) -> None:
+        self.append(seconds)
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+def registry_dir(tmp_path: Path) -> Path:
+    """Return a private, writable copy of the example registry folder."""
+    target = tmp_path / "registry"
+    shutil.copytree(EXAMPLES, target)
+    return target
+
+
+@pytest.fixture
+def server(registry_dir: Path) -> Iterator[RegistryServer]:
+    """Serve the example registry (admin API open with TOKEN) under a real base path."""
+    with RegistryServer(registry_dir, token=TOKEN, base_path="/api/v1") as running:
+        yield running
+
+
+@pytest.fixture
+def sleeps() -> RecordedSleeps:
+    return RecordedSleeps()
+
+
+@pytest.fixture
+def retry(sleeps: RecordedSleeps) -> RetryPolicy:
+    """Retry as in production, but record the waits instead of sleeping; jitter pinned to max."""
+    return RetryPolicy(sleep=sleeps, random=lambda: 1.0)
+
+
+@pytest.fixture
+async def client(server: RegistryServer, retry: RetryPolicy) -> AsyncIterator[RegistryClient]:
+    async with RegistryClient(server.url, retry=retry, timeout=5.0) as registry:
+        yield registry
+
+
+@pytest.fixture
+async def admin(server: RegistryServer, retry: RetryPolicy) -> AsyncIterator[RegistryClient]:
+    async with RegistryClient(server.url, token=TOKEN, retry=retry, timeout=5.0) as registry:
+        yield registry

@@ -1,0 +1,168 @@
+"""RegistryClient's read API, over real HTTP against the embedded registry."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from pytest_schema_registry import (
+    Integrity,
+    RegistryClient,
+    RegistryRequestError,
+    RegistryServer,
+    SchemaDocument,
+    SchemaNotFoundError,
+    content_sha256,
+)
+
+pytestmark = pytest.mark.anyio
+
+FEEDBACK = "telemetry.FeedbackEvent"
+
+
+async def test_index_lists_latest_version_of_every_schema_per_track(client: RegistryClient) -> None:
+    index = await client.index()
+
+    assert index.tracks == ("v1", "v2")
+    assert index.names("v1") == [FEEDBACK, "telemetry.HealthStatus", "telemetry.RateAdjustment"]
+    entry = index.find(FEEDBACK, "v1")
+    assert entry is not None
+    assert (entry.latest_version, entry.schema_id, entry.deprecated) == ("1.1.2", FEEDBACK, False)
+    health_v2 = index.find("telemetry.HealthStatus", "v2")
+    assert health_v2 is not None and health_v2.deprecated
+    assert index.find(FEEDBACK, "v3") is None
+    assert index.generated_at is not None and index.generated_at.tzinfo is not None
+
+
+async def test_fetch_schema_returns_latest_with_verified_integrity(client: RegistryClient) -> None:
+    document = await client.fetch_schema("v1", FEEDBACK)
+
+    assert isinstance(document, SchemaDocument)
+    assert (document.name, document.track, document.version) == (FEEDBACK, "v1", "1.1.2")
+    assert document.schema_id == FEEDBACK
+    assert document.content["required"] == [
+        "coordinator_id",
+        "queue_size",
+        "capacity",
+        "level",
+        "ts",
+    ]
+    assert document.sha256 == content_sha256(document.content)
+    assert document.integrity is Integrity.VERIFIED
+    assert document.short_sha == document.sha256[:12]
+    assert not document.deprecated and document.deprecation_note is None
+
+
+async def test_fetch_schema_by_version(client: RegistryClient, server: RegistryServer) -> None:
+    document = await client.fetch_schema("v1", FEEDBACK, version="1.1.0")
+
+    assert document.version == "1.1.0"
+    assert "source" not in document.content["properties"]
+    assert server.requests[-1].query == {"version": "1.1.0"}
+
+
+async def test_deprecated_schema_carries_its_note(client: RegistryClient) -> None:
+    document = await client.fetch_schema("v2", "telemetry.HealthStatus")
+
+    assert document.deprecated
+    assert document.deprecation_note is not None and "use track v1" in document.deprecation_note
+
+
+async def test_fetch_by_id_prefers_the_highest_track(client: RegistryClient) -> None:
+    document = await client.fetch_schema_by_id(FEEDBACK)
+
+    assert (document.track, document.version) == ("v2", "2.0.0")
+
+
+async def test_list_versions_oldest_first(client: RegistryClient) -> None:
+    versions = await client.list_versions("v1", FEEDBACK)
+
+    assert [v.version for v in versions] == ["1.1.0", "1.1.2"]
+    assert versions[0].created_at == datetime(2025, 6, 2, 9, 0, tzinfo=UTC)
+    assert all(len(v.sha256) == 64 and not v.deprecated for v in versions)
+
+
+async def test_health(client: RegistryClient) -> None:
+    assert await client.health() == {"status": "ok", "schemas": 6, "tracks": ["v1", "v2"]}
+
+
+async def test_compatibility_is_not_implemented_by_the_embedded_registry(
+    client: RegistryClient,
+) -> None:
+    with pytest.raises(RegistryRequestError, match="501") as caught:
+        await client.check_compatibility(FEEDBACK, "v1", "1.1.2", "v2", "2.0.0")
+    assert caught.value.status_code == 501
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda c: c.fetch_schema("v1", "telemetry.Missing"), "'telemetry.Missing' on track v1"),
+        (lambda c: c.fetch_schema("v1", FEEDBACK, "9.9.9"), "version '9.9.9' on track v1"),
+        (lambda c: c.fetch_schema("v3", FEEDBACK), "on track v3"),
+        (lambda c: c.list_versions("v1", "telemetry.Missing"), "'telemetry.Missing'"),
+        (lambda c: c.fetch_schema_by_id("no-such-id"), "'no-such-id'"),
+    ],
+    ids=["name", "version", "track", "versions", "by-id"],
+)
+async def test_missing_schemas_raise_not_found_with_context(
+    client: RegistryClient, call, message: str
+) -> None:
+    with pytest.raises(SchemaNotFoundError, match=message) as caught:
+        await call(client)
+    assert caught.value.status_code == 404
+    assert caught.value.url is not None and caught.value.url.startswith("http://127.0.0.1:")
+
+
+@pytest.mark.parametrize(
+    ("name", "sent_as"),
+    [
+        ("a/b", "/schemas/v1/a%2Fb"),
+        ("..", "/schemas/v1/%2E%2E"),
+        (".", "/schemas/v1/%2E"),
+        ("a b?c#d", "/schemas/v1/a%20b%3Fc%23d"),
+        ("événement", "/schemas/v1/%C3%A9v%C3%A9nement"),
+    ],
+)
+async def test_names_are_quoted_as_one_path_segment(
+    client: RegistryClient, server: RegistryServer, name: str, sent_as: str
+) -> None:
+    with pytest.raises(SchemaNotFoundError) as caught:
+        await client.fetch_schema("v1", name)
+
+    assert server.count(sent_as) == 1
+    assert caught.value.name == name and caught.value.track == "v1"
+
+
+async def test_names_with_dots_are_served(client: RegistryClient, server: RegistryServer) -> None:
+    document = await client.fetch_schema("v1", "telemetry.HealthStatus")
+
+    assert document.name == "telemetry.HealthStatus"
+    assert server.count("/schemas/v1/telemetry.HealthStatus") == 1
+
+
+async def test_empty_segment_is_refused_before_any_request(
+    client: RegistryClient, server: RegistryServer
+) -> None:
+    with pytest.raises(ValueError, match="non-empty string"):
+        await client.fetch_schema("v1", "")
+    assert server.requests == []
+
+
+async def test_connections_are_pooled(client: RegistryClient, server: RegistryServer) -> None:
+    for _ in range(5):
+        await client.fetch_schema("v1", FEEDBACK)
+
+    assert server.count(f"/schemas/v1/{FEEDBACK}") == 5
+    assert server.connections == 1
+
+
+async def test_a_client_passed_in_is_left_open(server: RegistryServer) -> None:
+    import httpx
+
+    async with httpx.AsyncClient() as http:
+        async with RegistryClient(server.url, http_client=http) as registry:
+            await registry.health()
+        assert not http.is_closed
+        assert (await http.get(server.url + "/health")).status_code == 200

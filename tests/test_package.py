@@ -1,0 +1,80 @@
+"""The package's promises about itself: a clean public API, a pytest-free core, lint and types."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import pytest_schema_registry
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "pytest_schema_registry"
+
+
+def run(*command: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+
+
+def test_importing_the_package_pulls_in_no_test_tooling() -> None:
+    probe = (
+        "import sys, pytest_schema_registry; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "{'pytest', '_pytest', 'hypothesis', 'vcr', 'jsonschema', 'yaml'}))"
+    )
+    result = run(sys.executable, "-c", probe)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
+def test_public_api_is_sorted_and_complete() -> None:
+    exported = pytest_schema_registry.__all__
+
+    assert exported == sorted(exported)
+    assert len(set(exported)) == len(exported)
+    for name in exported:
+        assert hasattr(pytest_schema_registry, name), name
+
+
+def test_private_modules_declare_what_they_export() -> None:
+    for module in sorted(PACKAGE.glob("_*.py")):
+        if module.name in ("__init__.py", "__main__.py"):
+            continue
+        tree = ast.parse(module.read_text())
+        declared = [
+            node
+            for node in tree.body
+            if isinstance(node, ast.Assign)
+            and any(getattr(t, "id", "") == "__all__" for t in node.targets)
+        ]
+        assert declared, f"{module.name} has no __all__"
+
+
+def test_every_public_name_has_a_docstring() -> None:
+    for name in pytest_schema_registry.__all__:
+        value = getattr(pytest_schema_registry, name)
+        if callable(value):
+            assert (value.__doc__ or "").strip(), f"{name} has no docstring"
+
+
+def test_package_is_typed() -> None:
+    assert (PACKAGE / "py.typed").exists()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("ruff", "check", "--no-cache", "."),
+        ("ruff", "format", "--check", "--no-cache", "."),
+        ("mypy",),
+    ],
+    ids=["ruff-check", "ruff-format", "mypy-strict"],
+)
+def test_code_quality(command: tuple[str, ...]) -> None:
+    result = run(sys.executable, "-m", *command)
+
+    assert result.returncode == 0, result.stdout + result.stderr
