@@ -245,6 +245,10 @@ class _HTTPServer(ThreadingHTTPServer):
             self.open_sockets.add(request)
         super().process_request(request, client_address)
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Log a connection's failure (a client hanging up, say) instead of printing a traceback."""
+        log.debug("connection from %s failed", client_address, exc_info=True)
+
     def shutdown_request(self, request: Any) -> None:
         with self.registry._lock:
             self.open_sockets.discard(request)
@@ -287,7 +291,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._misbehave(fault)
             return
         try:
-            status, body = _route(registry, method, path, query, self)
+            request = _Request(method, path, query, self.headers.get("Authorization"), self._body())
+            status, body = _route(registry, request)
         except _HTTPError as answer:
             status, body = answer.status, {"detail": answer.detail}
         self._send_json(status, body)
@@ -329,38 +334,50 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self._send(fault.status, fault.body, headers)
 
-    def read_json_body(self) -> Any:
-        """Read the request body as JSON, refusing what is too large or not JSON."""
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > _MAX_UPLOAD_BYTES:
-            raise _HTTPError(413, f"body of {length} bytes exceeds {_MAX_UPLOAD_BYTES}")
+    def _body(self) -> bytes:
+        """Read the whole request body, so keep-alive stays in step whatever the answer is."""
         try:
-            return json.loads(self.rfile.read(length) or b"null")
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            self.close_connection = True
+            raise _HTTPError(400, "Content-Length is not a number") from None
+        if length > _MAX_UPLOAD_BYTES:
+            self.close_connection = True  # the unread body would be parsed as the next request
+            raise _HTTPError(413, f"body of {length} bytes exceeds {_MAX_UPLOAD_BYTES}")
+        return self.rfile.read(length) if length > 0 else b""
+
+
+@dataclass(frozen=True, slots=True)
+class _Request:
+    method: str
+    path: str | None  # None: outside the base path
+    query: dict[str, str]
+    authorization: str | None
+    body: bytes
+
+    def json(self) -> Any:
+        """Decode the body as JSON, or answer 400."""
+        try:
+            return json.loads(self.body or b"null")
         except (json.JSONDecodeError, UnicodeDecodeError):
             raise _HTTPError(400, "request body is not valid JSON") from None
 
 
-def _route(
-    registry: RegistryServer,
-    method: str,
-    path: str | None,
-    query: dict[str, str],
-    handler: _Handler,
-) -> tuple[int, Any]:
-    """Dispatch on (method, decoded path segments); `path` None is outside the base path."""
-    if path is None:
+def _route(registry: RegistryServer, request: _Request) -> tuple[int, Any]:
+    """Dispatch on (method, decoded path segments)."""
+    if request.path is None:
         raise _HTTPError(404, "Not Found")
-    segments = [unquote(s) for s in path.strip("/").split("/")]
+    segments = [unquote(s) for s in request.path.strip("/").split("/")]
     store = registry.store
-    if method == "GET":
+    if request.method == "GET":
         store.refresh()
-        return _get(store, segments, query)
+        return _get(store, segments, request.query)
     if segments == ["admin", "schemas"]:
         if not registry._token:
             raise _HTTPError(403, "admin API is closed: start the server with a token (--token)")
-        if not registry._authorized(handler.headers.get("Authorization")):
+        if not registry._authorized(request.authorization):
             raise _HTTPError(401, "missing or wrong bearer token")
-        return _upload(store, handler.read_json_body())
+        return _upload(store, request.json())
     if segments == ["admin", "sync"]:
         raise _HTTPError(501, "sync is not supported by the embedded registry; write files instead")
     raise _HTTPError(405 if _is_get_route(segments) else 404, "Not Found")

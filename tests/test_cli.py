@@ -1,0 +1,168 @@
+"""`schema-registry` as a user runs it: a real process, real signals, real HTTP."""
+
+from __future__ import annotations
+
+import re
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from .conftest import EXAMPLES
+
+
+def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pytest_schema_registry", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+@dataclass
+class Serving:
+    process: subprocess.Popen[str]
+    url: str
+    banner: str
+
+
+@pytest.fixture
+def serving(request: pytest.FixtureRequest) -> Iterator[Serving]:
+    """Start `schema-registry serve` with the test's extra arguments; yield it, URL and banner."""
+    extra: list[str] = getattr(request, "param", [])
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "pytest_schema_registry",
+            "serve",
+            str(EXAMPLES),
+            "--port",
+            "0",
+            *extra,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    banner = process.stdout.readline()
+    match = re.search(r"at (http://\S+) ", banner)
+    assert match, (
+        f"no URL in banner {banner!r}; stderr: {process.stderr.read() if process.stderr else ''}"
+    )
+    try:
+        yield Serving(process, match.group(1), banner)
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.communicate(timeout=10)
+
+
+def test_serve_answers_and_stops_cleanly_on_ctrl_c(
+    serving: tuple[subprocess.Popen[str], str],
+) -> None:
+    process, url = serving.process, serving.url
+
+    body = httpx.get(f"{url}/schemas/v1/telemetry.FeedbackEvent").json()
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=10)
+
+    assert body["core_version"] == "1.1.2"
+    assert process.returncode == 0
+    assert "Stopped." in stdout
+    assert "GET /schemas/v1/telemetry.FeedbackEvent" in stderr  # one access line per request
+    assert "Traceback" not in stderr
+
+
+@pytest.mark.parametrize(
+    "serving", [["--base-path", "/api/v1", "--token", "s3cret", "-q"]], indirect=True
+)
+def test_serve_with_base_path_token_and_quiet(serving: Serving) -> None:
+    process, url = serving.process, serving.url
+
+    assert url.endswith("/api/v1")
+    assert httpx.get(f"{url}/health").json()["status"] == "ok"
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=10)
+    assert "admin API open" in serving.banner
+    assert "s3cret" not in serving.banner + stdout + stderr
+    assert "GET /health" not in stderr
+
+
+def test_bad_files_are_listed_on_stderr_at_start(tmp_path: Path) -> None:
+    (tmp_path / "v1" / "broken").mkdir(parents=True)
+    (tmp_path / "v1" / "broken" / "1.0.0.json").write_text("{oops")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pytest_schema_registry", "serve", str(tmp_path), "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    banner = process.stdout.readline()
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=10)
+
+    assert "Serving 0 schemas" in banner
+    assert "skipped" in stderr and "1.0.0.json: schema file is not valid JSON" in stderr
+
+
+def test_missing_directory_is_a_usage_error(tmp_path: Path) -> None:
+    result = cli("serve", str(tmp_path / "nowhere"))
+
+    assert result.returncode == 2
+    assert "is not a directory" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_port_in_use_fails_with_a_clear_message() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        result = cli("serve", str(EXAMPLES), "--port", str(taken.getsockname()[1]))
+
+    assert result.returncode == 1
+    assert "cannot listen on 127.0.0.1:" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("args", [[], ["serve"], ["serve", ".", "--port", "nope"], ["frobnicate"]])
+def test_bad_command_lines_exit_2_with_usage(args: list[str]) -> None:
+    result = cli(*args)
+
+    assert result.returncode == 2
+    assert "usage: schema-registry" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_out_of_range_port_is_a_usage_error() -> None:
+    result = cli("serve", str(EXAMPLES), "--port", "70000")
+
+    assert result.returncode == 2
+    assert "expected a port number from 0 to 65535" in result.stderr
+
+
+def test_help_and_version() -> None:
+    help_text = cli("serve", "--help").stdout
+    version = cli("--version").stdout
+
+    for option in ("--host", "--port", "--token", "--base-path", "DIR"):
+        assert option in help_text
+    assert version.startswith("schema-registry ")
+
+
+def test_console_script_is_installed() -> None:
+    script = Path(sys.executable).parent / "schema-registry"
+    result = subprocess.run([str(script), "--version"], capture_output=True, text=True, check=False)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("schema-registry ")
