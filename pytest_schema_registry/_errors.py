@@ -8,6 +8,7 @@ SchemaRegistryError             catch this to catch everything we raise
 ├── RegistryRequestError        the registry refused the request (other 4xx, 501)
 ├── RegistryResponseError       the answer breaks the API's promises (not JSON, wrong shape)
 ├── SchemaIntegrityError        content does not hash to the published sha256 (strict only)
+├── SchemaCompileError          the schema itself is broken: bad regex, unknown dialect, bad $ref
 └── ConfigError (a ValueError)  a setting we cannot use: names setting, value, accepted form
 ```
 
@@ -26,6 +27,7 @@ __all__ = [
     "RegistryRequestError",
     "RegistryResponseError",
     "RegistryUnavailableError",
+    "SchemaCompileError",
     "SchemaIntegrityError",
     "SchemaNotFoundError",
     "SchemaRegistryError",
@@ -116,6 +118,10 @@ class SchemaIntegrityError(SchemaRegistryError):
         super().__init__(message, name=name, track=track, url=url)
         self.expected = expected
         self.actual = actual
+
+
+class SchemaCompileError(SchemaRegistryError):
+    """Report a schema that cannot be compiled into a validator; the message says why."""
 
 
 class ConfigError(SchemaRegistryError, ValueError):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import inspect
 import subprocess
 import sys
 from pathlib import Path
@@ -57,7 +58,7 @@ def test_private_modules_declare_what_they_export() -> None:
 def test_every_public_name_has_a_docstring() -> None:
     for name in pytest_schema_registry.__all__:
         value = getattr(pytest_schema_registry, name)
-        if callable(value):
+        if inspect.isclass(value) or inspect.isfunction(value):
             assert (value.__doc__ or "").strip(), f"{name} has no docstring"
 
 

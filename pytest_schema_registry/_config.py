@@ -1,0 +1,208 @@
+"""Hold every runtime setting in one frozen object, read from the environment only when asked.
+
+The seed read its configuration at import time, so a test could not change it and a typo surfaced
+as a crash far from its cause. Here `RegistryConfig.from_env()` reads when called, and every bad
+value raises `ConfigError` naming the variable, the value and the accepted form.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields, replace
+from typing import Any, Literal, TypeVar, cast, get_args
+
+from ._errors import ConfigError
+
+__all__ = ["ENV_VARIABLES", "Backend", "RegistryConfig", "ValidationMode"]
+
+ValidationMode = Literal["off", "log", "enforce"]
+Backend = Literal["jsonschema-rs", "jsonschema"]
+
+_MODE_ALIASES: dict[str, ValidationMode] = {"warn": "log", "strict": "enforce"}
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off", ""})
+_T = TypeVar("_T")
+
+
+@dataclass(frozen=True, slots=True)
+class RegistryConfig:
+    """Everything a `SchemaManager` needs to know, validated on construction.
+
+    `validation_mode` decides what invalid payloads cost: `off` validates nothing, `log` reports
+    and lets them through, `enforce` rejects them. `fail_open` decides what enforce mode does
+    when no schema can be had: let the payload through (True, the seed's behaviour) or report it
+    as not validated (False).
+    """
+
+    enabled: bool = False
+    url: str | None = None
+    token: str | None = None
+    cache_ttl: float = 300.0
+    timeout: float = 30.0
+    prefer_track: str = "v2"
+    fallback_track: str | None = "v1"
+    validation_mode: ValidationMode = "log"
+    fail_open: bool = True
+    max_depth: int = 256
+    max_errors: int = 50
+    backend: Backend = "jsonschema-rs"
+
+    def __post_init__(self) -> None:
+        mode = _MODE_ALIASES.get(str(self.validation_mode).lower(), self.validation_mode)
+        object.__setattr__(
+            self, "validation_mode", _choice("validation_mode", mode, ValidationMode)
+        )
+        object.__setattr__(self, "backend", _choice("backend", self.backend, Backend))
+        _seconds("cache_ttl", self.cache_ttl, allow_zero=True)
+        _seconds("timeout", self.timeout, allow_zero=False)
+        _whole("max_depth", self.max_depth, minimum=1)
+        _whole("max_errors", self.max_errors, minimum=1)
+        if not self.prefer_track:
+            raise ConfigError("prefer_track='': expected a track name such as v2")
+        if self.fallback_track == "":
+            object.__setattr__(self, "fallback_track", None)
+        if self.url is not None:
+            object.__setattr__(self, "url", self.url.strip() or None)
+        if self.enabled and not self.url:
+            raise ConfigError(
+                "enabled=True without url: set the registry URL (REGISTRY_URL), "
+                "e.g. https://registry.example.com/api/v1, or disable validation"
+            )
+
+    def __repr__(self) -> str:
+        shown = ", ".join(
+            f"{f.name}={'***' if f.name == 'token' and self.token else getattr(self, f.name)!r}"
+            for f in fields(self)
+        )
+        return f"RegistryConfig({shown})"
+
+    @property
+    def active(self) -> bool:
+        """Say whether payloads get validated at all."""
+        return self.enabled and self.validation_mode != "off"
+
+    def with_changes(self, **changes: Any) -> RegistryConfig:
+        """Return a copy with `changes` applied and validated."""
+        return replace(self, **changes)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> RegistryConfig:
+        """Read the `REGISTRY_*` / `SCHEMA_*` variables now; `overrides` win over them."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for variable, (field_name, parse) in ENV_VARIABLES.items():
+            raw = env.get(variable)
+            if raw is not None and field_name not in values:
+                values[field_name] = _parse_env(variable, raw, parse)
+        values.update(overrides)
+        if "enabled" not in values and values.get("url"):
+            values["enabled"] = True  # a URL alone says "use this registry"
+        return cls(**values)
+
+
+def _parse_env(variable: str, raw: str, parse: Callable[[str, str], Any]) -> Any:
+    """Parse one variable, re-raising any complaint with the variable's name and value."""
+    try:
+        return parse(variable, raw)
+    except ConfigError:
+        raise
+    except ValueError as exc:
+        raise ConfigError(f"{variable}={raw!r}: {exc}") from None
+
+
+def _text(variable: str, raw: str) -> str | None:
+    return raw.strip() or None
+
+
+def _boolean(variable: str, raw: str) -> bool:
+    lowered = raw.strip().lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    raise ValueError("expected true or false (also 1/0, yes/no, on/off)")
+
+
+def _seconds_parser(*, allow_zero: bool) -> Callable[[str, str], float]:
+    bound = ">= 0" if allow_zero else "> 0"
+
+    def parse(variable: str, raw: str) -> float:
+        try:
+            value = float(raw)
+        except ValueError:
+            value = math.nan
+        if not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
+            raise ValueError(f"expected seconds as a number {bound}")
+        return value
+
+    return parse
+
+
+def _integer(variable: str, raw: str) -> int:
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ValueError("expected a whole number >= 1")
+    return value
+
+
+def _track(variable: str, raw: str) -> str:
+    if not raw.strip():
+        raise ValueError("expected a track name such as v2")
+    return raw.strip()
+
+
+def _mode(variable: str, raw: str) -> str:
+    value = raw.strip().lower()
+    accepted = [*get_args(ValidationMode), *_MODE_ALIASES]
+    if value not in accepted:
+        raise ValueError(f"expected one of {', '.join(accepted)}")
+    return value
+
+
+def _backend(variable: str, raw: str) -> str:
+    value = raw.strip().lower()
+    if value not in get_args(Backend):
+        raise ValueError(f"expected one of {', '.join(get_args(Backend))}")
+    return value
+
+
+# Variable -> (RegistryConfig field, parser). Earlier variables win when two name one field.
+ENV_VARIABLES: dict[str, tuple[str, Callable[[str, str], Any]]] = {
+    "REGISTRY_ENABLED": ("enabled", _boolean),
+    "REGISTRY_URL": ("url", _text),
+    "REGISTRY_TOKEN": ("token", _text),
+    "REGISTRY_CACHE_TTL": ("cache_ttl", _seconds_parser(allow_zero=True)),
+    "REGISTRY_TIMEOUT": ("timeout", _seconds_parser(allow_zero=False)),
+    "SCHEMA_PREFER_TRACK": ("prefer_track", _track),
+    "SCHEMA_FALLBACK_TRACK": ("fallback_track", _text),  # empty: no fallback
+    "REGISTRY_VALIDATION_MODE": ("validation_mode", _mode),
+    "REGISTRY_ENFORCEMENT": ("validation_mode", _mode),  # the seed's name for it
+    "REGISTRY_FAIL_OPEN": ("fail_open", _boolean),
+    "REGISTRY_MAX_DEPTH": ("max_depth", _integer),
+    "REGISTRY_VALIDATOR": ("backend", _backend),
+}
+
+
+def _choice(name: str, value: object, options: Any) -> Any:
+    accepted = get_args(options)
+    if value not in accepted:
+        raise ConfigError(f"{name}={value!r}: expected one of {', '.join(accepted)}")
+    return value
+
+
+def _seconds(name: str, value: object, *, allow_zero: bool) -> None:
+    ok = isinstance(value, int | float) and not isinstance(value, bool)
+    number = cast(float, value)
+    if not ok or not math.isfinite(number) or number < 0 or (number == 0 and not allow_zero):
+        bound = ">= 0" if allow_zero else "> 0"
+        raise ConfigError(f"{name}={value!r}: expected seconds as a number {bound}")
+
+
+def _whole(name: str, value: object, *, minimum: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ConfigError(f"{name}={value!r}: expected a whole number >= {minimum}")

@@ -1,0 +1,442 @@
+"""Validate payloads against registry schemas in production: cached, negotiated, never down.
+
+`SchemaManager` composes the client, the validator cache, validation and metrics. Its promises:
+
+* A warm validation does no I/O: compiled validators *and* negotiation results are cached for
+  `cache_ttl` seconds, keyed by (name, preferred track, fallback track).
+* Concurrent misses of one key share one registry fetch (single-flight).
+* Negotiation prefers `prefer_track`, falls back when it is missing (404), deprecated, or (with
+  nothing cached) unavailable; a deprecated schema is still used when nothing better exists,
+  with a warning.
+* When the registry fails, the last good schema keeps serving past its TTL (stale-if-error), and
+  the registry is asked again only after a short back-off, so an outage costs no latency per call.
+  With nothing cached, validation degrades to "valid" with a warning, except in enforce mode with
+  `fail_open=False`, which reports the payload as not validated.
+* `validate_payload` never raises for registry or payload problems.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Self
+
+from ._client import RegistryClient
+from ._config import Backend, RegistryConfig, ValidationMode
+from ._errors import (
+    ConfigError,
+    RegistryUnavailableError,
+    SchemaCompileError,
+    SchemaNotFoundError,
+    SchemaRegistryError,
+)
+from ._metrics import MetricsSink, NoMetrics, PrometheusMetrics
+from ._models import SchemaDocument
+from ._validation import PayloadValidator
+
+if TYPE_CHECKING:
+    import httpx
+    from prometheus_client import CollectorRegistry
+
+__all__ = ["SchemaManager"]
+
+log = logging.getLogger("pytest_schema_registry.manager")
+
+Clock = Callable[[], float]
+_Key = tuple[str, str, str | None]  # name, preferred track, fallback track
+
+# After a failed fetch, wait this long (at most the TTL) before asking the registry again.
+_FAILURE_BACKOFF = 30.0
+
+
+@dataclass(slots=True)
+class _Entry:
+    """A resolved schema: the document negotiation chose and its compiled validator."""
+
+    document: SchemaDocument
+    validator: PayloadValidator
+    fresh_until: float
+    retry_at: float = 0.0  # after a failed refresh: serve stale without asking until then
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
+class _Failure:
+    """A fetch that failed with nothing cached: remembered so an outage costs no I/O per call."""
+
+    error: SchemaRegistryError
+    until: float
+
+
+@dataclass(slots=True)
+class _Stats:
+    hits: int = 0
+    misses: int = 0
+    stale_serves: int = 0
+    validations: Counter[str] = field(default_factory=Counter)
+    registry_errors: Counter[str] = field(default_factory=Counter)
+
+
+class SchemaManager:
+    """Validate payloads against the registry's schemas, exactly as in production.
+
+    Build it from keyword arguments (the seed's surface) or from a `RegistryConfig`. Use it as an
+    async context manager, or call `start()` and `close()`; validating before `start()` starts it.
+    `clock` (monotonic seconds) and `http_client` are injectable for tests; `metrics_registry`
+    puts the Prometheus metrics on a registry of your own, `metrics=False` turns them off.
+    """
+
+    def __init__(
+        self,
+        registry_url: str | None = None,
+        token: str | None = None,
+        enabled: bool | None = None,
+        cache_ttl: float = 300.0,
+        timeout: float = 30.0,
+        prefer_track: str = "v2",
+        fallback_track: str | None = "v1",
+        validation_mode: ValidationMode | str = "log",
+        fail_open: bool = True,
+        *,
+        max_depth: int = 256,
+        max_errors: int = 50,
+        backend: Backend = "jsonschema-rs",
+        config: RegistryConfig | None = None,
+        client: RegistryClient | None = None,
+        http_client: httpx.AsyncClient | None = None,
+        clock: Clock = time.monotonic,
+        metrics: bool | MetricsSink = True,
+        metrics_registry: CollectorRegistry | None = None,
+    ) -> None:
+        self.config = config or RegistryConfig(
+            enabled=bool(registry_url) if enabled is None else enabled,
+            url=registry_url,
+            token=token,
+            cache_ttl=cache_ttl,
+            timeout=timeout,
+            prefer_track=prefer_track,
+            fallback_track=fallback_track,
+            validation_mode=validation_mode,  # type: ignore[arg-type]  # aliases are normalised
+            fail_open=fail_open,
+            max_depth=max_depth,
+            max_errors=max_errors,
+            backend=backend,
+        )
+        self._client = client
+        self._owns_client = client is None
+        self._http_client = http_client
+        self._clock = clock
+        self._metrics = (
+            _metrics_sink(metrics, metrics_registry) if self.config.active else NoMetrics()
+        )
+        self._entries: dict[_Key, _Entry] = {}
+        self._failures: dict[_Key, _Failure] = {}
+        self._compiled: dict[tuple[str, str, str, str], PayloadValidator] = {}
+        self._inflight: dict[_Key, asyncio.Future[_Entry]] = {}
+        self._stats = _Stats()
+
+    @classmethod
+    def from_config(cls, config: RegistryConfig, **kwargs: Any) -> SchemaManager:
+        """Build a manager from settings: `SchemaManager.from_config(RegistryConfig.from_env())`."""
+        return cls(config=config, **kwargs)
+
+    def __repr__(self) -> str:
+        where = self._client.base_url if self._client else self.config.url
+        state = self.config.validation_mode if self.config.active else "disabled"
+        return f"SchemaManager(url={where!r}, mode={state!r}, cached={len(self._entries)})"
+
+    # -- lifecycle ------------------------------------------------------------------------------
+
+    async def start(self) -> Self:
+        """Open the registry client (idempotent); nothing to do when validation is off."""
+        if self._client is None and self.config.active and self.config.url:
+            self._client = RegistryClient(
+                self.config.url,
+                token=self.config.token,
+                timeout=self.config.timeout,
+                http_client=self._http_client,
+            )
+        return self
+
+    async def close(self) -> None:
+        """Cancel fetches in flight and close the client, if this manager opened it."""
+        for task in list(self._inflight.values()):
+            task.cancel()
+        if self._client is not None and self._owns_client:
+            await self._client.aclose()
+            self._client = None
+
+    async def __aenter__(self) -> Self:
+        return await self.start()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    @property
+    def client(self) -> RegistryClient | None:
+        """Return the registry client, once started."""
+        return self._client
+
+    # -- the API --------------------------------------------------------------------------------
+
+    async def validate_payload(
+        self,
+        name: str,
+        payload: Any,
+        prefer: str | None = None,
+        fallback: str | None = None,
+    ) -> tuple[bool, list[str]]:
+        """Validate `payload` against schema `name`; return (valid, errors). Never raises.
+
+        `prefer`/`fallback` default to the configured tracks; pass `fallback=prefer` to disable
+        the fallback for this call.
+        """
+        if not self.config.active:
+            return True, []
+        key = (name, prefer or self.config.prefer_track, fallback or self.config.fallback_track)
+        entry = self._entries.get(key)
+        if entry is not None and self._clock() < entry.fresh_until:
+            self._stats.hits += 1
+            self._metrics.cache_hit(name)
+        else:
+            try:
+                entry = await self._resolve(key, entry)
+            except SchemaRegistryError as exc:
+                return self._degrade(name, exc)
+        valid, errors = entry.validator.validate(payload)
+        outcome = "success" if valid else "failure"
+        self._stats.validations[outcome] += 1
+        self._metrics.validation(name, outcome)
+        if not valid:
+            self._metrics.validation_failure(name, self.config.validation_mode)
+        return valid, errors
+
+    async def get_schema(
+        self, name: str, prefer: str | None = None, fallback: str | None = None
+    ) -> SchemaDocument:
+        """Return the schema negotiation picks for `name` (cached like validation); may raise."""
+        if not self.config.active:
+            raise ConfigError("the SchemaManager is disabled: set enabled=True and a registry URL")
+        key = (name, prefer or self.config.prefer_track, fallback or self.config.fallback_track)
+        entry = self._entries.get(key)
+        if entry is not None and self._clock() < entry.fresh_until:
+            return entry.document
+        return (await self._resolve(key, entry)).document
+
+    async def preload(self, names: Iterable[str]) -> dict[str, SchemaDocument]:
+        """Fetch and compile schemas ahead of traffic; return those loaded, log the rest."""
+        names = list(dict.fromkeys(names))
+        results = await asyncio.gather(
+            *(self.get_schema(name) for name in names), return_exceptions=True
+        )
+        loaded: dict[str, SchemaDocument] = {}
+        for name, result in zip(names, results, strict=True):
+            if isinstance(result, SchemaDocument):
+                loaded[name] = result
+            elif isinstance(result, SchemaRegistryError):
+                log.warning("preload of %r failed: %s", name, result)
+            elif isinstance(result, BaseException):
+                raise result
+        return loaded
+
+    def get_stats(self) -> dict[str, Any]:
+        """Return counters for dashboards and test summaries (plain data, safe to serialize)."""
+        return {
+            "enabled": self.config.active,
+            "mode": self.config.validation_mode,
+            "cache_hits": self._stats.hits,
+            "cache_misses": self._stats.misses,
+            "cache_size": len(self._entries),
+            "stale_serves": self._stats.stale_serves,
+            "validations": {k: self._stats.validations[k] for k in ("success", "failure", "error")},
+            "registry_errors": dict(sorted(self._stats.registry_errors.items())),
+        }
+
+    def schemas_in_use(self) -> list[SchemaDocument]:
+        """Return the documents currently cached, sorted by name and track."""
+        documents = {
+            (e.document.name, e.document.track): e.document for e in self._entries.values()
+        }
+        return [documents[key] for key in sorted(documents)]
+
+    # -- resolution -----------------------------------------------------------------------------
+
+    async def _resolve(self, key: _Key, stale: _Entry | None) -> _Entry:
+        """Return a usable entry for `key`: fetched, stale-if-error, or raise the failure."""
+        name = key[0]
+        self._stats.misses += 1
+        self._metrics.cache_miss(name)
+        now = self._clock()
+        if stale is not None and now < stale.retry_at:
+            return self._serve_stale(stale)
+        failure = self._failures.get(key)
+        if failure is not None and now < failure.until:
+            raise failure.error
+        return await self._single_flight(key, lambda: self._load(key, stale))
+
+    async def _single_flight(self, key: _Key, load: Callable[[], Awaitable[_Entry]]) -> _Entry:
+        """Run one `load()` per key at a time; every concurrent caller awaits the same result."""
+        task = self._inflight.get(key)
+        if task is None:
+            task = asyncio.ensure_future(load())
+            self._inflight[key] = task
+            task.add_done_callback(lambda done: self._finish_flight(key, done))
+        return await asyncio.shield(task)
+
+    def _finish_flight(self, key: _Key, task: asyncio.Future[_Entry]) -> None:
+        self._inflight.pop(key, None)
+        if not task.cancelled():
+            task.exception()  # mark retrieved: every caller may have been cancelled meanwhile
+
+    async def _load(self, key: _Key, stale: _Entry | None) -> _Entry:
+        """Negotiate and compile; on registry failure fall back to `stale` or remember why."""
+        name = key[0]
+        try:
+            document, notes = await self._negotiate(key, may_fail_over=stale is None)
+            validator = self._compile(document)
+        except SchemaRegistryError as exc:
+            self._count_registry_error(name, exc)
+            if stale is not None and isinstance(exc, RegistryUnavailableError):
+                stale.retry_at = self._clock() + self._backoff()
+                log.warning("registry unavailable for %r; serving cached schema: %s", name, exc)
+                return self._serve_stale(stale)
+            self._failures[key] = _Failure(exc, self._clock() + self._backoff())
+            log.warning("no schema for %r: %s", name, exc)
+            raise
+        for note in notes:
+            log.warning("%s", note)
+        fresh_for = (
+            self.config.cache_ttl if not notes else min(self.config.cache_ttl, self._backoff())
+        )
+        entry = _Entry(document, validator, self._clock() + fresh_for, notes=notes)
+        self._entries[key] = entry
+        self._failures.pop(key, None)
+        self._metrics.cache_size(len(self._entries))
+        return entry
+
+    async def _negotiate(
+        self, key: _Key, *, may_fail_over: bool
+    ) -> tuple[SchemaDocument, tuple[str, ...]]:
+        """Pick the document for `key`: preferred track unless missing, deprecated or down."""
+        name, prefer, fallback = key
+        client = await self._started_client()
+        preferred: SchemaDocument | None = None
+        problem: SchemaRegistryError | None = None
+        try:
+            preferred = await client.fetch_schema(prefer, name)
+        except SchemaNotFoundError as exc:
+            problem = exc
+        except RegistryUnavailableError as exc:
+            if not may_fail_over or fallback is None:
+                raise
+            problem = exc
+        if preferred is not None and (not preferred.deprecated or fallback in (None, prefer)):
+            return preferred, _deprecation_notes(preferred)
+        if fallback is None or fallback == prefer:
+            raise problem or SchemaNotFoundError(f"schema {name!r} not found", name=name)
+        try:
+            chosen = await client.fetch_schema(fallback, name)
+        except SchemaNotFoundError:
+            if preferred is not None:  # deprecated, but the only one there is
+                return preferred, _deprecation_notes(preferred)
+            raise SchemaNotFoundError(
+                f"schema {name!r} not found on track {prefer} nor on fallback track {fallback}",
+                name=name,
+                track=prefer,
+                url=problem.url if problem else None,
+                status_code=404,
+            ) from None
+        notes = _deprecation_notes(chosen)
+        if isinstance(problem, RegistryUnavailableError):
+            notes += (
+                f"track {prefer} of {name!r} unavailable ({problem.error_type}); "
+                f"using track {fallback} until it answers",
+            )
+        return chosen, notes
+
+    def _compile(self, document: SchemaDocument) -> PayloadValidator:
+        """Compile once per (track, name, version, sha): re-negotiating costs no recompile."""
+        key = (document.track, document.name, document.version, document.sha256)
+        validator = self._compiled.get(key)
+        if validator is None:
+            try:
+                validator = PayloadValidator(
+                    document.content,
+                    backend=self.config.backend,
+                    max_depth=self.config.max_depth,
+                    max_errors=self.config.max_errors,
+                )
+            except SchemaCompileError as exc:
+                raise SchemaCompileError(
+                    f"schema {document.name!r} ({document.track} {document.version}): {exc}",
+                    name=document.name,
+                    track=document.track,
+                ) from None
+            self._compiled[key] = validator
+        return validator
+
+    async def _started_client(self) -> RegistryClient:
+        await self.start()
+        if self._client is None:
+            raise ConfigError("the SchemaManager is disabled: set enabled=True and a registry URL")
+        return self._client
+
+    def _serve_stale(self, entry: _Entry) -> _Entry:
+        self._stats.stale_serves += 1
+        self._metrics.stale_serve(entry.document.name)
+        return entry
+
+    def _backoff(self) -> float:
+        return min(_FAILURE_BACKOFF, self.config.cache_ttl) if self.config.cache_ttl else 0.0
+
+    def _count_registry_error(self, name: str, exc: SchemaRegistryError) -> None:
+        error_type = _error_type(exc)
+        self._stats.registry_errors[error_type] += 1
+        self._metrics.registry_error(name, error_type)
+
+    def _degrade(self, name: str, exc: SchemaRegistryError) -> tuple[bool, list[str]]:
+        """Answer without a schema: let the payload through, unless enforce mode fails closed."""
+        self._stats.validations["error"] += 1
+        self._metrics.validation(name, "error")
+        if self.config.validation_mode == "enforce" and not self.config.fail_open:
+            return False, [f"schema {name!r} unavailable: {exc}"]
+        return True, []
+
+
+def _deprecation_notes(document: SchemaDocument) -> tuple[str, ...]:
+    if not document.deprecated:
+        return ()
+    note = f": {document.deprecation_note}" if document.deprecation_note else ""
+    return (
+        f"schema {document.name!r} {document.version} on track {document.track} "
+        f"is deprecated{note}",
+    )
+
+
+def _error_type(exc: SchemaRegistryError) -> str:
+    """Sort a registry failure into the seed's `error_type` label values, and a few of ours."""
+    if isinstance(exc, RegistryUnavailableError):
+        return exc.error_type
+    if isinstance(exc, SchemaNotFoundError):
+        return "not_found"
+    if isinstance(exc, SchemaCompileError):
+        return "invalid_schema"
+    return type(exc).__name__.removeprefix("Registry").removesuffix("Error").lower()
+
+
+def _metrics_sink(metrics: bool | MetricsSink, registry: CollectorRegistry | None) -> MetricsSink:
+    if metrics is True:
+        return PrometheusMetrics(registry)
+    if metrics is False:
+        return NoMetrics()
+    return metrics
