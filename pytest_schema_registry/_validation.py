@@ -138,7 +138,7 @@ class _PythonBackend:
                 "pip install 'pytest-schema-registry[jsonschema]'"
             ) from None
 
-        cls = getattr(jsonschema, f"{draft}Validator")
+        cls = _ecma_patterns(getattr(jsonschema, f"{draft}Validator"))
         try:
             cls.check_schema(schema)
         except jsonschema.SchemaError as exc:
@@ -159,6 +159,30 @@ class _PythonBackend:
                 yield tuple(error.absolute_path), error.message
         except referencing.exceptions.Unresolvable as exc:
             yield (), f"unresolvable reference: {exc}"
+
+
+def _ecma_patterns(cls: Any) -> Any:
+    """Extend a jsonschema validator class so `\\d` and `\\w` match ASCII only, as in ECMA-262.
+
+    JSON Schema patterns are ECMA regexes; Python's `re` lets `\\d` match any Unicode digit, so
+    the two backends would disagree on "2.٣.0" against `^2\\.\\d+`.
+    """
+    import jsonschema
+
+    def pattern(validator: Any, regex: str, instance: Any, schema: Any) -> Iterable[Any]:
+        if validator.is_type(instance, "string") and not re.search(regex, instance, re.ASCII):
+            yield jsonschema.ValidationError(f"{instance!r} does not match {regex!r}")
+
+    def pattern_properties(validator: Any, patterns: Any, instance: Any, schema: Any) -> Any:
+        if not validator.is_type(instance, "object"):
+            return
+        for regex, subschema in patterns.items():
+            for key, value in instance.items():
+                if re.search(regex, key, re.ASCII):
+                    yield from validator.descend(value, subschema, path=key, schema_path=regex)
+
+    keywords = {"pattern": pattern, "patternProperties": pattern_properties}
+    return jsonschema.validators.extend(cls, keywords)  # type: ignore[no-untyped-call]
 
 
 def _error_order(item: ErrorItem) -> tuple[tuple[tuple[int, int | str], ...], str]:
