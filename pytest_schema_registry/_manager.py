@@ -113,6 +113,8 @@ class SchemaManager:
         metrics: bool | MetricsSink = True,
         metrics_registry: CollectorRegistry | None = None,
     ) -> None:
+        if registry_url is None and client is not None:
+            registry_url = client.base_url
         self.config = config or RegistryConfig(
             enabled=bool(registry_url) if enabled is None else enabled,
             url=registry_url,
