@@ -129,6 +129,9 @@ class SchemaManager:
             max_errors=max_errors,
             backend=backend,
         )
+        # Copied out of the config: attribute chains cost on a path that runs per message.
+        self._active = self.config.active
+        self._prefer, self._fallback = self.config.prefer_track, self.config.fallback_track
         self._client = client
         self._owns_client = client is None
         self._http_client = http_client
@@ -203,9 +206,9 @@ class SchemaManager:
         `prefer`/`fallback` default to the configured tracks; pass `fallback=prefer` to disable
         the fallback for this call.
         """
-        if not self.config.active:
+        if not self._active:
             return True, []
-        key = (name, prefer or self.config.prefer_track, fallback or self.config.fallback_track)
+        key = (name, prefer or self._prefer, fallback or self._fallback)
         entry = self._entries.get(key)
         if entry is not None and self._clock() < entry.fresh_until:
             self._stats.hits += 1
@@ -227,9 +230,9 @@ class SchemaManager:
         self, name: str, prefer: str | None = None, fallback: str | None = None
     ) -> SchemaDocument:
         """Return the schema negotiation picks for `name` (cached like validation); may raise."""
-        if not self.config.active:
+        if not self._active:
             raise ConfigError("the SchemaManager is disabled: set enabled=True and a registry URL")
-        key = (name, prefer or self.config.prefer_track, fallback or self.config.fallback_track)
+        key = (name, prefer or self._prefer, fallback or self._fallback)
         entry = self._entries.get(key)
         if entry is not None and self._clock() < entry.fresh_until:
             return entry.document
