@@ -28,6 +28,7 @@ from ._errors import (
     SchemaRegistryError,
     UnavailableReason,
 )
+from ._loops import LoopAffinity
 from ._models import (
     CompatibilityReport,
     Integrity,
@@ -97,9 +98,19 @@ class RegistryClient:
         self._retry = retry or RetryPolicy()
         self._strict_integrity = strict_integrity
         self._owns_http = http_client is None
-        self._http = http_client or httpx.AsyncClient(
+        self._http = http_client or self._new_pool()
+        # The pool belongs to the loop that first uses it; other loops' calls run there.
+        self._affinity = LoopAffinity(on_rehome=self._reopen_pool)
+
+    def _new_pool(self) -> httpx.AsyncClient:
+        return httpx.AsyncClient(
             timeout=httpx.Timeout(self._timeout), headers={"User-Agent": _USER_AGENT}
         )
+
+    def _reopen_pool(self) -> None:
+        """Replace a pool whose event loop has closed; its connections died with the loop."""
+        if self._owns_http:
+            self._http = self._new_pool()
 
     @property
     def base_url(self) -> str:
@@ -129,7 +140,7 @@ class RegistryClient:
     async def aclose(self) -> None:
         """Close the connection pool, unless the caller brought it."""
         if self._owns_http:
-            await self._http.aclose()
+            await self._affinity.run(lambda: self._http.aclose())  # the pool after any rehome
 
     close = aclose  # the seed client's name for it
 
@@ -271,6 +282,10 @@ class RegistryClient:
             ) from None
 
     async def _send(self, call: _Call) -> httpx.Response:
+        """Send with bounded retries, on the pool's own event loop; see `_send_here`."""
+        return await self._affinity.run(lambda: self._send_here(call))
+
+    async def _send_here(self, call: _Call) -> httpx.Response:
         """Send with bounded retries; return a 2xx response or raise the translated error."""
         retry = 0
         while True:

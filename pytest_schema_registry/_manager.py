@@ -21,10 +21,10 @@ import asyncio
 import logging
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 from ._client import RegistryClient
 from ._config import Backend, RegistryConfig, ValidationMode
@@ -32,11 +32,12 @@ from ._errors import (
     ConfigError,
     RegistryUnavailableError,
     SchemaCompileError,
-    SchemaNotFoundError,
     SchemaRegistryError,
 )
+from ._loops import LoopAffinity, LoopThread, call_on
 from ._metrics import MetricsSink, NoMetrics, PrometheusMetrics
-from ._models import SchemaDocument
+from ._models import SchemaDocument, ValidationResult
+from ._negotiation import error_type, negotiate
 from ._validation import PayloadValidator
 
 if TYPE_CHECKING:
@@ -48,6 +49,7 @@ __all__ = ["SchemaManager"]
 log = logging.getLogger("pytest_schema_registry.manager")
 
 Clock = Callable[[], float]
+_T = TypeVar("_T")
 _Key = tuple[str, str, str | None]  # name, preferred track, fallback track
 
 # After a failed fetch, wait this long (at most the TTL) before asking the registry again.
@@ -144,6 +146,8 @@ class SchemaManager:
         self._compiled: dict[tuple[str, str, str, str], PayloadValidator] = {}
         self._inflight: dict[_Key, asyncio.Future[_Entry]] = {}
         self._stats = _Stats()
+        self._affinity = LoopAffinity(on_rehome=self._inflight.clear)
+        self._thread: LoopThread | None = None
 
     @classmethod
     def from_config(cls, config: RegistryConfig, **kwargs: Any) -> SchemaManager:
@@ -158,8 +162,14 @@ class SchemaManager:
     # -- lifecycle ------------------------------------------------------------------------------
 
     async def start(self) -> Self:
-        """Open the registry client (idempotent); nothing to do when validation is off."""
-        if self._client is None and self.config.active and self.config.url:
+        """Open the registry client (idempotent); the calling loop becomes the manager's home.
+
+        Calls from any other event loop do their I/O on the home loop, so one manager can serve
+        a whole test session whose tests each run on a fresh loop.
+        """
+        if self._affinity.home is None:
+            self._affinity.bind()
+        if self._client is None and self._active and self.config.url:
             self._client = RegistryClient(
                 self.config.url,
                 token=self.config.token,
@@ -170,6 +180,9 @@ class SchemaManager:
 
     async def close(self) -> None:
         """Cancel fetches in flight and close the client, if this manager opened it."""
+        await self._affinity.run(self._close_here)
+
+    async def _close_here(self) -> None:
         for task in list(self._inflight.values()):
             task.cancel()
         if self._client is not None and self._owns_client:
@@ -186,6 +199,21 @@ class SchemaManager:
         tb: TracebackType | None,
     ) -> None:
         await self.close()
+
+    def start_in_thread(self) -> Self:
+        """Start on an event loop of the manager's own, on a daemon thread, for `*_sync` calls."""
+        if self._thread is None:
+            self._thread = LoopThread(name="schema-manager")
+            self._affinity.bind(self._thread.loop)
+            self._thread.call(self.start())
+        return self
+
+    def close_sync(self) -> None:
+        """Close the manager and stop the thread `start_in_thread()` started."""
+        if self._thread is not None:
+            self._thread.call(self.close())
+            self._thread.stop()
+            self._thread = None
 
     @property
     def client(self) -> RegistryClient | None:
@@ -209,22 +237,41 @@ class SchemaManager:
         if not self._active:
             return True, []
         key = (name, prefer or self._prefer, fallback or self._fallback)
-        entry = self._entries.get(key)
-        if entry is not None and self._clock() < entry.fresh_until:
-            self._stats.hits += 1
-            self._metrics.cache_hit(name)
-        else:
-            try:
-                entry = await self._resolve(key, entry)
-            except SchemaRegistryError as exc:
-                return self._degrade(name, exc)
-        valid, errors = entry.validator.validate(payload)
-        outcome = "success" if valid else "failure"
-        self._stats.validations[outcome] += 1
-        self._metrics.validation(name, outcome)
-        if not valid:
-            self._metrics.validation_failure(name, self.config.validation_mode)
-        return valid, errors
+        try:
+            entry = self._warm(key) or await self._resolve(key)
+        except SchemaRegistryError as exc:
+            return self._degrade(name, exc)
+        return self._judge(entry, name, payload)
+
+    def validate_payload_sync(
+        self, name: str, payload: Any, prefer: str | None = None, fallback: str | None = None
+    ) -> tuple[bool, list[str]]:
+        """Validate from synchronous code: warm calls run right here, misses on the home loop."""
+        if not self._active:
+            return True, []
+        entry = self._warm((name, prefer or self._prefer, fallback or self._fallback))
+        if entry is not None:
+            return self._judge(entry, name, payload)
+        return self._call_home(self.validate_payload(name, payload, prefer, fallback))
+
+    async def check(
+        self, name: str, payload: Any, prefer: str | None = None, fallback: str | None = None
+    ) -> ValidationResult:
+        """Validate and say against which schema; raise when no schema can be had.
+
+        Where `validate_payload` degrades (a service must keep running), `check` raises the
+        registry error: a contract test must not pass because the registry was down.
+        """
+        document = await self.get_schema(name, prefer, fallback)
+        entry = self._entries[(name, prefer or self._prefer, fallback or self._fallback)]
+        valid, errors = self._judge(entry, name, payload)
+        return ValidationResult(valid, tuple(errors), document)
+
+    def check_sync(
+        self, name: str, payload: Any, prefer: str | None = None, fallback: str | None = None
+    ) -> ValidationResult:
+        """`check` from synchronous code (needs `start_in_thread()` or a home loop elsewhere)."""
+        return self._call_home(self.check(name, payload, prefer, fallback))
 
     async def get_schema(
         self, name: str, prefer: str | None = None, fallback: str | None = None
@@ -233,10 +280,13 @@ class SchemaManager:
         if not self._active:
             raise ConfigError("the SchemaManager is disabled: set enabled=True and a registry URL")
         key = (name, prefer or self._prefer, fallback or self._fallback)
-        entry = self._entries.get(key)
-        if entry is not None and self._clock() < entry.fresh_until:
-            return entry.document
-        return (await self._resolve(key, entry)).document
+        return (self._warm(key) or await self._resolve(key)).document
+
+    def get_schema_sync(
+        self, name: str, prefer: str | None = None, fallback: str | None = None
+    ) -> SchemaDocument:
+        """`get_schema` from synchronous code."""
+        return self._call_home(self.get_schema(name, prefer, fallback))
 
     async def preload(self, names: Iterable[str]) -> dict[str, SchemaDocument]:
         """Fetch and compile schemas ahead of traffic; return those loaded, log the rest."""
@@ -257,7 +307,7 @@ class SchemaManager:
     def get_stats(self) -> dict[str, Any]:
         """Return counters for dashboards and test summaries (plain data, safe to serialize)."""
         return {
-            "enabled": self.config.active,
+            "enabled": self._active,
             "mode": self.config.validation_mode,
             "cache_hits": self._stats.hits,
             "cache_misses": self._stats.misses,
@@ -270,18 +320,55 @@ class SchemaManager:
     def schemas_in_use(self) -> list[SchemaDocument]:
         """Return the documents currently cached, sorted by name and track."""
         documents = {
-            (e.document.name, e.document.track): e.document for e in self._entries.values()
+            (e.document.name, e.document.track): e.document for e in list(self._entries.values())
         }
         return [documents[key] for key in sorted(documents)]
 
     # -- resolution -----------------------------------------------------------------------------
 
-    async def _resolve(self, key: _Key, stale: _Entry | None) -> _Entry:
-        """Return a usable entry for `key`: fetched, stale-if-error, or raise the failure."""
-        name = key[0]
+    def _warm(self, key: _Key) -> _Entry | None:
+        """Return the cached entry while it is fresh, counting the hit; no I/O, any thread."""
+        entry = self._entries.get(key)
+        if entry is not None and self._clock() < entry.fresh_until:
+            self._stats.hits += 1
+            self._metrics.cache_hit(key[0])
+            return entry
+        return None
+
+    def _judge(self, entry: _Entry, name: str, payload: Any) -> tuple[bool, list[str]]:
+        """Validate with a resolved entry and count the outcome."""
+        valid, errors = entry.validator.validate(payload)
+        outcome = "success" if valid else "failure"
+        self._stats.validations[outcome] += 1
+        self._metrics.validation(name, outcome)
+        if not valid:
+            self._metrics.validation_failure(name, self.config.validation_mode)
+        return valid, errors
+
+    def _call_home(self, coroutine: Coroutine[Any, Any, _T]) -> _T:
+        """Run `coroutine` on the home loop from synchronous code, or say how to make one."""
+        home = self._affinity.home
+        if home is None or not home.is_running():
+            coroutine.close()
+            raise RuntimeError(
+                "*_sync methods need the manager's event loop running on another thread: "
+                "call manager.start_in_thread() first (the pytest plugin does), "
+                "or await the async methods"
+            )
+        return call_on(home, coroutine)
+
+    async def _resolve(self, key: _Key) -> _Entry:
+        """Fetch what `key` needs, on the home loop; see `_resolve_here`."""
         self._stats.misses += 1
-        self._metrics.cache_miss(name)
+        self._metrics.cache_miss(key[0])
+        return await self._affinity.run(lambda: self._resolve_here(key))
+
+    async def _resolve_here(self, key: _Key) -> _Entry:
+        """Return a usable entry for `key`: fetched, stale-if-error, or raise the failure."""
         now = self._clock()
+        stale = self._entries.get(key)
+        if stale is not None and now < stale.fresh_until:
+            return stale  # another caller refreshed it while this one hopped here
         if stale is not None and now < stale.retry_at:
             return self._serve_stale(stale)
         failure = self._failures.get(key)
@@ -307,7 +394,9 @@ class SchemaManager:
         """Negotiate and compile; on registry failure fall back to `stale` or remember why."""
         name = key[0]
         try:
-            document, notes = await self._negotiate(key, may_fail_over=stale is None)
+            document, notes = await negotiate(
+                await self._started_client(), *key, may_fail_over=stale is None
+            )
             validator = self._compile(document)
         except SchemaRegistryError as exc:
             self._count_registry_error(name, exc)
@@ -328,46 +417,6 @@ class SchemaManager:
         self._failures.pop(key, None)
         self._metrics.cache_size(len(self._entries))
         return entry
-
-    async def _negotiate(
-        self, key: _Key, *, may_fail_over: bool
-    ) -> tuple[SchemaDocument, tuple[str, ...]]:
-        """Pick the document for `key`: preferred track unless missing, deprecated or down."""
-        name, prefer, fallback = key
-        client = await self._started_client()
-        preferred: SchemaDocument | None = None
-        problem: SchemaRegistryError | None = None
-        try:
-            preferred = await client.fetch_schema(prefer, name)
-        except SchemaNotFoundError as exc:
-            problem = exc
-        except RegistryUnavailableError as exc:
-            if not may_fail_over or fallback is None:
-                raise
-            problem = exc
-        if preferred is not None and (not preferred.deprecated or fallback in (None, prefer)):
-            return preferred, _deprecation_notes(preferred)
-        if fallback is None or fallback == prefer:
-            raise problem or SchemaNotFoundError(f"schema {name!r} not found", name=name)
-        try:
-            chosen = await client.fetch_schema(fallback, name)
-        except SchemaNotFoundError:
-            if preferred is not None:  # deprecated, but the only one there is
-                return preferred, _deprecation_notes(preferred)
-            raise SchemaNotFoundError(
-                f"schema {name!r} not found on track {prefer} nor on fallback track {fallback}",
-                name=name,
-                track=prefer,
-                url=problem.url if problem else None,
-                status_code=404,
-            ) from None
-        notes = _deprecation_notes(chosen)
-        if isinstance(problem, RegistryUnavailableError):
-            notes += (
-                f"track {prefer} of {name!r} unavailable ({problem.error_type}); "
-                f"using track {fallback} until it answers",
-            )
-        return chosen, notes
 
     def _compile(self, document: SchemaDocument) -> PayloadValidator:
         """Compile once per (track, name, version, sha): re-negotiating costs no recompile."""
@@ -405,9 +454,9 @@ class SchemaManager:
         return min(_FAILURE_BACKOFF, self.config.cache_ttl) if self.config.cache_ttl else 0.0
 
     def _count_registry_error(self, name: str, exc: SchemaRegistryError) -> None:
-        error_type = _error_type(exc)
-        self._stats.registry_errors[error_type] += 1
-        self._metrics.registry_error(name, error_type)
+        kind = error_type(exc)
+        self._stats.registry_errors[kind] += 1
+        self._metrics.registry_error(name, kind)
 
     def _degrade(self, name: str, exc: SchemaRegistryError) -> tuple[bool, list[str]]:
         """Answer without a schema: let the payload through, unless enforce mode fails closed."""
@@ -416,27 +465,6 @@ class SchemaManager:
         if self.config.validation_mode == "enforce" and not self.config.fail_open:
             return False, [f"schema {name!r} unavailable: {exc}"]
         return True, []
-
-
-def _deprecation_notes(document: SchemaDocument) -> tuple[str, ...]:
-    if not document.deprecated:
-        return ()
-    note = f": {document.deprecation_note}" if document.deprecation_note else ""
-    return (
-        f"schema {document.name!r} {document.version} on track {document.track} "
-        f"is deprecated{note}",
-    )
-
-
-def _error_type(exc: SchemaRegistryError) -> str:
-    """Sort a registry failure into the seed's `error_type` label values, and a few of ours."""
-    if isinstance(exc, RegistryUnavailableError):
-        return exc.error_type
-    if isinstance(exc, SchemaNotFoundError):
-        return "not_found"
-    if isinstance(exc, SchemaCompileError):
-        return "invalid_schema"
-    return type(exc).__name__.removeprefix("Registry").removesuffix("Error").lower()
 
 
 def _metrics_sink(metrics: bool | MetricsSink, registry: CollectorRegistry | None) -> MetricsSink:

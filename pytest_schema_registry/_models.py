@@ -23,6 +23,7 @@ __all__ = [
     "RegistryIndex",
     "SchemaDocument",
     "SchemaVersionInfo",
+    "ValidationResult",
     "content_sha256",
 ]
 
@@ -272,3 +273,25 @@ def _strings(read: _Reader, key: str) -> list[str]:
             f"{read.url}: {read.what} key {key!r} should hold only strings", url=read.url
         )
     return values
+
+
+@dataclass(frozen=True, slots=True)
+class ValidationResult:
+    """A verdict and what it was reached against: truthy when the payload is valid."""
+
+    valid: bool
+    errors: tuple[str, ...]
+    schema: SchemaDocument
+
+    def __bool__(self) -> bool:
+        return self.valid
+
+    def describe(self) -> str:
+        """Say which schema judged, and every error, one per line."""
+        schema = self.schema
+        head = f"{schema.name} (track {schema.track}, version {schema.version}"
+        head += f", sha256 {schema.short_sha})"
+        if self.valid:
+            return f"valid against {head}"
+        listed = "".join(f"\n  {error}" for error in self.errors)
+        return f"invalid against {head}:{listed}"
