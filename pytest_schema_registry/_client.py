@@ -17,6 +17,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 import anyio
 import httpx
 
+from ._config import check_url
 from ._errors import (
     ConfigError,
     RegistryAuthError,
@@ -295,9 +296,8 @@ class RegistryClient:
                 wait = self._next_wait(retry, failed)
                 if wait is None:
                     raise failed.error from None
-                log.warning(
-                    "%s: %s; retry %d of %d in %.2fs",
-                    call.label,
+                log.info(
+                    "%s; retry %d of %d in %.2fs",
                     failed.error.message,
                     retry + 1,
                     self._retry.attempts - 1,
@@ -443,13 +443,10 @@ def _describe(exc: httpx.TransportError) -> str:
 
 def _check_base_url(base_url: str) -> str:
     """Accept an absolute http(s) URL; say what is wrong with anything else."""
-    parts = urlsplit(base_url or "")
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(
-            f"base_url={redact_url(str(base_url))!r}: expected an absolute http:// or https:// URL "
-            "such as http://127.0.0.1:8081 or https://registry.example.com/api/v1"
-        )
-    return base_url.rstrip("/")
+    try:
+        return check_url(base_url or "").rstrip("/")
+    except ValueError as exc:
+        raise ConfigError(f"base_url={redact_url(str(base_url))!r}: {exc}") from None
 
 
 def _check_timeout(timeout: float) -> float:

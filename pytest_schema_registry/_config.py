@@ -12,10 +12,12 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields, replace
 from typing import Any, Literal, TypeVar, cast, get_args
+from urllib.parse import urlsplit
 
 from ._errors import ConfigError
+from ._secrets import redact_url
 
-__all__ = ["ENV_VARIABLES", "Backend", "RegistryConfig", "ValidationMode"]
+__all__ = ["ENV_VARIABLES", "Backend", "RegistryConfig", "ValidationMode", "check_url"]
 
 ValidationMode = Literal["off", "log", "enforce"]
 Backend = Literal["jsonschema-rs", "jsonschema"]
@@ -65,6 +67,11 @@ class RegistryConfig:
             object.__setattr__(self, "fallback_track", None)
         if self.url is not None:
             object.__setattr__(self, "url", self.url.strip() or None)
+        if self.url is not None:
+            try:
+                check_url(self.url)
+            except ValueError as exc:
+                raise ConfigError(f"url={redact_url(self.url)!r}: {exc}") from None
         if self.enabled and not self.url:
             raise ConfigError(
                 "enabled=True without url: set the registry URL (REGISTRY_URL), "
@@ -114,6 +121,21 @@ def _parse_env(variable: str, raw: str, parse: Callable[[str, str], Any]) -> Any
 
 def _text(variable: str, raw: str) -> str | None:
     return raw.strip() or None
+
+
+def _url(variable: str, raw: str) -> str | None:
+    return check_url(raw.strip()) if raw.strip() else None
+
+
+def check_url(url: str) -> str:
+    """Accept an absolute http(s) URL; complain in the form every caller prefixes with its name."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(
+            "expected an absolute http:// or https:// URL such as http://127.0.0.1:8081 "
+            "or https://registry.example.com/api/v1"
+        )
+    return url
 
 
 def _boolean(variable: str, raw: str) -> bool:
@@ -174,7 +196,7 @@ def _backend(variable: str, raw: str) -> str:
 # Variable -> (RegistryConfig field, parser). Earlier variables win when two name one field.
 ENV_VARIABLES: dict[str, tuple[str, Callable[[str, str], Any]]] = {
     "REGISTRY_ENABLED": ("enabled", _boolean),
-    "REGISTRY_URL": ("url", _text),
+    "REGISTRY_URL": ("url", _url),
     "REGISTRY_TOKEN": ("token", _text),
     "REGISTRY_CACHE_TTL": ("cache_ttl", _seconds_parser(allow_zero=True)),
     "REGISTRY_TIMEOUT": ("timeout", _seconds_parser(allow_zero=False)),

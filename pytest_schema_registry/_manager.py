@@ -252,7 +252,7 @@ class SchemaManager:
         entry = self._warm((name, prefer or self._prefer, fallback or self._fallback))
         if entry is not None:
             return self._judge(entry, name, payload)
-        return self._call_home(self.validate_payload(name, payload, prefer, fallback))
+        return self.run_sync(self.validate_payload(name, payload, prefer, fallback))
 
     async def check(
         self, name: str, payload: Any, prefer: str | None = None, fallback: str | None = None
@@ -271,7 +271,7 @@ class SchemaManager:
         self, name: str, payload: Any, prefer: str | None = None, fallback: str | None = None
     ) -> ValidationResult:
         """`check` from synchronous code (needs `start_in_thread()` or a home loop elsewhere)."""
-        return self._call_home(self.check(name, payload, prefer, fallback))
+        return self.run_sync(self.check(name, payload, prefer, fallback))
 
     async def get_schema(
         self, name: str, prefer: str | None = None, fallback: str | None = None
@@ -286,7 +286,7 @@ class SchemaManager:
         self, name: str, prefer: str | None = None, fallback: str | None = None
     ) -> SchemaDocument:
         """`get_schema` from synchronous code."""
-        return self._call_home(self.get_schema(name, prefer, fallback))
+        return self.run_sync(self.get_schema(name, prefer, fallback))
 
     async def preload(self, names: Iterable[str]) -> dict[str, SchemaDocument]:
         """Fetch and compile schemas ahead of traffic; return those loaded, log the rest."""
@@ -345,8 +345,12 @@ class SchemaManager:
             self._metrics.validation_failure(name, self.config.validation_mode)
         return valid, errors
 
-    def _call_home(self, coroutine: Coroutine[Any, Any, _T]) -> _T:
-        """Run `coroutine` on the home loop from synchronous code, or say how to make one."""
+    def run_sync(self, coroutine: Coroutine[Any, Any, _T]) -> _T:
+        """Run `coroutine` on the manager's home loop from synchronous code, and wait for it.
+
+        Needs the home loop running on another thread (`start_in_thread()`); e.g.
+        `manager.run_sync(manager.client.list_versions("v1", name))`.
+        """
         home = self._affinity.home
         if home is None or not home.is_running():
             coroutine.close()

@@ -6,9 +6,19 @@ import shutil
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import anyio._backends._asyncio  # noqa: F401
+import httpcore  # noqa: F401
 import pytest
 
+import pytest_schema_registry._manager
+import pytest_schema_registry._session  # noqa: F401
 from pytest_schema_registry import RegistryClient, RegistryServer, RetryPolicy
+
+# The imports above load the whole runtime (httpcore is imported lazily by httpx) before any test
+# runs: pytester's in-process sessions unload modules first imported inside them, and a later
+# re-import would pair a fresh httpcore with httpx's cached error map of the old one.
+
+pytest_plugins = ["pytester"]
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "registry"
 TOKEN = "canary-token-7f3a9c"  # a distinctive value, so a leak anywhere is easy to find

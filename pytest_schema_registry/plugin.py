@@ -1,0 +1,205 @@
+"""The pytest plugin: options in, fixtures out, one summary section. Every decision is the core's.
+
+Loaded in every pytest session through the `pytest11` entry point, so this module imports only
+pytest and its own light settings module at import time; the manager, httpx and the validator are
+imported when a test first asks for a registry fixture.
+
+Precedence of every setting: command line > ini file > environment variable > default.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Generator
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from ._errors import ConfigError, SchemaRegistryError
+from ._settings import OPTIONS, resolve_settings
+
+if TYPE_CHECKING:
+    from ._client import RegistryClient
+    from ._config import RegistryConfig
+    from ._contract import SchemaContract
+    from ._manager import SchemaManager
+    from ._models import SchemaDocument
+    from ._report import SessionReport
+    from ._session import RegistrySession
+    from ._settings import PluginSettings
+
+SETTINGS_KEY: pytest.StashKey[PluginSettings] = pytest.StashKey()
+SESSION_KEY: pytest.StashKey[RegistrySession] = pytest.StashKey()
+REPORT_KEY: pytest.StashKey[SessionReport] = pytest.StashKey()
+_WORKER_OUTPUT = "schema_registry_report"
+
+MARKER = (
+    "registry_schema(name, track=None, version=None): bind the `schema` fixture to the registry "
+    "schema `name` (negotiated, or exactly `track`/`version`)"
+)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("schema-registry", "contract testing against a schema registry")
+    for option in OPTIONS:
+        env = f" [env: {option.env}]" if option.env else ""
+        group.addoption(
+            option.flag,
+            dest=option.dest,
+            metavar=option.metavar,
+            default=None,
+            help=f"{option.help}{env}",
+        )
+        parser.addini(option.ini, f"{option.help}{env}", default=None)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", MARKER)
+    cli = {o.dest: config.getoption(o.dest) for o in OPTIONS}
+    ini = {o.ini: config.getini(o.ini) for o in OPTIONS}
+    try:
+        settings = resolve_settings(cli, ini, os.environ)
+    except ConfigError as exc:
+        raise pytest.UsageError(f"schema registry: {exc}") from None
+    config.stash[SETTINGS_KEY] = settings
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    from ._session import RegistrySession
+
+    session.config.stash[SESSION_KEY] = RegistrySession(session.config.stash[SETTINGS_KEY])
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    config = session.config
+    registry_session = config.stash.get(SESSION_KEY, None)
+    if registry_session is None:
+        return
+    report = config.stash.setdefault(REPORT_KEY, registry_session.report())
+    registry_session.close()
+    if hasattr(config, "workeroutput"):  # an xdist worker: the controller prints the summary
+        config.workeroutput[_WORKER_OUTPUT] = report.to_dict()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """Merge an xdist worker's figures into the controller's report."""
+    data = getattr(node, "workeroutput", {}).get(_WORKER_OUTPUT)
+    if data is None:
+        return
+    from ._report import SessionReport
+
+    worker = SessionReport.from_dict(data)
+    report = node.config.stash.get(REPORT_KEY, None)
+    if report is None:
+        worker.workers = 1
+        node.config.stash[REPORT_KEY] = worker
+    else:
+        report.merge(worker)
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    report = config.stash.get(REPORT_KEY, None)
+    if report is None or not report.used:
+        return
+    terminalreporter.section("schema registry")
+    for line in report.lines():
+        terminalreporter.write_line(line)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Report registry errors as their message alone: the traceback would only be noise."""
+    report = yield
+    if call.excinfo is not None and isinstance(call.excinfo.value, SchemaRegistryError):
+        error = call.excinfo.value
+        report.longrepr = f"{type(error).__name__}: {error}"
+    return report
+
+
+# -- fixtures --------------------------------------------------------------------------------------
+
+
+def _session(request: pytest.FixtureRequest) -> RegistrySession:
+    return request.config.stash[SESSION_KEY]
+
+
+def _needing_registry(request: pytest.FixtureRequest) -> RegistrySession:
+    """Return the registry session, or skip/fail the test with what to pass."""
+    registry_session = _session(request)
+    if not registry_session.settings.live:
+        message = registry_session.settings.missing_registry_message()
+        if registry_session.settings.required:
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    return registry_session
+
+
+@pytest.fixture(scope="session")
+def registry_config(request: pytest.FixtureRequest) -> RegistryConfig:
+    """The resolved runtime settings (`RegistryConfig`) the session's manager runs with."""
+    return _session(request).settings.config
+
+
+@pytest.fixture(scope="session")
+def schema_manager(request: pytest.FixtureRequest) -> SchemaManager:
+    """The runtime `SchemaManager`, started once per session (per xdist worker).
+
+    Await its methods in async tests (any event loop); in sync tests use the `*_sync` variants,
+    e.g. `schema_manager.validate_payload_sync(name, payload)`.
+    """
+    return _needing_registry(request).manager()
+
+
+@pytest.fixture(scope="session")
+def registry_client(request: pytest.FixtureRequest) -> RegistryClient:
+    """The session's `RegistryClient`; await it from async tests on any event loop."""
+    return _needing_registry(request).client()
+
+
+@pytest.fixture(scope="session")
+def registry_schema(request: pytest.FixtureRequest) -> Callable[..., SchemaDocument]:
+    """A factory: `registry_schema(name, track=None, version=None)` returns the `SchemaDocument`."""
+    registry_session = _needing_registry(request)
+    return registry_session.fetch_schema
+
+
+@pytest.fixture
+def schema_contract(request: pytest.FixtureRequest) -> SchemaContract:
+    """`validate(name, payload)`, `assert_valid(...)`, `assert_invalid(..., match=...)`."""
+    return _needing_registry(request).contract()
+
+
+@pytest.fixture
+def schema(request: pytest.FixtureRequest) -> SchemaDocument:
+    """The schema named by the test's `@pytest.mark.registry_schema(...)` marker."""
+    marker = request.node.get_closest_marker("registry_schema")
+    if marker is None:
+        pytest.fail(
+            "the `schema` fixture needs a marker: "
+            '@pytest.mark.registry_schema("telemetry.FeedbackEvent", track="v2")',
+            pytrace=False,
+        )
+    name, track, version = _marker_arguments(marker.args, marker.kwargs)
+    return _needing_registry(request).fetch_schema(name, track, version)
+
+
+def _marker_arguments(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[str, Any, Any]:
+    usage = 'usage: @pytest.mark.registry_schema("name", track="v2", version=None)'
+    unknown = sorted(set(kwargs) - {"name", "track", "version"})
+    values = dict(zip(("name", "track", "version"), args, strict=False)) | kwargs
+    if len(args) > 3 or unknown or not isinstance(values.get("name"), str) or not values["name"]:
+        problem = f"unknown argument(s) {', '.join(unknown)}" if unknown else "bad arguments"
+        pytest.fail(
+            f"registry_schema marker: {problem} {args!r} {kwargs!r}; {usage}", pytrace=False
+        )
+    for key in ("track", "version"):
+        if values.get(key) is not None and not isinstance(values[key], str):
+            pytest.fail(
+                f"registry_schema marker: {key}={values[key]!r} is not a string; {usage}",
+                pytrace=False,
+            )
+    return values["name"], values.get("track"), values.get("version")
