@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ._manager import SchemaManager
+    from ._models import SchemaDocument
 
 __all__ = ["SessionReport"]
 
@@ -44,13 +45,17 @@ class SessionReport:
         _add(self.validations, stats["validations"])
         _add(self.registry_errors, stats["registry_errors"])
         for document in manager.schemas_in_use():
-            self.schemas[f"{document.name}@{document.track}"] = {
-                "name": document.name,
-                "track": document.track,
-                "version": document.version,
-                "sha": document.short_sha,
-                "deprecated": document.deprecated,
-            }
+            self.add_schema(document)
+
+    def add_schema(self, document: SchemaDocument) -> None:
+        """List a schema the session used (one line per name, track and version)."""
+        self.schemas[f"{document.name}@{document.track}@{document.version}"] = {
+            "name": document.name,
+            "track": document.track,
+            "version": document.version,
+            "sha": document.short_sha,
+            "deprecated": document.deprecated,
+        }
 
     def merge(self, other: SessionReport) -> None:
         """Add another session's figures (an xdist worker's) to this one."""
@@ -86,9 +91,12 @@ class SessionReport:
             f"validations: {v.get('success', 0)} valid, {v.get('failure', 0)} invalid, "
             f"{v.get('error', 0)} without a schema"
         )
-        cache = f"cache: {self.cache_hits} hits, {self.cache_misses} misses"
+        cache = (
+            f"cache: {_count(self.cache_hits, 'hit', 'hits')}, "
+            f"{_count(self.cache_misses, 'miss', 'misses')}"
+        )
         if self.stale_serves:
-            cache += f", {self.stale_serves} stale serves"
+            cache += f", {_count(self.stale_serves, 'stale serve', 'stale serves')}"
         if self.workers > 1:
             cache += f" (over {self.workers} workers)"
         lines.append(cache)
@@ -103,6 +111,10 @@ def _schema_line(schema: dict[str, Any], width: int) -> str:
         f"  {schema['name']:<{width}}  {schema['track']:<4} {schema['version']:<12} "
         f"{schema['sha']}{flag}"
     )
+
+
+def _count(n: int, singular: str, plural: str) -> str:
+    return f"{n} {singular if n == 1 else plural}"
 
 
 def _add(total: dict[str, int], more: dict[str, int]) -> None:

@@ -32,6 +32,7 @@ class RegistrySession:
     def __init__(self, settings: PluginSettings) -> None:
         self.settings = settings
         self._manager: SchemaManager | None = None
+        self._fetched: list[SchemaDocument] = []  # by the factory and the marker
 
     def manager(self) -> SchemaManager:
         """Return the started manager, starting it on first use."""
@@ -64,7 +65,9 @@ class RegistrySession:
         if track is None and version is None:
             return manager.get_schema_sync(name)
         track = track or self.settings.config.prefer_track
-        return manager.run_sync(self.client().fetch_schema(track, name, version))
+        document = manager.run_sync(self.client().fetch_schema(track, name, version))
+        self._fetched.append(document)
+        return document
 
     def contract(self) -> SchemaContract:
         """Return a `SchemaContract` that judges with the session's manager."""
@@ -80,6 +83,8 @@ class RegistrySession:
         report = SessionReport(source=self.settings.source)
         if self._manager is not None:
             report.record(self._manager)
+        for document in self._fetched:
+            report.add_schema(document)
         return report
 
     def close(self) -> None:

@@ -65,12 +65,6 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[SETTINGS_KEY] = settings
 
 
-def pytest_sessionstart(session: pytest.Session) -> None:
-    from ._session import RegistrySession
-
-    session.config.stash[SESSION_KEY] = RegistrySession(session.config.stash[SETTINGS_KEY])
-
-
 def pytest_sessionfinish(session: pytest.Session) -> None:
     config = session.config
     registry_session = config.stash.get(SESSION_KEY, None)
@@ -105,7 +99,7 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         return
     terminalreporter.section("schema registry")
     for line in report.lines():
-        terminalreporter.write_line(line)
+        terminalreporter.line(line)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -124,7 +118,13 @@ def pytest_runtest_makereport(
 
 
 def _session(request: pytest.FixtureRequest) -> RegistrySession:
-    return request.config.stash[SESSION_KEY]
+    """Return the session's registry side, made when a test first needs one (free until then)."""
+    config = request.config
+    if SESSION_KEY not in config.stash:
+        from ._session import RegistrySession
+
+        config.stash[SESSION_KEY] = RegistrySession(config.stash[SETTINGS_KEY])
+    return config.stash[SESSION_KEY]
 
 
 def _needing_registry(request: pytest.FixtureRequest) -> RegistrySession:

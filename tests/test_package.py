@@ -32,6 +32,19 @@ def test_importing_the_package_pulls_in_no_test_tooling() -> None:
     assert result.stdout.strip() == "[]"
 
 
+def test_loading_the_plugin_imports_nothing_heavy() -> None:
+    """The plugin loads in every pytest run: the runtime must wait until a test asks for it."""
+    probe = (
+        "import sys, pytest, pytest_schema_registry.plugin; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "{'httpx', 'httpcore', 'jsonschema_rs', 'jsonschema', 'prometheus_client', 'packaging'}))"
+    )
+    result = run(sys.executable, "-c", probe)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
 def test_public_api_is_sorted_and_complete() -> None:
     exported = pytest_schema_registry.__all__
 
