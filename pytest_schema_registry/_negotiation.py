@@ -74,8 +74,8 @@ def deprecation_notes(document: SchemaDocument) -> Notes:
 
 def error_type(exc: SchemaRegistryError) -> str:
     """Sort a registry failure into the seed's `error_type` label values, and a few of ours."""
-    if isinstance(exc, RegistryUnavailableError):
-        return exc.error_type
+    if isinstance(getattr(exc, "error_type", None), str):  # unavailability, cassette misses
+        return str(exc.error_type)  # type: ignore[attr-defined]
     if isinstance(exc, SchemaNotFoundError):
         return "not_found"
     if isinstance(exc, SchemaCompileError):

@@ -1,7 +1,8 @@
 """Build the "schema registry" section of the test summary, mergeable across xdist workers.
 
 The report is plain data (`to_dict`/`from_dict`), so each worker ships its figures to the
-controller, which merges them and prints one section. The plugin only prints `lines()`.
+controller, which merges them, prints one section and decides the exit status. The plugin only
+prints `lines()` and reads `failed`.
 """
 
 from __future__ import annotations
@@ -10,12 +11,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from ._cassettes import RegistryCassette
     from ._manager import SchemaManager
     from ._models import SchemaDocument
 
 __all__ = ["SessionReport"]
 
 _OUTCOMES = ("success", "failure", "error")
+_LISTED = 10  # unused interactions listed by name before "... and N more"
 
 
 @dataclass(slots=True)
@@ -30,11 +33,26 @@ class SessionReport:
     validations: dict[str, int] = field(default_factory=lambda: dict.fromkeys(_OUTCOMES, 0))
     registry_errors: dict[str, int] = field(default_factory=dict)
     workers: int = 1
+    cassette: str = ""
+    cassette_saved: int = 0
+    recorded: list[str] = field(default_factory=list)
+    unused: list[str] | None = None  # None: no replay happened here
+    drift: list[dict[str, str]] = field(default_factory=list)
+    snapshots_checked: bool = False
+    snapshot_dir: str = ""
+    snapshot_updates: int = 0
+    stale: list[str] = field(default_factory=list)
+    stale_hint: str = ""
 
     @property
     def used(self) -> bool:
         """Say whether anything happened worth reporting."""
-        return bool(self.schemas or self.cache_misses or self.registry_errors)
+        return bool(self.schemas or self.cache_misses or self.registry_errors or self.cassette)
+
+    @property
+    def failed(self) -> bool:
+        """Say whether the session must fail: drift not accepted, or a stale cassette."""
+        return bool(self.drift or self.stale)
 
     def record(self, manager: SchemaManager) -> None:
         """Take a manager's figures and the schemas it used."""
@@ -57,6 +75,14 @@ class SessionReport:
             "deprecated": document.deprecated,
         }
 
+    def add_cassette(self, cassette: RegistryCassette, *, saved: int) -> None:
+        """Take what the cassette recorded, saved, or left unplayed."""
+        self.cassette = str(cassette.path)
+        self.cassette_saved = saved
+        self.recorded = cassette.recorded()
+        if cassette.mode == "replay":
+            self.unused = cassette.unused()
+
     def merge(self, other: SessionReport) -> None:
         """Add another session's figures (an xdist worker's) to this one."""
         self.source = self.source or other.source
@@ -67,6 +93,21 @@ class SessionReport:
         _add(self.validations, other.validations)
         _add(self.registry_errors, other.registry_errors)
         self.workers += other.workers
+        self.cassette = self.cassette or other.cassette
+        self.cassette_saved = max(self.cassette_saved, other.cassette_saved)
+        self.recorded = sorted(set(self.recorded) | set(other.recorded))
+        if other.unused is not None:  # unused only if no worker played it
+            self.unused = (
+                other.unused
+                if self.unused is None
+                else sorted(set(self.unused) & set(other.unused))
+            )
+        self.drift = _unique(self.drift + other.drift)
+        self.snapshots_checked = self.snapshots_checked or other.snapshots_checked
+        self.snapshot_dir = self.snapshot_dir or other.snapshot_dir
+        self.snapshot_updates += other.snapshot_updates
+        self.stale = sorted(set(self.stale) | set(other.stale))
+        self.stale_hint = self.stale_hint or other.stale_hint
 
     def to_dict(self) -> dict[str, Any]:
         """Return plain data, safe to send between processes."""
@@ -79,30 +120,84 @@ class SessionReport:
 
     def lines(self) -> list[str]:
         """Return the summary section's lines."""
-        lines = [f"schemas from {self.source}"]
-        if self.schemas:
-            width = max(len(s["name"]) for s in self.schemas.values())
-            for key in sorted(self.schemas):
-                lines.append(_schema_line(self.schemas[key], width))
-        else:
-            lines.append("  no schema was used")
+        return [
+            f"schemas from {self.source}",
+            *self._schema_lines(),
+            self._validation_line(),
+            self._cache_line(),
+            self._error_line(),
+            *self._cassette_lines(),
+            *self._snapshot_lines(),
+        ]
+
+    def _schema_lines(self) -> list[str]:
+        if not self.schemas:
+            return ["  no schema was used"]
+        width = max(len(s["name"]) for s in self.schemas.values())
+        return [_schema_line(self.schemas[key], width) for key in sorted(self.schemas)]
+
+    def _validation_line(self) -> str:
         v = self.validations
-        lines.append(
+        return (
             f"validations: {v.get('success', 0)} valid, {v.get('failure', 0)} invalid, "
             f"{v.get('error', 0)} without a schema"
         )
-        cache = (
+
+    def _cache_line(self) -> str:
+        line = (
             f"cache: {_count(self.cache_hits, 'hit', 'hits')}, "
             f"{_count(self.cache_misses, 'miss', 'misses')}"
         )
         if self.stale_serves:
-            cache += f", {_count(self.stale_serves, 'stale serve', 'stale serves')}"
+            line += f", {_count(self.stale_serves, 'stale serve', 'stale serves')}"
         if self.workers > 1:
-            cache += f" (over {self.workers} workers)"
-        lines.append(cache)
+            line += f" (over {self.workers} workers)"
+        return line
+
+    def _error_line(self) -> str:
         errors = ", ".join(f"{n} {kind}" for kind, n in sorted(self.registry_errors.items()))
-        lines.append(f"registry errors: {errors or 'none'}")
+        return f"registry errors: {errors or 'none'}"
+
+    def _cassette_lines(self) -> list[str]:
+        if not self.cassette:
+            return []
+        if self.unused is None:
+            recorded = _count(len(self.recorded), "request", "requests")
+            return [f"cassette: recorded {recorded}; {self.cassette} holds {self.cassette_saved}"]
+        if not self.unused:
+            return [f"cassette: every recorded request was replayed ({self.cassette})"]
+        lines = [
+            f"cassette: {_count(len(self.unused), 'recorded request', 'recorded requests')} "
+            f"never replayed ({self.cassette}):"
+        ]
+        lines += [f"  {label}" for label in self.unused[:_LISTED]]
+        if len(self.unused) > _LISTED:
+            lines.append(f"  ... and {len(self.unused) - _LISTED} more")
         return lines
+
+    def _snapshot_lines(self) -> list[str]:
+        if self.stale:
+            return [
+                "STALE CASSETTE: the replayed schemas differ from the snapshots:",
+                *(f"  {headline}" for headline in self.stale),
+                f"re-record with: {self.stale_hint}",
+            ]
+        if self.snapshot_updates:
+            return [f"snapshots: updated {self.snapshot_updates} in {self.snapshot_dir}"]
+        if self.drift:
+            lines = [f"SCHEMA DRIFT against the snapshots in {self.snapshot_dir}:"]
+            for drift in self.drift:
+                lines.append(f"  {drift['headline']}")
+                lines += [f"    {line}" for line in drift["diff"].splitlines()]
+            lines.append("accept it with: pytest --schema-snapshot-update (then review the diff)")
+            return lines
+        if self.snapshots_checked:
+            return [f"snapshots: no drift ({self.snapshot_dir})"]
+        if self.snapshot_dir:
+            return [
+                f"snapshots: none in {self.snapshot_dir}; write them with --schema-snapshot-update"
+            ]
+        return []
 
 
 def _schema_line(schema: dict[str, Any], width: int) -> str:
@@ -120,3 +215,10 @@ def _count(n: int, singular: str, plural: str) -> str:
 def _add(total: dict[str, int], more: dict[str, int]) -> None:
     for key, count in more.items():
         total[key] = total.get(key, 0) + count
+
+
+def _unique(drifts: list[dict[str, str]]) -> list[dict[str, str]]:
+    seen: dict[str, dict[str, str]] = {}
+    for drift in drifts:
+        seen.setdefault(drift["headline"], drift)
+    return [seen[key] for key in sorted(seen)]

@@ -1,9 +1,9 @@
-"""Own the registry side of one test session: the manager, its thread, the contract, the report.
+"""Own the registry side of one test session: manager, cassette, snapshots, contract, report.
 
-The plugin creates one `RegistrySession` per pytest session (so one per xdist worker) and asks it
-for what fixtures hand out. Nothing is started until a test asks: a session that never touches
-the registry costs nothing. The manager runs on a loop of its own on a daemon thread, so sync
-tests, and async tests on any event loop, share one cache and one connection pool.
+The plugin creates one `RegistrySession` per pytest session (so one per xdist worker) when a test
+first asks for a registry fixture. The manager runs on a loop of its own on a daemon thread, so
+sync tests, and async tests on any event loop, share one cache and one connection pool. In
+replay and record modes its HTTP goes through the cassette's transport, and only its.
 """
 
 from __future__ import annotations
@@ -13,13 +13,19 @@ from typing import TYPE_CHECKING, Any
 from ._contract import SchemaContract
 from ._report import SessionReport
 from ._settings import PluginSettings
+from ._snapshots import SnapshotStore
 
 if TYPE_CHECKING:
+    import httpx
+
+    from ._cassettes import CassetteMode, RegistryCassette
     from ._client import RegistryClient
     from ._manager import SchemaManager
     from ._models import SchemaDocument, ValidationResult
 
 __all__ = ["RegistryNotConfiguredError", "RegistrySession"]
+
+_REPLAY_PLACEHOLDER = "http://registry.invalid"  # a replayed registry's host is never contacted
 
 
 class RegistryNotConfiguredError(Exception):
@@ -32,23 +38,56 @@ class RegistrySession:
     def __init__(self, settings: PluginSettings) -> None:
         self.settings = settings
         self._manager: SchemaManager | None = None
+        self._cassette: RegistryCassette | None = None
+        self._http: httpx.AsyncClient | None = None
         self._fetched: list[SchemaDocument] = []  # by the factory and the marker
 
     def manager(self) -> SchemaManager:
         """Return the started manager, starting it on first use."""
-        if not self.settings.live:
+        if not self.settings.available:
             raise RegistryNotConfiguredError(self.settings.missing_registry_message())
         if self._manager is None:
             from prometheus_client import CollectorRegistry
 
             from ._manager import SchemaManager
 
+            config = self.settings.config
+            if self.settings.mode in ("replay", "record"):
+                config = self._wire_cassette()
             # A private metrics registry: the user's own metric assertions stay unpolluted.
             manager = SchemaManager.from_config(
-                self.settings.config, metrics_registry=CollectorRegistry()
+                config, http_client=self._http, metrics_registry=CollectorRegistry()
             )
             self._manager = manager.start_in_thread()
         return self._manager
+
+    def _wire_cassette(self) -> Any:
+        """Open the cassette and give the manager an HTTP client that goes through it only."""
+        import httpx
+
+        from ._cassettes import RegistryCassette
+
+        settings = self.settings
+        mode: CassetteMode = "replay"
+        if settings.mode == "record":
+            mode = "record_all" if settings.record_all else "record"
+        self._cassette = RegistryCassette(
+            settings.cassette_path,
+            mode,
+            secrets=(settings.config.token,),
+            run_id=settings.run_id or None,
+            record_command=settings.record_command(),
+        )
+        url = (
+            settings.config.url
+            if mode != "replay"
+            else (self._cassette.recorded_url or _REPLAY_PLACEHOLDER)
+        )
+        assert url is not None  # noqa: S101 - record mode requires a URL (settings check it)
+        self._http = httpx.AsyncClient(
+            transport=self._cassette.transport(url), timeout=settings.config.timeout
+        )
+        return settings.config.with_changes(enabled=True, url=url)
 
     def client(self) -> RegistryClient:
         """Return the manager's registry client (usable from any event loop)."""
@@ -78,17 +117,55 @@ class RegistrySession:
     ) -> ValidationResult:
         return self.manager().check_sync(name, payload, prefer, fallback)
 
-    def report(self) -> SessionReport:
-        """Return this session's figures (empty when the registry was never used)."""
+    def finish(self) -> SessionReport:
+        """Close everything, save the cassette, check or update snapshots; return the report."""
         report = SessionReport(source=self.settings.source)
-        if self._manager is not None:
-            report.record(self._manager)
-        for document in self._fetched:
+        if self._manager is None:
+            return report
+        report.record(self._manager)
+        documents = self._documents()
+        for document in documents:
             report.add_schema(document)
+        self._close()
+        if self._cassette is not None:
+            report.add_cassette(self._cassette, saved=self._cassette.save())
+        self._check_snapshots(report, documents)
         return report
 
+    def _documents(self) -> list[SchemaDocument]:
+        assert self._manager is not None  # noqa: S101 - finish() checked
+        unique = {(d.name, d.track, d.version): d for d in self._fetched}
+        unique.update({(d.name, d.track, d.version): d for d in self._manager.schemas_in_use()})
+        return [unique[key] for key in sorted(unique)]
+
+    def _check_snapshots(self, report: SessionReport, documents: list[SchemaDocument]) -> None:
+        """Live and record runs compare with (or update) snapshots; replay must agree with them."""
+        store = SnapshotStore(self.settings.snapshot_dir)
+        latest = {(d.name, d.track): d for d in documents}  # judge the newest of each schema
+        used = [latest[key] for key in sorted(latest)]
+        if self.settings.mode == "replay":
+            if store.exists():
+                report.stale = [drift.headline() for drift in store.compare(used)]
+                report.stale_hint = self.settings.record_command() + " --schema-snapshot-update"
+                report.snapshots_checked = True
+                report.snapshot_dir = str(self.settings.snapshot_dir)
+            return
+        report.snapshot_dir = str(self.settings.snapshot_dir)
+        if self.settings.snapshot_update:
+            report.snapshot_updates += store.write(used)
+            report.snapshots_checked = True
+        elif store.exists():  # without snapshots yet, the summary says how to write them
+            report.drift = [{"headline": d.headline(), "diff": d.diff} for d in store.compare(used)]
+            report.snapshots_checked = True
+
+    def _close(self) -> None:
+        manager, self._manager = self._manager, None
+        if manager is None:
+            return
+        if self._http is not None:
+            manager.run_sync(self._http.aclose())
+        manager.close_sync()
+
     def close(self) -> None:
-        """Close the manager and stop its thread, if it was ever started."""
-        if self._manager is not None:
-            self._manager.close_sync()
-            self._manager = None
+        """Close without reporting (an interrupted session)."""
+        self._close()

@@ -11,15 +11,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from ._config import ENV_VARIABLES, RegistryConfig
 from ._errors import ConfigError
 from ._secrets import redact_url
 
-__all__ = ["MODES", "OPTIONS", "Option", "PluginSettings", "resolve_settings"]
+__all__ = ["CASSETTE_NAME", "MODES", "OPTIONS", "Option", "PluginSettings", "resolve_settings"]
 
-MODES = ("auto", "live", "off")
+# The cassette's file name; kept here so loading settings never imports vcrpy.
+CASSETTE_NAME = "schema_registry.yaml"
+
+MODES = ("auto", "replay", "record", "live", "off")
+RECORD_MODES = ("new", "all")
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +37,7 @@ class Option:
     env: str | None = None
     default: str | None = None
     secret: bool = False
+    flag_only: bool = False  # `--schema-snapshot-update`, no value (the ini key takes true/false)
 
     @property
     def flag(self) -> str:
@@ -51,8 +57,8 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option(
         "registry_token",
-        "bearer token for the registry (never printed; prefer the "
-        "environment variable to the command line)",
+        "bearer token for the registry (never printed or recorded; "
+        "prefer the environment variable to the command line)",
         "TOKEN",
         env="REGISTRY_TOKEN",
         secret=True,
@@ -87,17 +93,44 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option(
         "registry_mode",
-        "auto: live when a URL is given; live: use the registry; "
-        "off: no registry, registry tests skip (default: auto)",
+        "auto: live with a URL, else replay if a cassette exists; "
+        "replay: cassette only, no network; record: live, saved to the cassette; "
+        "live: registry only; off: registry tests skip (default: auto)",
         "MODE",
         default="auto",
     ),
     Option(
-        "registry_required",
-        "fail, instead of skip, tests that need a registry when none "
-        "is configured (default: false)",
-        "BOOL",
+        "registry_record",
+        "what record mode keeps: new (update and add to the cassette) "
+        "or all (re-record it from scratch) (default: new)",
+        "WHAT",
+        default="new",
+    ),
+    Option(
+        "registry_cassette_dir",
+        "folder of the registry cassette (default: cassettes)",
+        "DIR",
+        default="cassettes",
+    ),
+    Option(
+        "schema_snapshot_dir",
+        "folder of schema snapshots (default: tests/contracts/schemas)",
+        "DIR",
+        default="tests/contracts/schemas",
+    ),
+    Option(
+        "schema_snapshot_update",
+        "rewrite the snapshots from the registry instead of failing on drift",
+        "",
         default="false",
+        flag_only=True,
+    ),
+    Option(
+        "registry_required",
+        "fail, instead of skip, tests that need a registry when none is configured",
+        "",
+        default="false",
+        flag_only=True,
     ),
 )
 
@@ -114,56 +147,92 @@ _FIELDS = {
 
 @dataclass(frozen=True, slots=True)
 class PluginSettings:
-    """What the plugin runs with: the runtime config, the mode, and where each value came from."""
+    """What the plugin runs with: runtime config, mode, paths, and where each value came from."""
 
     config: RegistryConfig
     mode: str = "auto"
     required: bool = False
+    record_all: bool = False
+    cassette_path: Path = Path("cassettes") / CASSETTE_NAME
+    snapshot_dir: Path = Path("tests/contracts/schemas")
+    snapshot_update: bool = False
+    run_id: str = ""
     origins: Mapping[str, str] = field(default_factory=dict)
 
     @property
-    def live(self) -> bool:
-        """Say whether tests talk to a registry."""
-        return self.mode != "off" and self.config.url is not None
+    def available(self) -> bool:
+        """Say whether tests can reach a registry: live, or replayed from a cassette."""
+        if self.mode == "replay":
+            return self.cassette_path.is_file()
+        return self.mode in ("live", "record") and self.config.url is not None
 
     @property
     def source(self) -> str:
         """Describe where schemas come from, without credentials."""
-        if self.mode == "off":
-            return "nowhere (--registry-mode=off)"
-        if self.config.url is None:
-            return "nowhere (no registry URL)"
-        return f"{redact_url(self.config.url)} (live)"
+        if self.mode == "replay":
+            return f"{self.cassette_path} (replay)"
+        if self.mode == "record":
+            return f"{redact_url(self.config.url or '')} (record to {self.cassette_path})"
+        if self.mode == "live" and self.config.url:
+            return f"{redact_url(self.config.url)} (live)"
+        return "nowhere"
+
+    def record_command(self) -> str:
+        """Return the command line that records the cassette."""
+        url = redact_url(self.config.url) if self.config.url else "URL"
+        return f"pytest --registry-mode=record --registry-url={url}"
 
     def missing_registry_message(self) -> str:
         """Say exactly what to pass when a test needs a registry and there is none."""
         if self.mode == "off":
             return "schema registry disabled by --registry-mode=off"
+        if self.mode == "replay":
+            return (
+                f"no registry cassette at {self.cassette_path}: record one with "
+                f"{self.record_command()}"
+            )
         return (
             "no schema registry configured: pass --registry-url URL, set REGISTRY_URL, or add "
-            "registry_url to the [pytest] ini section (try `schema-registry serve DIR` locally)"
+            "registry_url to the [pytest] ini section (try `schema-registry serve DIR` locally); "
+            f"or replay a cassette recorded with {self.record_command()}"
         )
 
 
 def resolve_settings(
-    cli: Mapping[str, Any], ini: Mapping[str, Any], environ: Mapping[str, str]
+    cli: Mapping[str, Any],
+    ini: Mapping[str, Any],
+    environ: Mapping[str, str],
+    *,
+    rootdir: Path = Path(),
+    run_id: str = "",
 ) -> PluginSettings:
     """Pick each option from the first of command line, ini, environment, default; validate all."""
     chosen: dict[str, str | None] = {}
     origins: dict[str, str] = {}
     for option in OPTIONS:
-        value, origin = _pick(option, cli, ini, environ)
-        chosen[option.dest], origins[option.dest] = value, origin
+        chosen[option.dest], origins[option.dest] = _pick(option, cli, ini, environ)
     overrides = {
         field_name: _parse(option_dest, chosen[option_dest], origins[option_dest])
         for option_dest, field_name in _FIELDS.items()
         if chosen[option_dest] is not None
     }
-    mode = _mode(chosen["registry_mode"], origins["registry_mode"])
-    overrides["enabled"] = mode != "off" and bool(overrides.get("url"))
-    config = RegistryConfig.from_env(environ, **overrides)
-    required = _flag(chosen["registry_required"], origins["registry_required"])
-    return PluginSettings(config=config, mode=mode, required=required, origins=origins)
+    cassette_path = rootdir / (chosen["registry_cassette_dir"] or "cassettes") / CASSETTE_NAME
+    mode = _mode(
+        chosen["registry_mode"], origins["registry_mode"], overrides.get("url"), cassette_path
+    )
+    overrides["enabled"] = mode in ("live", "record") and bool(overrides.get("url"))
+    return PluginSettings(
+        config=RegistryConfig.from_env(environ, **overrides),
+        mode=mode,
+        required=_flag(chosen["registry_required"], origins["registry_required"]),
+        record_all=_choice(chosen["registry_record"], origins["registry_record"], RECORD_MODES)
+        == "all",
+        cassette_path=cassette_path,
+        snapshot_dir=rootdir / (chosen["schema_snapshot_dir"] or "tests/contracts/schemas"),
+        snapshot_update=_flag(chosen["schema_snapshot_update"], origins["schema_snapshot_update"]),
+        run_id=run_id,
+        origins=origins,
+    )
 
 
 def _pick(
@@ -195,10 +264,23 @@ def _parse(dest: str, raw: str | None, origin: str) -> Any:
         raise ConfigError(f"{origin}={_shown(dest, raw)}: {exc}") from None
 
 
-def _mode(raw: str | None, origin: str) -> str:
-    value = (raw or "auto").lower()
-    if value not in MODES:
-        raise ConfigError(f"{origin}={raw!r}: expected one of {', '.join(MODES)}")
+def _mode(raw: str | None, origin: str, url: str | None, cassette: Path) -> str:
+    """Settle the mode; `auto` becomes live with a URL, replay with a cassette, else off-ish."""
+    mode = _choice(raw, origin, MODES)
+    if mode == "record" and not url:
+        raise ConfigError(
+            f"{origin}={raw!r} needs a registry to record from: pass --registry-url URL "
+            "(or set REGISTRY_URL)"
+        )
+    if mode == "auto":
+        return "live" if url else ("replay" if cassette.is_file() else "live")
+    return mode
+
+
+def _choice(raw: str | None, origin: str, options: tuple[str, ...]) -> str:
+    value = (raw or options[0]).lower()
+    if value not in options:
+        raise ConfigError(f"{origin}={raw!r}: expected one of {', '.join(options)}")
     return value
 
 

@@ -20,9 +20,7 @@ cannot be served is reported with its path and reason and left out; the rest are
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -31,6 +29,7 @@ from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
+from ._files import write_text_atomically
 from ._models import content_sha256
 
 __all__ = ["SchemaStore", "StoreProblem", "StoredSchema", "UploadConflictError", "check_identifier"]
@@ -339,18 +338,10 @@ def _check_embedded(content: dict[str, Any], key: str, expected: str) -> None:
 
 
 def _write_atomically(path: Path, data: dict[str, Any]) -> None:
-    """Write JSON to a temporary file beside `path`, flush it to disk, then rename it over."""
-    text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write pretty JSON atomically: a reader never sees half a schema."""
+    write_text_atomically(
+        path, json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    )
 
 
 def _now_iso() -> str:

@@ -10,6 +10,7 @@ Precedence of every setting: command line > ini file > environment variable > de
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +33,7 @@ SETTINGS_KEY: pytest.StashKey[PluginSettings] = pytest.StashKey()
 SESSION_KEY: pytest.StashKey[RegistrySession] = pytest.StashKey()
 REPORT_KEY: pytest.StashKey[SessionReport] = pytest.StashKey()
 _WORKER_OUTPUT = "schema_registry_report"
+_RUN_ID = "schema_registry_run_id"
 
 MARKER = (
     "registry_schema(name, track=None, version=None): bind the `schema` fixture to the registry "
@@ -42,15 +44,21 @@ MARKER = (
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("schema-registry", "contract testing against a schema registry")
     for option in OPTIONS:
-        env = f" [env: {option.env}]" if option.env else ""
-        group.addoption(
-            option.flag,
-            dest=option.dest,
-            metavar=option.metavar,
-            default=None,
-            help=f"{option.help}{env}",
-        )
-        parser.addini(option.ini, f"{option.help}{env}", default=None)
+        help_text = option.help + (f" [env: {option.env}]" if option.env else "")
+        if option.flag_only:
+            group.addoption(
+                option.flag,
+                dest=option.dest,
+                action="store_const",
+                const="true",
+                default=None,
+                help=help_text,
+            )
+        else:
+            group.addoption(
+                option.flag, dest=option.dest, metavar=option.metavar, default=None, help=help_text
+            )
+        parser.addini(option.ini, help_text, default=None)
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -58,22 +66,33 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", MARKER)
     cli = {o.dest: config.getoption(o.dest) for o in OPTIONS}
     ini = {o.ini: config.getini(o.ini) for o in OPTIONS}
+    # One id per run, shared with xdist workers, so their cassette saves merge, not clobber.
+    run_id = getattr(config, "workerinput", {}).get(_RUN_ID) or uuid.uuid4().hex
     try:
-        settings = resolve_settings(cli, ini, os.environ)
+        settings = resolve_settings(cli, ini, os.environ, rootdir=config.rootpath, run_id=run_id)
     except ConfigError as exc:
         raise pytest.UsageError(f"schema registry: {exc}") from None
     config.stash[SETTINGS_KEY] = settings
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """Hand the controller's run id to an xdist worker."""
+    node.workerinput[_RUN_ID] = node.config.stash[SETTINGS_KEY].run_id
+
+
 def pytest_sessionfinish(session: pytest.Session) -> None:
     config = session.config
     registry_session = config.stash.get(SESSION_KEY, None)
-    if registry_session is None:
-        return
-    report = config.stash.setdefault(REPORT_KEY, registry_session.report())
-    registry_session.close()
-    if hasattr(config, "workeroutput"):  # an xdist worker: the controller prints the summary
-        config.workeroutput[_WORKER_OUTPUT] = report.to_dict()
+    if registry_session is not None:
+        own = registry_session.finish()
+        if hasattr(config, "workeroutput"):  # an xdist worker: the controller reports
+            config.workeroutput[_WORKER_OUTPUT] = own.to_dict()
+            return
+        config.stash.setdefault(REPORT_KEY, own)
+    report = config.stash.get(REPORT_KEY, None)
+    if report is not None and report.failed and session.exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED  # drift, or a stale cassette
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -130,7 +149,7 @@ def _session(request: pytest.FixtureRequest) -> RegistrySession:
 def _needing_registry(request: pytest.FixtureRequest) -> RegistrySession:
     """Return the registry session, or skip/fail the test with what to pass."""
     registry_session = _session(request)
-    if not registry_session.settings.live:
+    if not registry_session.settings.available:
         message = registry_session.settings.missing_registry_message()
         if registry_session.settings.required:
             pytest.fail(message, pytrace=False)

@@ -69,6 +69,10 @@ def test_help_shows_the_group_with_every_option(pytester: pytest.Pytester) -> No
         "--registry-cache-ttl=SECONDS",
         "--registry-mode=MODE",
         "--registry-required",
+        "--registry-record=WHAT",
+        "--registry-cassette-dir=DIR",
+        "--schema-snapshot-dir=DIR",
+        "--schema-snapshot-update",
     ):
         assert flag in text
     assert "[env: REGISTRY_URL]" in text
@@ -154,7 +158,7 @@ def test_every_option_has_an_ini_key(pytester: pytest.Pytester) -> None:
         "off",
         True,
     )
-    assert not config.enabled and not settings.live
+    assert not config.enabled and not settings.available
 
 
 @pytest.mark.parametrize(
@@ -167,9 +171,12 @@ def test_every_option_has_an_ini_key(pytester: pytest.Pytester) -> None:
         ),
         (
             ["--registry-mode=sometimes"],
-            "--registry-mode='sometimes': expected one of auto, live, off",
+            "--registry-mode='sometimes': expected one of auto, replay, record, live, off",
         ),
-        (["--registry-required=perhaps"], "--registry-required='perhaps': expected true or false"),
+        (
+            ["--registry-record=sometimes"],
+            "--registry-record='sometimes': expected one of new, all",
+        ),
     ],
 )
 def test_bad_values_stop_the_session_with_a_usage_error(
@@ -180,6 +187,15 @@ def test_bad_values_stop_the_session_with_a_usage_error(
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     assert f"schema registry: {message}" in result.stderr.str()
     assert "Traceback" not in result.stderr.str()
+
+
+def test_bad_ini_values_name_the_key(pytester: pytest.Pytester) -> None:
+    write_ini(pytester, "registry_required = perhaps")
+
+    result = pytester.runpytest()
+
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert "ini registry_required='perhaps': expected true or false" in result.stderr.str()
 
 
 def test_bad_environment_values_name_the_variable(
@@ -401,7 +417,7 @@ def test_without_a_registry_tests_that_need_one_skip_saying_what_to_pass(
 def test_registry_required_turns_the_skip_into_a_failure(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(TEST_NEEDING_A_REGISTRY)
 
-    result = pytester.runpytest("--registry-required=true")
+    result = pytester.runpytest("--registry-required")
 
     result.assert_outcomes(passed=1, errors=1)
     result.stdout.fnmatch_lines(["*no schema registry configured: pass --registry-url URL*"])
