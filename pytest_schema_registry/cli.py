@@ -1,18 +1,25 @@
-"""The `schema-registry` command: serve a folder of schemas over the registry API.
+"""The `schema-registry` command: serve a folder of schemas; fetch snapshots; diff against them.
 
 Errors go to stderr as one line, with a non-zero exit code and no traceback: 2 for a command line
-we cannot use, 1 for a failure while running.
+we cannot use, 1 for a failure while running (a missing schema, a registry that is down) and, for
+`diff`, for drift found.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from . import __version__
+from ._client import RegistryClient
+from ._errors import ConfigError, SchemaNotFoundError, SchemaRegistryError
+from ._models import SchemaDocument
 from ._server import RegistryServer
 
 __all__ = ["main"]
@@ -30,7 +37,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         code: int = args.run(args)
-    except _UsageError as exc:
+    except (_UsageError, ConfigError) as exc:
         parser.exit(EXIT_USAGE, f"{parser.prog}: error: {exc}\n")
     except KeyboardInterrupt:
         return 130
@@ -69,7 +76,61 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("-q", "--quiet", action="store_true", help="do not log each request")
     serve.set_defaults(run=_serve)
+    _add_fetch(commands)
+    _add_diff(commands)
     return parser
+
+
+def _registry_arguments(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--url", required=True, help="base URL of the registry")
+    command.add_argument(
+        "--token", default=None, help="bearer token (default: $REGISTRY_TOKEN; prefer the variable)"
+    )
+    command.add_argument(
+        "--timeout", type=float, default=30.0, help="seconds per request (default: %(default)s)"
+    )
+
+
+def _add_fetch(commands: Any) -> None:
+    fetch = commands.add_parser(
+        "fetch",
+        help="write registry schemas to a snapshot folder",
+        description="Fetch schemas and write them in the snapshot format the pytest plugin "
+        "checks drift against: DIR/{track}/{name}.json plus DIR/registry.lock.json.",
+    )
+    _registry_arguments(fetch)
+    fetch.add_argument(
+        "--output",
+        required=True,
+        type=Path,
+        metavar="DIR",
+        help="snapshot folder, e.g. tests/contracts/schemas",
+    )
+    fetch.add_argument("--track", default="v2", help="track to fetch (default: %(default)s)")
+    which = fetch.add_mutually_exclusive_group(required=True)
+    which.add_argument(
+        "--name", action="append", metavar="NAME", help="schema to fetch (repeat for more)"
+    )
+    which.add_argument("--all", action="store_true", help="every schema the index lists")
+    fetch.set_defaults(run=_fetch)
+
+
+def _add_diff(commands: Any) -> None:
+    diff = commands.add_parser(
+        "diff",
+        help="show how the registry drifted from a snapshot folder",
+        description="Compare every schema in a snapshot folder with the registry's latest "
+        "version on its track; print the drift, exit 1 if there is any.",
+    )
+    _registry_arguments(diff)
+    diff.add_argument(
+        "--snapshots",
+        required=True,
+        type=Path,
+        metavar="DIR",
+        help="snapshot folder written by `fetch` or --schema-snapshot-update",
+    )
+    diff.set_defaults(run=_diff)
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -105,6 +166,99 @@ def _serve(args: argparse.Namespace) -> int:
     finally:
         server.stop()
     return EXIT_OK
+
+
+def _fetch(args: argparse.Namespace) -> int:
+    from ._snapshots import SnapshotStore
+
+    documents = asyncio.run(_fetch_documents(args))
+    if isinstance(documents, str):
+        return _fail(documents)
+    changed = SnapshotStore(args.output).write(documents)
+    print(
+        f"fetched {len(documents)} schemas (track {args.track}) into {args.output}: "
+        f"{changed} new or changed, {len(documents) - changed} unchanged"
+    )
+    return EXIT_OK
+
+
+async def _fetch_documents(args: argparse.Namespace) -> list[SchemaDocument] | str:
+    """Fetch what the command line asks for; a string is the error to report."""
+    async with _client(args) as client:
+        try:
+            names = args.name or (await client.index()).names(args.track)
+            documents = []
+            for number, name in enumerate(names, 1):
+                _progress(f"[{number}/{len(names)}] {name}")
+                documents.append(await client.fetch_schema(args.track, name))
+        except SchemaRegistryError as exc:
+            return str(exc)
+        finally:
+            _progress("")
+    return documents
+
+
+def _diff(args: argparse.Namespace) -> int:
+    from ._snapshots import SnapshotStore
+
+    store = SnapshotStore(args.snapshots)
+    if not store.exists():
+        raise _UsageError(f"--snapshots {str(args.snapshots)!r} holds no registry.lock.json")
+    keys = sorted(store.entries())
+    outcome = asyncio.run(_latest(args, keys))
+    if isinstance(outcome, str):
+        return _fail(outcome)
+    documents, missing = outcome
+    drifts = store.compare(documents)
+    for name, track in missing:
+        print(f"{name} ({track}): in the snapshots, no longer in the registry")
+    for drift in drifts:
+        print(drift.headline())
+        print("\n".join(f"  {line}" for line in drift.diff.splitlines()))
+    if drifts or missing:
+        print(f"drift: {len(drifts) + len(missing)} of {len(keys)} schemas differ")
+        return EXIT_FAILURE
+    print(f"no drift: {len(keys)} schemas match {args.snapshots}")
+    return EXIT_OK
+
+
+async def _latest(
+    args: argparse.Namespace, keys: list[tuple[str, str]]
+) -> tuple[list[SchemaDocument], list[tuple[str, str]]] | str:
+    """Fetch the latest version of each snapshot; note the ones the registry no longer has."""
+    documents, missing = [], []
+    async with _client(args) as client:
+        for number, (name, track) in enumerate(keys, 1):
+            _progress(f"[{number}/{len(keys)}] {name} ({track})")
+            try:
+                documents.append(await client.fetch_schema(track, name))
+            except SchemaNotFoundError:
+                missing.append((name, track))
+            except SchemaRegistryError as exc:
+                _progress("")
+                return str(exc)
+    _progress("")
+    return documents, missing
+
+
+def _client(args: argparse.Namespace) -> RegistryClient:
+    token = args.token or os.environ.get("REGISTRY_TOKEN")
+    try:
+        return RegistryClient(args.url, token=token, timeout=args.timeout)
+    except ConfigError as exc:
+        raise _UsageError(str(exc).replace("base_url=", "--url ")) from None
+
+
+def _progress(message: str) -> None:
+    """Show progress on an interactive terminal only; logs and pipes get the summary alone."""
+    if sys.stderr.isatty():
+        sys.stderr.write(f"\r\x1b[K{message}")
+        sys.stderr.flush()
+
+
+def _fail(message: str) -> int:
+    print(f"schema-registry: {message}", file=sys.stderr)
+    return EXIT_FAILURE
 
 
 def _configure_logging(*, quiet: bool) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import signal
 import socket
@@ -13,6 +14,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+
+from pytest_schema_registry import RegistryServer
 
 from .conftest import EXAMPLES
 
@@ -166,3 +169,129 @@ def test_console_script_is_installed() -> None:
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("schema-registry ")
+
+
+# -- fetch and diff -----------------------------------------------------------------------------
+
+
+def test_fetch_all_writes_the_snapshot_format(server: RegistryServer, tmp_path: Path) -> None:
+    result = cli("fetch", "--url", server.url, "--output", str(tmp_path / "snap"), "--all")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == (
+        f"fetched 3 schemas (track v2) into {tmp_path / 'snap'}: 3 new or changed, 0 unchanged"
+    )
+    lock = json.loads((tmp_path / "snap" / "registry.lock.json").read_text())
+    assert [e["name"] for e in lock["schemas"]] == [
+        "telemetry.FeedbackEvent",
+        "telemetry.HealthStatus",
+        "telemetry.RateAdjustment",
+    ]
+    assert (tmp_path / "snap" / "v2" / "telemetry.FeedbackEvent.json").is_file()
+    again = cli("fetch", "--url", server.url, "--output", str(tmp_path / "snap"), "--all")
+    assert "0 new or changed, 3 unchanged" in again.stdout
+
+
+def test_fetch_named_schemas_on_a_track(server: RegistryServer, tmp_path: Path) -> None:
+    result = cli(
+        "fetch",
+        "--url",
+        server.url,
+        "--output",
+        str(tmp_path),
+        "--track",
+        "v1",
+        "--name",
+        "telemetry.HealthStatus",
+        "--name",
+        "telemetry.FeedbackEvent",
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in (tmp_path / "v1").iterdir()) == [
+        "telemetry.FeedbackEvent.json",
+        "telemetry.HealthStatus.json",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--name", "telemetry.Nope"], "schema 'telemetry.Nope' on track v2 not found (404)"),
+        (["--all", "--dead"], "registry unavailable (network)"),
+    ],
+)
+def test_fetch_fails_cleanly(
+    server: RegistryServer, tmp_path: Path, args: list[str], message: str
+) -> None:
+    url = server.url
+    if "--dead" in args:
+        args.remove("--dead")
+        server.stop()
+    result = cli("fetch", "--url", url, "--output", str(tmp_path / "snap"), *args)
+
+    assert result.returncode == 1
+    assert message in result.stderr
+    assert result.stderr.startswith("schema-registry: ")
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "snap").exists()  # nothing half-written
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["fetch", "--url", "http://x.test", "--output", "o"],
+            "one of the arguments --name --all is required",
+        ),
+        (
+            ["fetch", "--url", "x.test", "--output", "o", "--all"],
+            "--url 'x.test': expected an absolute",
+        ),
+        (
+            ["fetch", "--url", "http://x.test", "--output", "o", "--all", "--timeout", "0"],
+            "timeout=0",
+        ),
+        (
+            ["diff", "--url", "http://x.test", "--snapshots", "/nonexistent"],
+            "holds no registry.lock.json",
+        ),
+    ],
+)
+def test_fetch_and_diff_usage_errors(args: list[str], message: str) -> None:
+    result = cli(*args)
+
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_diff_is_quiet_without_drift_and_exits_1_with_it(
+    server: RegistryServer, tmp_path: Path
+) -> None:
+    cli("fetch", "--url", server.url, "--output", str(tmp_path), "--all")
+    clean = cli("diff", "--url", server.url, "--snapshots", str(tmp_path))
+    folder = server.store.root / "v2" / "telemetry.RateAdjustment"
+    content = json.loads((folder / "2.0.0.json").read_text())
+    content.update({"$core_version": "2.1.0", "title": "RateAdjustment 2.1"})
+    (folder / "2.1.0.json").write_text(json.dumps(content))
+
+    drifted = cli("diff", "--url", server.url, "--snapshots", str(tmp_path))
+
+    assert (clean.returncode, clean.stdout.strip()) == (0, f"no drift: 3 schemas match {tmp_path}")
+    assert drifted.returncode == 1
+    assert "telemetry.RateAdjustment (v2): snapshot 2.0.0, registry 2.1.0" in drifted.stdout
+    assert '  -  "title": "RateAdjustment",' in drifted.stdout
+    assert '  +  "title": "RateAdjustment 2.1",' in drifted.stdout
+    assert drifted.stdout.strip().endswith("drift: 1 of 3 schemas differ")
+
+
+def test_diff_against_a_dead_registry_fails_cleanly(server: RegistryServer, tmp_path: Path) -> None:
+    cli("fetch", "--url", server.url, "--output", str(tmp_path), "--all")
+    server.stop()
+
+    result = cli("diff", "--url", server.url, "--snapshots", str(tmp_path), "--timeout", "2")
+
+    assert result.returncode == 1
+    assert "registry unavailable (network)" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -275,3 +275,44 @@ def test_xdist_snapshot_and_cassette_writes_stay_consistent(
     interactions = yaml.safe_load((pytester.path / CASSETTE).read_text())["interactions"]
     recorded = {tuple(i["request"]["uri"].rsplit("/", 2)[-2:]) for i in interactions}
     assert {(track, name) for name, track in expected} <= recorded
+
+
+def test_coexists_with_pytest_recording_and_respx(
+    pytester: pytest.Pytester, server: RegistryServer
+) -> None:
+    """The user's own HTTP is neither recorded, replayed nor blocked by this plugin."""
+    record(pytester, server, "-k", "valid")
+    ours_before = (pytester.path / CASSETTE).read_text()
+    pytester.makepyfile(
+        test_users_own_http=f"""
+        import httpx
+        import pytest
+        import respx
+
+        @pytest.mark.vcr
+        def test_pytest_recording_records_only_the_users_call(schema_contract):
+            assert httpx.get("{server.url}/health").json()["status"] == "ok"
+            schema_contract.validate("telemetry.FeedbackEvent", {{}})  # replayed by us, not vcr
+
+        @respx.mock
+        def test_respx_mocks_the_users_call(schema_contract):
+            route = respx.get("https://api.example.test/ping").respond(json={{"pong": True}})
+            assert httpx.get("https://api.example.test/ping").json() == {{"pong": True}}
+            assert route.called
+            schema_contract.validate("telemetry.FeedbackEvent", {{}})
+
+        def test_plain_user_http_still_reaches_the_network(schema_contract):
+            assert httpx.get("{server.url}/health").status_code == 200
+    """
+    )
+    server.reset_counts()
+
+    result = pytester.runpytest("-k", "valid or users", "--record-mode=once")
+
+    result.assert_outcomes(passed=5)
+    theirs = list((pytester.path / "cassettes").rglob("test_pytest_recording_*.yaml"))
+    assert len(theirs) == 1
+    assert "/health" in theirs[0].read_text() and "/schemas/" not in theirs[0].read_text()
+    assert (pytester.path / CASSETTE).read_text() == ours_before  # replay wrote nothing
+    assert server.count("/health") == 2  # the vcr test's call, then the plain one
+    assert not any(r.path.startswith("/schemas/") for r in server.requests)
