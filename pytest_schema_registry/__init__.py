@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ._client import RegistryClient
     from ._config import Backend, RegistryConfig, ValidationMode
+    from ._contract import SchemaContract
     from ._errors import (
         ConfigError,
         RegistryAuthError,
@@ -64,6 +65,7 @@ _EXPORTS: dict[str, str] = {
     "RegistryUnavailableError": "_errors",
     "RetryPolicy": "_retry",
     "SchemaCompileError": "_errors",
+    "SchemaContract": "_contract",
     "SchemaDocument": "_models",
     "SchemaIntegrityError": "_errors",
     "SchemaManager": "_manager",
@@ -97,6 +99,7 @@ __all__ = [
     "RegistryUnavailableError",
     "RetryPolicy",
     "SchemaCompileError",
+    "SchemaContract",
     "SchemaDocument",
     "SchemaIntegrityError",
     "SchemaManager",
