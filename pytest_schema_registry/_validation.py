@@ -228,6 +228,8 @@ def check_payload(payload: Any, max_depth: int) -> str | None:
         return None if -_INF < payload < _INF else _explain(payload, max_depth)
     stack: list[tuple[Any, int]] = [(payload, 1)]
     pop, push = stack.pop, stack.append
+    # The dict and list branches repeat the per-value checks on purpose: this loop runs over
+    # every value of every payload, and a shared helper call per value cost ~40% more.
     while stack:
         node, depth = pop()
         if depth > max_depth:
