@@ -9,8 +9,8 @@ tests/contracts/schemas/
 
 Everything is sorted and pretty-printed so a schema change reads as a small diff in review. Names
 come from the registry, so they are never trusted as paths: every character outside
-`[A-Za-z0-9._@+-]` is percent-encoded, `.`/`..` cannot occur, and the final path is checked to sit
-inside the snapshot folder. Writes take a file lock, re-read the lock file and merge, and replace
+`[A-Za-z0-9._@+-]` is percent-encoded, and so are leading dots (no `..`, no hidden files); the
+final path is still checked to sit inside the snapshot folder. Writes take a file lock, re-read the lock file and merge, and replace
 files atomically, so `pytest -n 4 --schema-snapshot-update` loses nothing.
 """
 
@@ -148,10 +148,10 @@ class SnapshotStore:
 
 
 def _encode(part: str) -> str:
+    """Percent-encode a name for use as a file name; leading dots too (no `..`, no hidden files)."""
     encoded = quote(part, safe=_SAFE)
-    if encoded in ("", ".", ".."):
-        encoded = encoded.replace(".", "%2E") or "%00"
-    return encoded
+    undotted = encoded.lstrip(".")
+    return "%2E" * (len(encoded) - len(undotted)) + undotted or "%00"
 
 
 def _entry(document: SchemaDocument, fetched_at: str) -> dict[str, Any]:

@@ -1,0 +1,80 @@
+"""SnapshotStore: names from the registry never become paths outside the snapshot folder."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pytest_schema_registry import SchemaDocument, content_sha256
+from pytest_schema_registry._snapshots import SnapshotStore
+
+
+def document(name: str, track: str = "v1", content: dict | None = None) -> SchemaDocument:
+    content = content or {"type": "object"}
+    return SchemaDocument(
+        name=name,
+        track=track,
+        version="1.0.0",
+        sha256=content_sha256(content),
+        schema_id=name,
+        content=content,
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "track", "file"),
+    [
+        ("telemetry.FeedbackEvent", "v1", "v1/telemetry.FeedbackEvent.json"),
+        ("../../etc/passwd", "v1", "v1/%2E%2E%2F..%2Fetc%2Fpasswd.json"),
+        ("/etc/passwd", "v1", "v1/%2Fetc%2Fpasswd.json"),
+        ("..", "v1", "v1/%2E%2E.json"),
+        ("a b\\c:d", "v1", "v1/a%20b%5Cc%3Ad.json"),
+        ("ok", "..", "%2E%2E/ok.json"),
+        ("ok", "../v9", "%2E%2E%2Fv9/ok.json"),
+        (".hidden", "v1", "v1/%2Ehidden.json"),
+        ("événement", "v1", "v1/%C3%A9v%C3%A9nement.json"),
+    ],
+)
+def test_names_are_encoded_and_stay_inside(
+    tmp_path: Path, name: str, track: str, file: str
+) -> None:
+    store = SnapshotStore(tmp_path / "snap")
+
+    store.write([document(name, track)])
+
+    assert store.path_for(name, track) == tmp_path / "snap" / file
+    written = {p for p in tmp_path.rglob("*") if p.is_file() and not p.name.startswith(".")}
+    assert written == {tmp_path / "snap" / file, tmp_path / "snap" / "registry.lock.json"}
+    entry = json.loads((tmp_path / "snap" / "registry.lock.json").read_text())["schemas"][0]
+    assert (entry["name"], entry["track"]) == (name, track)
+
+
+def test_an_unchanged_schema_keeps_its_fetch_time(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    store = SnapshotStore(tmp_path)
+    first = store.write([document("a")], now=datetime(2026, 1, 1, tzinfo=UTC))
+    second = store.write([document("a")], now=datetime(2026, 2, 1, tzinfo=UTC))
+
+    assert (first, second) == (1, 0)
+    assert store.entries()[("a", "v1")]["fetched_at"] == "2026-01-01T00:00:00+00:00"
+
+
+def test_compare_reports_new_and_changed_with_a_diff(tmp_path: Path) -> None:
+    store = SnapshotStore(tmp_path)
+    store.write([document("a", content={"type": "object", "title": "A"})])
+
+    drifts = store.compare([document("a", content={"type": "object", "title": "B"}), document("b")])
+
+    assert [(d.name, d.kind) for d in drifts] == [("a", "changed"), ("b", "new")]
+    assert '-  "title": "A",' in drifts[0].diff and '+  "title": "B",' in drifts[0].diff
+    assert drifts[1].headline() == "b (v1): not in the snapshots (registry has 1.0.0)"
+
+
+def test_a_corrupt_lock_file_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "registry.lock.json").write_text("{not json")
+
+    with pytest.raises(ValueError, match="is not a snapshot lock file"):
+        SnapshotStore(tmp_path).entries()
