@@ -10,8 +10,9 @@ tests/contracts/schemas/
 Everything is sorted and pretty-printed so a schema change reads as a small diff in review. Names
 come from the registry, so they are never trusted as paths: every character outside
 `[A-Za-z0-9._@+-]` is percent-encoded, and so are leading dots (no `..`, no hidden files); the
-final path is still checked to sit inside the snapshot folder. Writes take a file lock, re-read the lock file and merge, and replace
-files atomically, so `pytest -n 4 --schema-snapshot-update` loses nothing.
+final path is still checked to sit inside the snapshot folder. Writes take a file lock, re-read
+the lock file and merge, and replace files atomically, so `pytest -n 4 --schema-snapshot-update`
+loses nothing.
 """
 
 from __future__ import annotations
