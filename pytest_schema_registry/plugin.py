@@ -18,6 +18,7 @@ import pytest
 
 from ._errors import ConfigError, SchemaRegistryError
 from ._settings import OPTIONS, resolve_settings
+from ._sources import set_schema_source
 
 if TYPE_CHECKING:
     from ._client import RegistryClient
@@ -73,6 +74,27 @@ def pytest_configure(config: pytest.Config) -> None:
     except ConfigError as exc:
         raise pytest.UsageError(f"schema registry: {exc}") from None
     config.stash[SETTINGS_KEY] = settings
+    set_schema_source(lambda name, track: _schema_content(config, name, track))
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    set_schema_source(None)
+
+
+def _schema_content(config: pytest.Config, name: str, track: str | None) -> Any:
+    """Feed `registry_payloads(...)`: the session's registry, else the committed snapshots."""
+    registry_session = _registry_session(config)
+    settings = registry_session.settings
+    if not settings.available:
+        from ._snapshots import SnapshotStore
+
+        content = SnapshotStore(settings.snapshot_dir).content(
+            name, track or settings.config.prefer_track
+        )
+        if content is not None:
+            return content
+        _skip_or_fail(registry_session)
+    return registry_session.fetch_schema(name, track).content
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -137,8 +159,11 @@ def pytest_runtest_makereport(
 
 
 def _session(request: pytest.FixtureRequest) -> RegistrySession:
+    return _registry_session(request.config)
+
+
+def _registry_session(config: pytest.Config) -> RegistrySession:
     """Return the session's registry side, made when a test first needs one (free until then)."""
-    config = request.config
     if SESSION_KEY not in config.stash:
         from ._session import RegistrySession
 
@@ -150,11 +175,15 @@ def _needing_registry(request: pytest.FixtureRequest) -> RegistrySession:
     """Return the registry session, or skip/fail the test with what to pass."""
     registry_session = _session(request)
     if not registry_session.settings.available:
-        message = registry_session.settings.missing_registry_message()
-        if registry_session.settings.required:
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
+        _skip_or_fail(registry_session)
     return registry_session
+
+
+def _skip_or_fail(registry_session: RegistrySession) -> None:
+    message = registry_session.settings.missing_registry_message()
+    if registry_session.settings.required:
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)
 
 
 @pytest.fixture(scope="session")
@@ -190,6 +219,22 @@ def registry_schema(request: pytest.FixtureRequest) -> Callable[..., SchemaDocum
 def schema_contract(request: pytest.FixtureRequest) -> SchemaContract:
     """`validate(name, payload)`, `assert_valid(...)`, `assert_invalid(..., match=...)`."""
     return _needing_registry(request).contract()
+
+
+@pytest.fixture(scope="session")
+def registry_strategies() -> Any:
+    """Strategies for `st.data()`: `.valid(name, track=None)`, `.invalid(name, track=None)`."""
+    from . import strategies
+
+    return _Strategies(strategies.registry_payloads, strategies.registry_invalid_payloads)
+
+
+class _Strategies:
+    """Hand out registry-bound hypothesis strategies (see `strategies.registry_payloads`)."""
+
+    def __init__(self, valid: Callable[..., Any], invalid: Callable[..., Any]) -> None:
+        self.valid = valid
+        self.invalid = invalid
 
 
 @pytest.fixture

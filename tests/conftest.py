@@ -8,10 +8,12 @@ from pathlib import Path
 
 import anyio._backends._asyncio  # noqa: F401
 import httpcore  # noqa: F401
+import hypothesis  # noqa: F401
 import pytest
 
 import pytest_schema_registry._manager
-import pytest_schema_registry._session  # noqa: F401
+import pytest_schema_registry._session
+import pytest_schema_registry.strategies  # noqa: F401
 from pytest_schema_registry import RegistryClient, RegistryServer, RetryPolicy
 
 # The imports above load the whole runtime (httpcore is imported lazily by httpx) before any test

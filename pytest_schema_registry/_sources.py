@@ -1,0 +1,32 @@
+"""Where registry-bound strategies find schemas: set by the pytest plugin, read by strategies.
+
+Kept apart from `strategies.py` so the plugin can register the session's source at start-up
+without importing hypothesis, which most test sessions never need.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from ._errors import SchemaRegistryError
+
+__all__ = ["SchemaSource", "resolve_schema", "set_schema_source"]
+
+SchemaSource = Callable[[str, "str | None"], Mapping[str, Any]]
+_source: list[SchemaSource] = []
+
+
+def set_schema_source(source: SchemaSource | None) -> None:
+    """Tell the registry-bound strategies where schemas come from (the pytest plugin does)."""
+    _source[:] = [source] if source is not None else []
+
+
+def resolve_schema(name: str, track: str | None) -> Mapping[str, Any]:
+    """Return the content of registry schema `name` from the current source."""
+    if not _source:
+        raise SchemaRegistryError(
+            f"registry_payloads({name!r}) has no schema source: run it under pytest with the "
+            "schema-registry plugin (live, replay or snapshots), or call set_schema_source()"
+        )
+    return _source[0](name, track)

@@ -1,0 +1,459 @@
+"""Generate JSON payloads from JSON Schemas with hypothesis: valid ones, and labelled invalid ones.
+
+hypothesis-jsonschema 0.23.1 breaks on every hypothesis release since 6.170.10 and has not been
+released since 2024-02, so this module owns the engine, on hypothesis's public API only. It is
+the only module of the package that imports hypothesis.
+
+* `from_schema(schema)` builds values *by construction* (bounds, lengths, required keys,
+  patterns with ECMA's ASCII `\\d`), then passes each through the project's own validator as a
+  safety net, so every value it yields is valid and health checks stay quiet. Keywords whose
+  combination cannot be built directly (`oneOf`'s "exactly one", `not`, `if`'s else branch) lean
+  on that filter. What cannot be generated at all fails when the strategy is built, naming the
+  keyword and its JSON path.
+* `invalid_from_schema(schema)` yields `InvalidPayload(value, reason)`: a valid value with one
+  constraint broken, labelled (`missing required 'ts'`, `'level' not in enum`), each one checked
+  to fail validation.
+* `registry_payloads(name, track=None)` / `registry_invalid_payloads(...)` resolve the schema
+  lazily from the test session's registry (live, replayed or snapshot), so they work in `@given`.
+
+Strategies are cached per schema content: fifty tests drawing from one schema build it once.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC
+from typing import Any
+
+from hypothesis import strategies as st
+from hypothesis.provisional import domains, urls
+
+from ._schema_tools import (
+    Breaker,
+    UnsupportedSchemaError,
+    apply,
+    bounds,
+    merge,
+    pointer,
+    types_of,
+    unique_key,
+)
+from ._sources import resolve_schema, set_schema_source
+from ._validation import PayloadValidator
+
+__all__ = [
+    "InvalidPayload",
+    "UnsupportedSchemaError",
+    "from_schema",
+    "invalid_from_schema",
+    "registry_invalid_payloads",
+    "registry_payloads",
+    "set_schema_source",
+]
+
+JSON = Any
+Strategy = st.SearchStrategy[Any]
+_MAX_REF_DEPTH = 3  # how many times one $ref may recurse into itself
+_EXTRA_KEYS = 3  # at most this many keys beyond the declared properties
+
+
+@dataclass(frozen=True, slots=True)
+class InvalidPayload:
+    """A payload that breaks exactly one constraint of its schema, and which one."""
+
+    value: JSON
+    reason: str
+
+
+# -- public API ---------------------------------------------------------------------------------
+
+
+def from_schema(schema: Mapping[str, Any] | bool) -> Strategy:
+    """Return a strategy of values valid under `schema` (Draft 7 unless it names its dialect)."""
+    return _valid(_canonical(schema))
+
+
+def invalid_from_schema(schema: Mapping[str, Any] | bool) -> st.SearchStrategy[InvalidPayload]:
+    """Return a strategy of `InvalidPayload`s, each breaking one constraint, labelled."""
+    return _invalid(_canonical(schema))
+
+
+def registry_payloads(name: str, track: str | None = None) -> Strategy:
+    """Valid payloads for registry schema `name`, resolved when hypothesis first draws."""
+    return st.deferred(lambda: from_schema(resolve_schema(name, track)))
+
+
+def registry_invalid_payloads(
+    name: str, track: str | None = None
+) -> st.SearchStrategy[InvalidPayload]:
+    """Labelled invalid payloads for registry schema `name`, resolved lazily."""
+    return st.deferred(lambda: invalid_from_schema(resolve_schema(name, track)))
+
+
+# -- caching ------------------------------------------------------------------------------------
+
+
+def _canonical(schema: Mapping[str, Any] | bool) -> str:
+    return json.dumps(schema, sort_keys=True)
+
+
+@functools.lru_cache(maxsize=512)
+def _valid(canonical: str) -> Strategy:
+    schema = json.loads(canonical)
+    built = _Builder(schema).build(schema, "#", ())
+    if built is None:
+        why = "the schema allows no value" if schema is False else "no value of bounded depth"
+        raise UnsupportedSchemaError("schema", "#", why)
+    return built.filter(_validator(canonical).is_valid)
+
+
+@functools.lru_cache(maxsize=512)
+def _validator(canonical: str) -> PayloadValidator:
+    return PayloadValidator(json.loads(canonical))
+
+
+@functools.lru_cache(maxsize=512)
+def _invalid(canonical: str) -> st.SearchStrategy[InvalidPayload]:
+    schema = json.loads(canonical)
+    if schema is True or schema == {}:
+        raise UnsupportedSchemaError("true", "#", "every JSON value is valid: nothing to break")
+    validator = _validator(canonical)
+    if schema is False:
+        return _any_json().map(lambda v: InvalidPayload(v, "the schema is false"))
+    return _invalid_values(schema, canonical).filter(
+        lambda invalid: not validator.is_valid(invalid.value)
+    )
+
+
+# -- building valid values ----------------------------------------------------------------------
+
+
+def _any_json() -> Strategy:
+    """Any JSON value, small first (None shrinks best), nesting kept shallow."""
+    scalars = (
+        st.none()
+        | st.booleans()
+        | st.integers()
+        | st.floats(allow_nan=False, allow_infinity=False)
+        | st.text(max_size=10)
+    )
+    return st.recursive(
+        scalars,
+        lambda inner: (
+            st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3)
+        ),
+        max_leaves=4,
+    )
+
+
+class _Builder:
+    """Turn one schema document into a strategy, following local `$ref`s with bounded depth."""
+
+    def __init__(self, root: Any) -> None:
+        self.root = root
+
+    def build(self, schema: Any, path: str, refs: tuple[str, ...]) -> Strategy | None:
+        """Return a strategy, or None when only infinite recursion could satisfy `schema`."""
+        if schema is True or schema == {}:
+            return _any_json()
+        if schema is False:
+            return None  # no value: fine where absence is allowed (optional keys, extra items)
+        if not isinstance(schema, dict):
+            raise UnsupportedSchemaError("schema", path, f"expected an object, got {schema!r:.40}")
+        if "$ref" in schema:
+            return self._ref(schema, path, refs)
+        for keyword in ("allOf", "anyOf", "oneOf", "if"):
+            if keyword in schema:
+                return self._combined(keyword, schema, path, refs)
+        if "const" in schema:
+            return st.just(schema["const"])
+        if "enum" in schema:
+            if not schema["enum"]:
+                raise UnsupportedSchemaError("enum", path, "an empty enum allows no value")
+            return st.sampled_from(schema["enum"])
+        options = [self._typed(t, schema, path, refs) for t in types_of(schema, path)]
+        usable = [option for option in options if option is not None]
+        return st.one_of(usable) if usable else None
+
+    def _ref(self, schema: dict[str, Any], path: str, refs: tuple[str, ...]) -> Strategy | None:
+        ref = schema["$ref"]
+        if not isinstance(ref, str) or not ref.startswith("#"):
+            raise UnsupportedSchemaError(
+                "$ref", path, f"only local references resolve, not {ref!r}"
+            )
+        if refs.count(ref) >= _MAX_REF_DEPTH:
+            return None
+        target = pointer(self.root, ref, path)
+        siblings = {k: v for k, v in schema.items() if k != "$ref"}
+        merged = merge(target, siblings) if siblings else target
+        return self.build(merged, f"{path}/$ref", (*refs, ref))
+
+    def _combined(
+        self, keyword: str, schema: dict[str, Any], path: str, refs: tuple[str, ...]
+    ) -> Strategy | None:
+        base = {k: v for k, v in schema.items() if k not in (keyword, "then", "else")}
+        where = f"{path}/{keyword}"
+        if keyword == "allOf":
+            merged = base
+            for part in schema["allOf"]:
+                merged = merge(merged, self._inline(part, where))
+            return self.build(merged, where, refs)
+        if keyword == "if":
+            branches = [
+                merge(merge(base, schema["if"]), schema.get("then", {})),
+                merge(base, schema.get("else", {})),
+            ]
+        else:
+            branches = [merge(base, self._inline(part, where)) for part in schema[keyword]]
+        built = [self.build(branch, f"{where}/{i}", refs) for i, branch in enumerate(branches)]
+        usable = [b for b in built if b is not None]
+        return st.one_of(usable) if usable else None
+
+    def _inline(self, part: Any, path: str) -> Any:
+        """Resolve a `$ref` part of a combinator so its keywords can be merged."""
+        if isinstance(part, dict) and "$ref" in part and len(part) == 1:
+            return pointer(self.root, part["$ref"], path)
+        return part
+
+    def _typed(
+        self, kind: str, schema: dict[str, Any], path: str, refs: tuple[str, ...]
+    ) -> Strategy | None:
+        if kind == "null":
+            return st.none()
+        if kind == "boolean":
+            return st.booleans()
+        if kind == "integer":
+            return _integers(schema, path)
+        if kind == "number":
+            return _integers(schema, path) | _floats(schema, path)
+        if kind == "string":
+            return _strings(schema, path)
+        if kind == "array":
+            return self._array(schema, path, refs)
+        return self._object(schema, path, refs)
+
+    def _array(self, schema: dict[str, Any], path: str, refs: tuple[str, ...]) -> Strategy | None:
+        low, high = schema.get("minItems", 0), schema.get("maxItems")
+        items = schema.get("items", True)
+        unique = schema.get("uniqueItems") is True
+        if isinstance(items, list):
+            prefix = [self.build(s, f"{path}/items/{i}", refs) for i, s in enumerate(items)]
+            if any(p is None for p in prefix):
+                return None
+            rest = self.build(schema.get("additionalItems", True), f"{path}/additionalItems", refs)
+            head: Strategy = st.tuples(*[p for p in prefix if p is not None]).map(list)
+            extra_high = None if high is None else max(0, high - len(prefix))
+            tail = (
+                st.lists(rest, min_size=max(0, low - len(prefix)), max_size=extra_high)
+                if rest
+                else st.just([])
+            )
+            return st.tuples(head, tail).map(lambda parts: parts[0] + parts[1])
+        element = self.build(items, f"{path}/items", refs)
+        if element is None:
+            return st.just([]) if low == 0 else None
+        contains = schema.get("contains")
+        if contains is not None:
+            needed = self.build(contains, f"{path}/contains", refs)
+            if needed is None:
+                return None
+            lists = st.lists(
+                element,
+                min_size=max(0, low - 1),
+                max_size=None if high is None else max(0, high - 1),
+                unique_by=unique_key if unique else None,
+            )
+            return st.tuples(lists, needed, st.integers(0, 10**6)).map(_insert)
+        return st.lists(
+            element, min_size=low, max_size=high, unique_by=unique_key if unique else None
+        )
+
+    def _object(self, schema: dict[str, Any], path: str, refs: tuple[str, ...]) -> Strategy | None:
+        properties: dict[str, Any] = schema.get("properties", {})
+        required = list(dict.fromkeys(schema.get("required", [])))
+        values: dict[str, Strategy] = {}
+        for key in {*properties, *required}:
+            subschema = self._schema_for(schema, key)
+            built = self.build(subschema, f"{path}/properties/{key}", refs)
+            if built is None:
+                if key in required and subschema is False:
+                    raise UnsupportedSchemaError(
+                        "false", f"{path}/properties/{key}", "a required key allows no value"
+                    )
+                if key in required:
+                    return None  # only deeper recursion could build it: not at this depth
+                continue
+            values[key] = built
+        extra = self._extra(schema, path, refs)
+        return _objects(required, values, extra, schema)
+
+    def _schema_for(self, schema: dict[str, Any], key: str) -> Any:
+        """Return the subschema a property's value must satisfy."""
+        if key in schema.get("properties", {}):
+            return schema["properties"][key]
+        for pattern, subschema in schema.get("patternProperties", {}).items():
+            if re.search(pattern, key, re.ASCII):
+                return subschema
+        return schema.get("additionalProperties", True)
+
+    def _extra(self, schema: dict[str, Any], path: str, refs: tuple[str, ...]) -> Strategy | None:
+        """Return a strategy of (key, value) pairs beyond `properties`; None if none may exist."""
+        declared = set(schema.get("properties", {}))
+        choices = []
+        for pattern, subschema in schema.get("patternProperties", {}).items():
+            value = self.build(subschema, f"{path}/patternProperties/{pattern}", refs)
+            if value is not None:
+                keys = st.from_regex(re.compile(pattern, re.ASCII)).filter(
+                    lambda k: k not in declared
+                )
+                choices.append(st.tuples(keys, value))
+        additional = schema.get("additionalProperties", True)
+        if additional is not False:
+            value = self.build(additional, f"{path}/additionalProperties", refs)
+            names = schema.get("propertyNames")
+            keys = (
+                _strings(names, f"{path}/propertyNames")
+                if isinstance(names, dict)
+                else st.text(max_size=12)
+            )
+            if value is not None:
+                choices.append(st.tuples(keys.filter(lambda k: k not in declared), value))
+        return st.one_of(choices) if choices else None
+
+
+def _objects(
+    required: list[str], values: dict[str, Strategy], extra: Strategy | None, schema: dict[str, Any]
+) -> Strategy:
+    """Draw required keys, then optional ones, extras and dependencies; shrink to required only."""
+    optional = sorted(k for k in values if k not in required)
+    low, high = schema.get("minProperties", 0), schema.get("maxProperties")
+    dependencies: dict[str, Any] = schema.get("dependencies", {})
+
+    @st.composite
+    def draw_object(draw: Callable[[Strategy], Any]) -> dict[str, Any]:
+        result = {key: draw(values[key]) for key in required if key in values}
+        for key in optional:
+            if (high is None or len(result) < high) and draw(st.booleans()):
+                result[key] = draw(values[key])
+        if extra is not None:
+            room = _EXTRA_KEYS if high is None else max(0, high - len(result))
+            pairs = draw(
+                st.lists(
+                    extra.filter(lambda pair: pair[0] not in result),
+                    min_size=min(room, max(0, low - len(result))),
+                    max_size=room,
+                    unique_by=lambda pair: pair[0],  # distinct keys by construction, no retry loop
+                )
+            )
+            result.update(pairs)
+        for key in list(result):
+            needs = dependencies.get(key)
+            if isinstance(needs, list):
+                for other in needs:
+                    if other not in result and other in values:
+                        result[other] = draw(values[other])
+        return result
+
+    return draw_object()
+
+
+# -- scalar strategies --------------------------------------------------------------------------
+
+
+def _integers(schema: dict[str, Any], path: str) -> Strategy:
+    low, high, low_excl, high_excl = bounds(schema)
+    lo = None if low is None else (math.floor(low) + 1 if low_excl else math.ceil(low))
+    hi = None if high is None else (math.ceil(high) - 1 if high_excl else math.floor(high))
+    step = schema.get("multipleOf")
+    if isinstance(step, int) and not isinstance(step, bool) and step > 0:
+        k_lo = None if lo is None else -(-lo // step)
+        k_hi = None if hi is None else hi // step
+        if k_lo is not None and k_hi is not None and k_lo > k_hi:
+            raise UnsupportedSchemaError("multipleOf", path, "no multiple lies within the bounds")
+        return st.integers(k_lo, k_hi).map(lambda k: k * step)
+    if lo is not None and hi is not None and lo > hi:
+        return st.nothing()
+    return st.integers(lo, hi)
+
+
+def _floats(schema: dict[str, Any], path: str) -> Strategy:
+    low, high, low_excl, high_excl = bounds(schema)
+    if "multipleOf" in schema:
+        return st.nothing()  # integers() covers it by construction; floats would be guesses
+    return st.floats(
+        min_value=low,
+        max_value=high,
+        exclude_min=low_excl and low is not None,
+        exclude_max=high_excl and high is not None,
+        allow_nan=False,
+        allow_infinity=False,
+    )
+
+
+_FORMATS: dict[str, Callable[[], Strategy]] = {
+    "date-time": lambda: st.datetimes(timezones=st.just(UTC)).map(lambda d: d.isoformat()),
+    "date": lambda: st.dates().map(lambda d: d.isoformat()),
+    "time": lambda: st.times().map(lambda t: t.isoformat() + "+00:00"),
+    "email": lambda: st.emails(),
+    "hostname": lambda: domains(),
+    "ipv4": lambda: st.ip_addresses(v=4).map(str),
+    "ipv6": lambda: st.ip_addresses(v=6).map(str),
+    "uri": lambda: urls(),
+    "uuid": lambda: st.uuids().map(str),
+}
+
+
+def _strings(schema: dict[str, Any], path: str) -> Strategy:
+    low, high = schema.get("minLength", 0), schema.get("maxLength")
+    fmt, pattern = schema.get("format"), schema.get("pattern")
+    if pattern is not None:
+        try:
+            compiled = re.compile(pattern, re.ASCII)  # ECMA: \d and \w are ASCII only
+        except re.error as exc:
+            raise UnsupportedSchemaError(
+                "pattern", path, f"{pattern!r} is not a regex: {exc}"
+            ) from None
+        base: Strategy = st.from_regex(compiled)
+    elif fmt in _FORMATS:
+        base = _FORMATS[fmt]()
+    else:
+        return st.text(st.characters(codec="utf-8"), min_size=low, max_size=high)
+    if low or high is not None:
+        return base.filter(lambda s: low <= len(s) and (high is None or len(s) <= high))
+    return base
+
+
+# -- helpers ------------------------------------------------------------------------------------
+
+
+def _insert(parts: tuple[list[Any], Any, int]) -> list[Any]:
+    items, needed, at = parts
+    position = at % (len(items) + 1)
+    return [*items[:position], needed, *items[position:]]
+
+
+# -- breaking values on purpose -------------------------------------------------------------------
+
+
+# -- breaking values on purpose ---------------------------------------------------------------
+
+
+def _invalid_values(schema: Any, canonical: str) -> st.SearchStrategy[InvalidPayload]:
+    """Draw a valid value, then apply one of the breaks its schema offers."""
+    valid, breaker = _valid(canonical), Breaker(schema)
+
+    @st.composite
+    def draw_invalid(draw: Callable[[Strategy], Any]) -> InvalidPayload:
+        value = draw(valid)
+        breaks = breaker.breaks(schema, value, (), 0)
+        if not breaks:
+            raise UnsupportedSchemaError("schema", "#", "no constraint to break")
+        chosen = draw(st.sampled_from(breaks))
+        return InvalidPayload(apply(value, chosen), chosen.reason)
+
+    return draw_invalid()

@@ -1,0 +1,297 @@
+"""The JSON Schema -> hypothesis engine: valid values validate, invalid ones don't, labels hold."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, find, given, settings
+
+from pytest_schema_registry import PayloadValidator
+from pytest_schema_registry.strategies import (
+    InvalidPayload,
+    UnsupportedSchemaError,
+    from_schema,
+    invalid_from_schema,
+    registry_payloads,
+    set_schema_source,
+)
+
+from .conftest import EXAMPLES
+
+EXAMPLE_SCHEMAS = {
+    path.parent.name + "@" + path.stem: json.loads(path.read_text())
+    for path in sorted(EXAMPLES.glob("*/*/*.json"))
+    if not path.name.endswith(".meta.json")
+}
+
+# A family of schemas nobody here shaped to the engine: one or two keywords each.
+FAMILY: dict[str, dict[str, Any]] = {
+    "types list": {"type": ["string", "null"]},
+    "enum": {"enum": ["a", 1, None, [1]]},
+    "const": {"const": {"k": [1, 2]}},
+    "integer bounds": {"type": "integer", "minimum": -3, "maximum": 3},
+    "exclusive draft 7": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1},
+    "exclusive draft 4": {
+        "$schema": "http://json-schema.org/draft-04/schema#",
+        "type": "number",
+        "minimum": 0,
+        "exclusiveMinimum": True,
+        "maximum": 1,
+    },
+    "multipleOf": {"type": "integer", "multipleOf": 7, "minimum": 1, "maximum": 100},
+    "number multipleOf": {"type": "number", "multipleOf": 5},
+    "string length": {"type": "string", "minLength": 2, "maxLength": 5},
+    "pattern ascii digits": {"type": "string", "pattern": "^v\\d+\\.\\d+$"},
+    "formats": {
+        "type": "object",
+        "required": ["a", "b", "c", "d", "e", "f", "g"],
+        "properties": {
+            "a": {"format": "date-time", "type": "string"},
+            "b": {"format": "date", "type": "string"},
+            "c": {"format": "email", "type": "string"},
+            "d": {"format": "ipv4", "type": "string"},
+            "e": {"format": "ipv6", "type": "string"},
+            "f": {"format": "uuid", "type": "string"},
+            "g": {"format": "uri", "type": "string"},
+        },
+    },
+    "tuple items": {
+        "type": "array",
+        "items": [{"type": "integer"}, {"type": "string"}],
+        "additionalItems": False,
+    },
+    "unique items": {"type": "array", "items": {"enum": [1, 2, 3, True]}, "uniqueItems": True},
+    "contains": {"type": "array", "contains": {"const": "needle"}, "maxItems": 4},
+    "closed object": {
+        "type": "object",
+        "properties": {"a": {"type": "integer"}},
+        "required": ["a"],
+        "additionalProperties": False,
+    },
+    "patternProperties": {
+        "type": "object",
+        "patternProperties": {"^x-": {"type": "integer"}},
+        "additionalProperties": False,
+    },
+    "propertyNames": {"type": "object", "propertyNames": {"pattern": "^[a-z]+$"}},
+    "min/max properties": {"type": "object", "minProperties": 2, "maxProperties": 3},
+    "dependencies": {
+        "type": "object",
+        "properties": {"a": {}, "b": {}},
+        "dependencies": {"a": ["b"]},
+    },
+    "allOf": {
+        "allOf": [
+            {"type": "object", "required": ["a"]},
+            {"properties": {"a": {"type": "integer", "minimum": 5}}},
+        ]
+    },
+    "anyOf": {"anyOf": [{"type": "string"}, {"type": "integer", "minimum": 10}]},
+    "oneOf": {
+        "oneOf": [{"type": "integer", "multipleOf": 2}, {"type": "integer", "multipleOf": 3}]
+    },
+    "not": {"type": "integer", "not": {"const": 0}},
+    "if then else": {
+        "if": {"type": "integer"},
+        "then": {"minimum": 10},
+        "else": {"type": "string"},
+    },
+    "recursive": {
+        "definitions": {
+            "node": {
+                "type": "object",
+                "properties": {
+                    "children": {"type": "array", "items": {"$ref": "#/definitions/node"}}
+                },
+            }
+        },
+        "$ref": "#/definitions/node",
+    },
+    "boolean subschemas": {"type": "object", "properties": {"free": True}, "required": ["free"]},
+}
+
+CASES = {**EXAMPLE_SCHEMAS, **FAMILY}
+BACKENDS = ["jsonschema-rs", "jsonschema"]
+quick = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_every_generated_value_validates_under_both_backends(name: str) -> None:
+    schema = CASES[name]
+    validators = [PayloadValidator(schema, backend=b) for b in BACKENDS]  # type: ignore[arg-type]
+
+    @quick
+    @given(from_schema(schema))
+    def check(value: Any) -> None:
+        for validator in validators:
+            assert validator.validate(value) == (True, []), (validator, value)
+
+    check()
+
+
+@pytest.mark.parametrize("name", [n for n in CASES if CASES[n] not in ({}, True)])
+def test_every_invalid_value_fails_under_both_backends(name: str) -> None:
+    schema = CASES[name]
+    validators = [PayloadValidator(schema, backend=b) for b in BACKENDS]  # type: ignore[arg-type]
+
+    @quick
+    @given(invalid_from_schema(schema))
+    def check(invalid: InvalidPayload) -> None:
+        for validator in validators:
+            assert not validator.is_valid(invalid.value), (invalid, validator)
+        assert invalid.reason
+
+    check()
+
+
+FEEDBACK_V1 = EXAMPLE_SCHEMAS["telemetry.FeedbackEvent@1.1.2"]
+
+
+@pytest.mark.parametrize(
+    "reason",
+    [
+        "missing required 'ts'",
+        "'level' not in enum",
+        "'queue_size' below minimum 0",
+        "'capacity' below exclusive minimum 0",
+        "'coordinator_id' has the wrong type (expected string)",
+        "the payload has the wrong type (expected object)",
+    ],
+)
+def test_invalid_payloads_say_what_they_break(reason: str) -> None:
+    example = find(
+        invalid_from_schema(FEEDBACK_V1),
+        lambda invalid: invalid.reason == reason,
+        settings=settings(max_examples=2000, database=None),
+    )
+
+    assert not PayloadValidator(FEEDBACK_V1).is_valid(example.value)
+
+
+def test_nested_breaks_name_their_path() -> None:
+    health = EXAMPLE_SCHEMAS["telemetry.HealthStatus@1.0.0"]
+
+    example = find(
+        invalid_from_schema(health),
+        lambda invalid: invalid.reason == "'components[0].state' not in enum",
+        settings=settings(max_examples=3000, database=None),
+    )
+
+    assert example.value["components"][0]["state"] not in ("healthy", "degraded", "unhealthy")
+
+
+def test_examples_shrink_to_required_keys_and_small_values() -> None:
+    smallest = find(from_schema(FEEDBACK_V1), lambda value: True, settings=settings(database=None))
+
+    assert smallest == {
+        "coordinator_id": "",
+        "queue_size": 0,
+        "capacity": 1,
+        "level": "ok",
+        "ts": 0,
+    }
+
+
+def test_patterns_generate_ascii_digits_only() -> None:
+    @quick
+    @given(from_schema({"type": "string", "pattern": "^\\d{3}$"}))
+    def check(value: str) -> None:
+        assert value.isascii()
+
+    check()
+
+
+def test_strategies_are_cached_per_schema_content() -> None:
+    same = json.loads(json.dumps(FEEDBACK_V1))
+
+    assert from_schema(FEEDBACK_V1) is from_schema(same)
+    assert invalid_from_schema(FEEDBACK_V1) is invalid_from_schema(same)
+
+
+@pytest.mark.parametrize(
+    ("schema", "message"),
+    [
+        ({"$ref": "http://example.com/other.json"}, "#: cannot generate from '$ref': only local"),
+        ({"$ref": "#/definitions/missing"}, "'#/definitions/missing' points nowhere"),
+        (
+            {"properties": {"a": False}, "required": ["a"], "type": "object"},
+            "#/properties/a: cannot generate from 'false'",
+        ),
+        ({"enum": []}, "cannot generate from 'enum': an empty enum allows no value"),
+        ({"type": "string", "pattern": "(unclosed"}, "cannot generate from 'pattern'"),
+        ({"type": "strng"}, "cannot generate from 'type': unknown type(s) ['strng']"),
+        (
+            {"type": "integer", "multipleOf": 10, "minimum": 1, "maximum": 9},
+            "cannot generate from 'multipleOf': no multiple lies within the bounds",
+        ),
+    ],
+)
+def test_what_cannot_be_generated_fails_at_build_time_with_its_path(
+    schema: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(UnsupportedSchemaError, match=re.escape(message)):
+        from_schema(schema)
+
+
+def test_registry_payloads_resolve_lazily_from_the_source() -> None:
+    asked: list[tuple[str, str | None]] = []
+
+    def source(name: str, track: str | None) -> dict[str, Any]:
+        asked.append((name, track))
+        return FEEDBACK_V1
+
+    strategy = registry_payloads("telemetry.FeedbackEvent", track="v1")
+    assert asked == []  # building the strategy asks nothing
+    set_schema_source(source)
+    try:
+        value = find(strategy, lambda v: True, settings=settings(database=None))
+    finally:
+        set_schema_source(None)
+
+    assert asked == [("telemetry.FeedbackEvent", "v1")]
+    assert PayloadValidator(FEEDBACK_V1).is_valid(value)
+
+
+def test_registry_payloads_without_a_source_say_what_to_do() -> None:
+    from pytest_schema_registry import SchemaRegistryError
+
+    with pytest.raises(SchemaRegistryError, match="has no schema source"):
+        find(registry_payloads("x"), lambda v: True, settings=settings(database=None))
+
+
+def test_data_draws_compose(pytester: pytest.Pytester) -> None:
+    """st.data() with the fixture form, offline from snapshots only (no registry, no cassette)."""
+    snapshot = pytester.path / "tests/contracts/schemas/v1/telemetry.FeedbackEvent.json"
+    snapshot.parent.mkdir(parents=True)
+    snapshot.write_text(json.dumps(FEEDBACK_V1))
+    pytester.makefile(
+        ".ini",
+        pytest="[pytest]\nasyncio_default_fixture_loop_scope = function\nschema_track = v1\n",
+    )
+    pytester.makepyfile("""
+        from hypothesis import given, settings, strategies as st
+        from pytest_schema_registry.strategies import registry_invalid_payloads, registry_payloads
+
+        @settings(max_examples=20, deadline=None)
+        @given(registry_payloads("telemetry.FeedbackEvent"))
+        def test_given(event):
+            assert event["level"] in ("ok", "soft", "hard")
+
+        @settings(max_examples=20, deadline=None)
+        @given(registry_invalid_payloads("telemetry.FeedbackEvent"))
+        def test_invalid(broken):
+            assert broken.reason
+
+        @settings(max_examples=10, deadline=None)
+        @given(data=st.data())
+        def test_data(registry_strategies, data):
+            event = data.draw(registry_strategies.valid("telemetry.FeedbackEvent"))
+            assert "ts" in event
+    """)
+
+    result = pytester.runpytest("-p", "no:cacheprovider")
+
+    result.assert_outcomes(passed=3)
