@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, find, given, settings
+from hypothesis import strategies as st
 
 from pytest_schema_registry import PayloadValidator
 from pytest_schema_registry.strategies import (
@@ -295,3 +296,92 @@ def test_data_draws_compose(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest("-p", "no:cacheprovider")
 
     result.assert_outcomes(passed=3)
+
+
+# -- a generated family of schemas ---------------------------------------------------------------
+
+
+def schema_family() -> Any:
+    """Draw small schemas from a grammar of the keywords the engine builds by construction."""
+    integer = st.builds(
+        lambda lo, span, step: {
+            "type": "integer",
+            "minimum": lo,
+            "maximum": lo + span,
+            **({"multipleOf": step} if step else {}),
+        },
+        st.integers(-50, 50),
+        st.integers(20, 60),
+        st.sampled_from([0, 1, 2, 5]),
+    )
+    number = st.builds(
+        lambda lo, span, exclusive: {
+            "type": "number",
+            ("exclusiveMinimum" if exclusive else "minimum"): lo,
+            "maximum": lo + span,
+        },
+        st.floats(-100, 100),
+        st.floats(1, 100),
+        st.booleans(),
+    )
+    string = st.builds(
+        lambda low, extra, pattern: {
+            "type": "string",
+            "minLength": low,
+            "maxLength": low + extra,
+            **({"pattern": pattern} if pattern else {}),
+        },
+        st.integers(0, 3),
+        st.integers(0, 5),
+        st.sampled_from([None, "^[a-z]*$", "\\d"]),
+    )
+    leaf = (
+        integer
+        | number
+        | string
+        | st.sampled_from(
+            [{"type": "boolean"}, {"type": "null"}, {"enum": ["a", "b", 3]}, {"const": [1]}, {}]
+        )
+    )
+    return st.recursive(
+        leaf,
+        lambda inner: (
+            st.builds(
+                lambda props, required_count, closed: {
+                    "type": "object",
+                    "properties": props,
+                    "required": sorted(props)[:required_count],
+                    **({"additionalProperties": False} if closed else {}),
+                },
+                st.dictionaries(st.sampled_from(["a", "b", "c", "d"]), inner, max_size=3),
+                st.integers(0, 3),
+                st.booleans(),
+            )
+            | st.builds(
+                lambda items, low, unique: {
+                    "type": "array",
+                    "items": items,
+                    "minItems": low,
+                    "maxItems": low + 3,
+                },
+                inner,
+                st.integers(0, 2),
+                st.booleans(),
+            )
+        ),
+        max_leaves=6,
+    )
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_generated_schemas_yield_only_valid_values_and_only_invalid_breaks(data: Any) -> None:
+    schema = data.draw(schema_family(), label="schema")
+    validator = PayloadValidator(schema)
+
+    for _ in range(3):
+        value = data.draw(from_schema(schema), label="value")
+        assert validator.is_valid(value), (schema, value)
+    if schema != {}:
+        broken = data.draw(invalid_from_schema(schema), label="broken")
+        assert not validator.is_valid(broken.value), (schema, broken)
