@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote
 
 from ._errors import SchemaRegistryError
 
@@ -73,9 +74,15 @@ def types_of(schema: dict[str, Any], path: str) -> list[str]:
 
 
 def pointer(root: Any, ref: str, path: str) -> Any:
+    """Resolve a local JSON-pointer `$ref` (`#`, `#/definitions/a%25b`); refuse anchors."""
+    fragment = ref[1:]
+    if fragment and not fragment.startswith("/"):
+        raise UnsupportedSchemaError(
+            "$ref", path, f"{ref!r}: anchors ($id fragments) do not resolve"
+        )
     node = root
-    for raw in ref.lstrip("#").split("/")[1:]:
-        part = raw.replace("~1", "/").replace("~0", "~")
+    for raw in fragment.split("/")[1:]:
+        part = unquote(raw).replace("~1", "/").replace("~0", "~")
         try:
             node = node[int(part)] if isinstance(node, list) else node[part]
         except (KeyError, IndexError, ValueError, TypeError):
@@ -218,17 +225,19 @@ def value_breaks(schema: dict[str, Any], value: Any, at: Location) -> list[Mutat
         if "maxLength" in schema:
             found.append(Mutation(at, "x" * (schema["maxLength"] + 1), f"{label} too long"))
         if "pattern" in schema:
-            miss = next(
-                (
-                    c
-                    for c in ("", "!", " ~ ", "\u00e9")
-                    if not re.search(schema["pattern"], c, re.ASCII)
-                ),
-                None,
-            )
+            miss = _pattern_miss(schema["pattern"])
             if miss is not None:
                 found.append(Mutation(at, miss, f"{label} does not match {schema['pattern']!r}"))
     return found
+
+
+def _pattern_miss(pattern: str) -> str | None:
+    """Return a short string the pattern does not match, or None (or if Python can't read it)."""
+    try:
+        compiled = re.compile(pattern, re.ASCII)
+    except re.error:
+        return None
+    return next((c for c in ("", "!", " ~ ", "\u00e9") if not compiled.search(c)), None)
 
 
 def _replacements(schema: dict[str, Any]) -> list[Mutation]:

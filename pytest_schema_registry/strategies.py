@@ -107,8 +107,9 @@ def _valid(canonical: str) -> Strategy:
     schema = json.loads(canonical)
     built = _Builder(schema).build(schema, "#", ())
     if built is None:
-        why = "the schema allows no value" if schema is False else "no value of bounded depth"
-        raise UnsupportedSchemaError("schema", "#", why)
+        raise UnsupportedSchemaError(
+            "schema", "#", "no value satisfies it (or only infinitely nested ones)"
+        )
     return built.filter(_validator(canonical).is_valid)
 
 
@@ -167,6 +168,8 @@ class _Builder:
             raise UnsupportedSchemaError("schema", path, f"expected an object, got {schema!r:.40}")
         if "$ref" in schema:
             return self._ref(schema, path, refs)
+        if schema.get("not") in (True, {}):
+            return None  # `not` of everything: nothing is left
         for keyword in ("allOf", "anyOf", "oneOf", "if"):
             if keyword in schema:
                 return self._combined(keyword, schema, path, refs)
@@ -201,7 +204,7 @@ class _Builder:
         if keyword == "allOf":
             merged = base
             for part in schema["allOf"]:
-                merged = merge(merged, self._inline(part, where))
+                merged = merge(merged, part)  # a $ref part stays a $ref: _ref bounds recursion
             return self.build(merged, where, refs)
         if keyword == "if":
             branches = [
@@ -209,16 +212,10 @@ class _Builder:
                 merge(base, schema.get("else", {})),
             ]
         else:
-            branches = [merge(base, self._inline(part, where)) for part in schema[keyword]]
+            branches = [merge(base, part) for part in schema[keyword]]
         built = [self.build(branch, f"{where}/{i}", refs) for i, branch in enumerate(branches)]
         usable = [b for b in built if b is not None]
         return st.one_of(usable) if usable else None
-
-    def _inline(self, part: Any, path: str) -> Any:
-        """Resolve a `$ref` part of a combinator so its keywords can be merged."""
-        if isinstance(part, dict) and "$ref" in part and len(part) == 1:
-            return pointer(self.root, part["$ref"], path)
-        return part
 
     def _typed(
         self, kind: str, schema: dict[str, Any], path: str, refs: tuple[str, ...]
@@ -238,7 +235,7 @@ class _Builder:
         return self._object(schema, path, refs)
 
     def _array(self, schema: dict[str, Any], path: str, refs: tuple[str, ...]) -> Strategy | None:
-        low, high = schema.get("minItems", 0), schema.get("maxItems")
+        low, high = _size(schema, "minItems", 0), _size(schema, "maxItems")
         items = schema.get("items", True)
         unique = schema.get("uniqueItems") is True
         if isinstance(items, list):
@@ -297,7 +294,7 @@ class _Builder:
         if key in schema.get("properties", {}):
             return schema["properties"][key]
         for pattern, subschema in schema.get("patternProperties", {}).items():
-            if re.search(pattern, key, re.ASCII):
+            if _regex(pattern, "#", "patternProperties").search(key):
                 return subschema
         return schema.get("additionalProperties", True)
 
@@ -308,7 +305,7 @@ class _Builder:
         for pattern, subschema in schema.get("patternProperties", {}).items():
             value = self.build(subschema, f"{path}/patternProperties/{pattern}", refs)
             if value is not None:
-                keys = st.from_regex(re.compile(pattern, re.ASCII)).filter(
+                keys = st.from_regex(_regex(pattern, path, "patternProperties")).filter(
                     lambda k: k not in declared
                 )
                 choices.append(st.tuples(keys, value))
@@ -331,7 +328,7 @@ def _objects(
 ) -> Strategy:
     """Draw required keys, then optional ones, extras and dependencies; shrink to required only."""
     optional = sorted(k for k in values if k not in required)
-    low, high = schema.get("minProperties", 0), schema.get("maxProperties")
+    low, high = _size(schema, "minProperties", 0), _size(schema, "maxProperties")
     dependencies: dict[str, Any] = schema.get("dependencies", {})
 
     @st.composite
@@ -386,8 +383,8 @@ def _floats(schema: dict[str, Any], path: str) -> Strategy:
     if "multipleOf" in schema:
         return st.nothing()  # integers() covers it by construction; floats would be guesses
     return st.floats(
-        min_value=low,
-        max_value=high,
+        min_value=_float_bound(low, upper=False),
+        max_value=_float_bound(high, upper=True),
         exclude_min=low_excl and low is not None,
         exclude_max=high_excl and high is not None,
         allow_nan=False,
@@ -408,17 +405,37 @@ _FORMATS: dict[str, Callable[[], Strategy]] = {
 }
 
 
+def _size(schema: dict[str, Any], keyword: str, default: int | None = None) -> Any:
+    """Read a count keyword; Draft 7 allows `2.0` where it means 2."""
+    value = schema.get(keyword, default)
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def _float_bound(bound: float | None, *, upper: bool) -> float | None:
+    """Turn a bound into a float hypothesis accepts, never looser than the bound itself."""
+    if bound is None:
+        return None
+    value = float(bound)
+    if (upper and value > bound) or (not upper and value < bound):
+        value = math.nextafter(value, -math.inf if upper else math.inf)
+    return value
+
+
+def _regex(pattern: str, path: str, keyword: str) -> re.Pattern[str]:
+    """Compile an ECMA-262 pattern as Python: ASCII `\\d`/`\\w`; refuse what Python lacks."""
+    try:
+        return re.compile(pattern, re.ASCII)
+    except re.error as exc:
+        raise UnsupportedSchemaError(
+            keyword, path, f"{pattern!r} is not a regex Python can generate from: {exc}"
+        ) from None
+
+
 def _strings(schema: dict[str, Any], path: str) -> Strategy:
-    low, high = schema.get("minLength", 0), schema.get("maxLength")
+    low, high = _size(schema, "minLength", 0), _size(schema, "maxLength")
     fmt, pattern = schema.get("format"), schema.get("pattern")
     if pattern is not None:
-        try:
-            compiled = re.compile(pattern, re.ASCII)  # ECMA: \d and \w are ASCII only
-        except re.error as exc:
-            raise UnsupportedSchemaError(
-                "pattern", path, f"{pattern!r} is not a regex: {exc}"
-            ) from None
-        base: Strategy = st.from_regex(compiled)
+        base: Strategy = st.from_regex(_regex(pattern, path, "pattern"))
     elif fmt in _FORMATS:
         base = _FORMATS[fmt]()
     else:
