@@ -216,6 +216,11 @@ class SchemaManager:
             self._thread = None
 
     @property
+    def metrics(self) -> MetricsSink:
+        """Return where this manager reports metrics (the gate reports there too)."""
+        return self._metrics
+
+    @property
     def client(self) -> RegistryClient | None:
         """Return the registry client, once started."""
         return self._client

@@ -1,0 +1,275 @@
+"""Decide, per message, what a consumer does with it: accept, accept with a warning, or reject.
+
+The seed's rollout plan had two phases: validate every payload and log failures (phase 3), then
+reject invalid payloads to a dead-letter queue (phase 4). `ValidationGate` is both, switched by
+`validation_mode` (`off`, `log`, `enforce`):
+
+* A valid payload is accepted. An invalid one is accepted with a warning in `log` mode, and in
+  `enforce` mode rejected: written to the dead-letter sink with the reason, the schema, track and
+  version, and the original message untouched.
+* When no schema can be had, `fail_open` decides: accept with a warning (the seed's behaviour),
+  or reject with reason `schema unavailable`.
+* Nothing is lost: a message is processed or dead-lettered, never dropped. When the sink itself
+  fails, `check` raises `DeadLetterError` so the consumer does not acknowledge the message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import json
+import logging
+import os
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from ._config import ValidationMode
+from ._errors import ConfigError, SchemaRegistryError
+
+if TYPE_CHECKING:
+    from ._manager import SchemaManager
+
+__all__ = [
+    "DeadLetter",
+    "DeadLetterError",
+    "DeadLetterSink",
+    "Decision",
+    "GateResult",
+    "InMemoryDeadLetterSink",
+    "JsonLinesDeadLetterSink",
+    "ValidationGate",
+]
+
+log = logging.getLogger("pytest_schema_registry.gate")
+
+INVALID = "invalid payload"
+UNAVAILABLE = "schema unavailable"
+
+
+class Decision(enum.StrEnum):
+    """What the consumer should do with the message."""
+
+    ACCEPT = "accept"
+    ACCEPT_WITH_WARNING = "accept_with_warning"
+    REJECT = "reject"
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetter:
+    """A rejected message, untouched, with everything needed to replay or inspect it."""
+
+    message: Any
+    reason: str
+    errors: tuple[str, ...]
+    schema: str
+    track: str | None
+    version: str | None
+    mode: str
+    rejected_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
+
+    def to_json(self) -> str:
+        """Return one JSON line (values JSON cannot carry are written as their repr)."""
+        return json.dumps(asdict(self), default=repr, sort_keys=True)
+
+
+@dataclass(frozen=True, slots=True)
+class GateResult:
+    """The decision for one message, with the errors and the schema that judged it."""
+
+    decision: Decision
+    errors: tuple[str, ...] = ()
+    schema: str | None = None
+    track: str | None = None
+    version: str | None = None
+    reason: str | None = None
+    dead_letter: DeadLetter | None = None
+
+    @property
+    def accepted(self) -> bool:
+        """Say whether the consumer should process the message."""
+        return self.decision is not Decision.REJECT
+
+
+class DeadLetterSink(Protocol):
+    """Where rejected messages go. `put` must not return before the letter is safe."""
+
+    async def put(self, letter: DeadLetter) -> None: ...
+
+
+class InMemoryDeadLetterSink:
+    """Keep dead letters in a list: for tests and examples."""
+
+    def __init__(self) -> None:
+        self.letters: list[DeadLetter] = []
+
+    async def put(self, letter: DeadLetter) -> None:
+        self.letters.append(letter)
+
+
+class JsonLinesDeadLetterSink:
+    """Append dead letters to a JSON-lines file, flushed and fsynced before `put` returns."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self._lock = threading.Lock()
+
+    async def put(self, letter: DeadLetter) -> None:
+        await asyncio.to_thread(self._append, letter.to_json() + "\n")
+
+    def _append(self, line: str) -> None:
+        with self._lock:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self.path.open("a", encoding="utf-8") as handle:
+                handle.write(line)
+                handle.flush()
+                os.fsync(handle.fileno())
+
+    def read(self) -> list[dict[str, Any]]:
+        """Return the letters written so far (for inspection and tests)."""
+        if not self.path.exists():
+            return []
+        return [json.loads(line) for line in self.path.read_text(encoding="utf-8").splitlines()]
+
+
+class DeadLetterError(SchemaRegistryError):
+    """The dead-letter sink failed: do not acknowledge the message; it was not stored."""
+
+    def __init__(self, message: str, *, letter: DeadLetter) -> None:
+        super().__init__(message, name=letter.schema, track=letter.track)
+        self.letter = letter
+
+
+SchemaFor = Callable[[Mapping[str, Any]], str]
+
+
+class ValidationGate:
+    """Judge each message with a `SchemaManager` and act on the configured mode."""
+
+    def __init__(
+        self,
+        manager: SchemaManager,
+        *,
+        sink: DeadLetterSink | None = None,
+        mode: ValidationMode | str | None = None,
+        fail_open: bool | None = None,
+        schema_for: SchemaFor | None = None,
+    ) -> None:
+        self.manager = manager
+        self.mode = _mode(mode if mode is not None else manager.config.validation_mode)
+        self.fail_open = manager.config.fail_open if fail_open is None else fail_open
+        if self.mode == "enforce" and sink is None:
+            raise ConfigError(
+                "mode='enforce' needs a dead-letter sink: ValidationGate(manager, sink=...) "
+                "(JsonLinesDeadLetterSink(path), or your broker's)"
+            )
+        self.sink = sink
+        self._schema_for = schema_for or _schema_from_meta
+
+    async def check(
+        self, message: Any, *, schema: str | None = None, track: str | None = None
+    ) -> GateResult:
+        """Decide for an envelope (`meta.schema_id`, `meta.track`) or a payload with `schema=`."""
+        if self.mode == "off":
+            return GateResult(Decision.ACCEPT)
+        name, track, payload = self._unpack(message, schema, track)
+        try:
+            result = await self.manager.check(name, payload, track, track)
+        except SchemaRegistryError as exc:
+            return await self._without_schema(message, name, track, exc)
+        if result.valid:
+            return GateResult(Decision.ACCEPT, (), name, result.schema.track, result.schema.version)
+        base = GateResult(
+            Decision.ACCEPT_WITH_WARNING,
+            result.errors,
+            name,
+            result.schema.track,
+            result.schema.version,
+            INVALID,
+        )
+        if self.mode == "log":
+            log.warning(
+                "invalid %s (%s %s), let through in log mode: %s",
+                name,
+                base.track,
+                base.version,
+                "; ".join(result.errors),
+            )
+            self._action(name, "warning", "logged")
+            return base
+        return await self._reject(message, base)
+
+    def _unpack(
+        self, message: Any, schema: str | None, track: str | None
+    ) -> tuple[str, str | None, Any]:
+        if isinstance(message, Mapping) and "payload" in message and "meta" in message:
+            meta = message["meta"] if isinstance(message["meta"], Mapping) else {}
+            name = schema or self._schema_for(meta)
+            return name, track or meta.get("track"), message["payload"]
+        if schema is None:
+            raise ConfigError("a bare payload needs its schema: gate.check(payload, schema=NAME)")
+        return schema, track, message
+
+    async def _without_schema(
+        self, message: Any, name: str, track: str | None, exc: SchemaRegistryError
+    ) -> GateResult:
+        result = GateResult(
+            Decision.ACCEPT_WITH_WARNING, (str(exc),), name, track, None, UNAVAILABLE
+        )
+        if self.mode == "log" or self.fail_open:
+            log.warning("no schema for %s, message let through unvalidated: %s", name, exc)
+            self._action(name, "warning", "passed_unvalidated")
+            return result
+        return await self._reject(message, result)
+
+    async def _reject(self, message: Any, result: GateResult) -> GateResult:
+        letter = DeadLetter(
+            message,
+            result.reason or INVALID,
+            result.errors,
+            result.schema or "",
+            result.track,
+            result.version,
+            self.mode,
+        )
+        try:
+            await self.sink.put(letter)  # type: ignore[union-attr]  # enforce mode has a sink
+        except Exception as exc:
+            self._action(letter.schema, "error", "dead_letter_failed")
+            raise DeadLetterError(
+                f"dead-letter sink failed ({type(exc).__name__}: {exc}); the message was not "
+                "stored: do not acknowledge it",
+                letter=letter,
+            ) from exc
+        self._action(letter.schema, "error", "dead_lettered")
+        return GateResult(
+            Decision.REJECT,
+            result.errors,
+            result.schema,
+            result.track,
+            result.version,
+            result.reason,
+            letter,
+        )
+
+    def _action(self, schema: str, severity: str, action: str) -> None:
+        self.manager.metrics.enforcement_action(schema, severity, action)
+
+
+def _schema_from_meta(meta: Mapping[str, Any]) -> str:
+    """Read the schema name from an envelope's `meta.schema_id` (the seed's envelope)."""
+    schema_id = meta.get("schema_id")
+    if not isinstance(schema_id, str) or not schema_id:
+        raise ConfigError("envelope has no meta.schema_id: pass gate.check(message, schema=NAME)")
+    return schema_id
+
+
+def _mode(value: str) -> str:
+    aliases = {"warn": "log", "strict": "enforce"}
+    mode = aliases.get(value, value)
+    if mode not in ("off", "log", "enforce"):
+        raise ConfigError(f"mode={value!r}: expected one of off, log, enforce (or warn, strict)")
+    return mode
