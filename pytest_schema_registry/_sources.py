@@ -11,7 +11,13 @@ from typing import Any
 
 from ._errors import SchemaRegistryError
 
-__all__ = ["SchemaSource", "resolve_schema", "set_schema_source"]
+__all__ = [
+    "SchemaSource",
+    "pop_schema_source",
+    "push_schema_source",
+    "resolve_schema",
+    "set_schema_source",
+]
 
 SchemaSource = Callable[[str, "str | None"], Mapping[str, Any]]
 _source: list[SchemaSource] = []
@@ -22,6 +28,17 @@ def set_schema_source(source: SchemaSource | None) -> None:
     _source[:] = [source] if source is not None else []
 
 
+def push_schema_source(source: SchemaSource) -> None:
+    """Make `source` current until it is popped (nested pytest sessions each push their own)."""
+    _source.append(source)
+
+
+def pop_schema_source(source: SchemaSource) -> None:
+    """Remove `source`, making the one before it current again."""
+    if source in _source:
+        _source.remove(source)
+
+
 def resolve_schema(name: str, track: str | None) -> Mapping[str, Any]:
     """Return the content of registry schema `name` from the current source."""
     if not _source:
@@ -29,4 +46,4 @@ def resolve_schema(name: str, track: str | None) -> Mapping[str, Any]:
             f"registry_payloads({name!r}) has no schema source: run it under pytest with the "
             "schema-registry plugin (live, replay or snapshots), or call set_schema_source()"
         )
-    return _source[0](name, track)
+    return _source[-1](name, track)

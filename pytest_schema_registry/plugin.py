@@ -9,6 +9,7 @@ Precedence of every setting: command line > ini file > environment variable > de
 
 from __future__ import annotations
 
+import functools
 import os
 import uuid
 from collections.abc import Callable, Generator
@@ -18,7 +19,7 @@ import pytest
 
 from ._errors import ConfigError, SchemaRegistryError
 from ._settings import OPTIONS, resolve_settings
-from ._sources import set_schema_source
+from ._sources import SchemaSource, pop_schema_source, push_schema_source
 
 if TYPE_CHECKING:
     from ._client import RegistryClient
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
 SETTINGS_KEY: pytest.StashKey[PluginSettings] = pytest.StashKey()
 SESSION_KEY: pytest.StashKey[RegistrySession] = pytest.StashKey()
 REPORT_KEY: pytest.StashKey[SessionReport] = pytest.StashKey()
+SOURCE_KEY: pytest.StashKey[SchemaSource] = pytest.StashKey()
 _WORKER_OUTPUT = "schema_registry_report"
 _RUN_ID = "schema_registry_run_id"
 
@@ -74,11 +76,14 @@ def pytest_configure(config: pytest.Config) -> None:
     except ConfigError as exc:
         raise pytest.UsageError(f"schema registry: {exc}") from None
     config.stash[SETTINGS_KEY] = settings
-    set_schema_source(lambda name, track: _schema_content(config, name, track))
+    source: SchemaSource = functools.partial(_schema_content, config)
+    config.stash[SOURCE_KEY] = source
+    push_schema_source(source)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    set_schema_source(None)
+    if SOURCE_KEY in config.stash:
+        pop_schema_source(config.stash[SOURCE_KEY])
 
 
 def _schema_content(config: pytest.Config, name: str, track: str | None) -> Any:

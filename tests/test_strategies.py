@@ -11,13 +11,13 @@ from hypothesis import HealthCheck, find, given, settings
 from hypothesis import strategies as st
 
 from pytest_schema_registry import PayloadValidator
+from pytest_schema_registry._sources import pop_schema_source, push_schema_source
 from pytest_schema_registry.strategies import (
     InvalidPayload,
     UnsupportedSchemaError,
     from_schema,
     invalid_from_schema,
     registry_payloads,
-    set_schema_source,
 )
 
 from .conftest import EXAMPLES
@@ -246,18 +246,20 @@ def test_registry_payloads_resolve_lazily_from_the_source() -> None:
 
     strategy = registry_payloads("telemetry.FeedbackEvent", track="v1")
     assert asked == []  # building the strategy asks nothing
-    set_schema_source(source)
+    push_schema_source(source)  # not set_schema_source: this session's plugin has one too
     try:
         value = find(strategy, lambda v: True, settings=settings(database=None))
     finally:
-        set_schema_source(None)
+        pop_schema_source(source)
 
     assert asked == [("telemetry.FeedbackEvent", "v1")]
     assert PayloadValidator(FEEDBACK_V1).is_valid(value)
 
 
-def test_registry_payloads_without_a_source_say_what_to_do() -> None:
-    from pytest_schema_registry import SchemaRegistryError
+def test_registry_payloads_without_a_source_say_what_to_do(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pytest_schema_registry import SchemaRegistryError, _sources
+
+    monkeypatch.setattr(_sources, "_source", [])  # as outside pytest: no plugin, no source
 
     with pytest.raises(SchemaRegistryError, match="has no schema source"):
         find(registry_payloads("x"), lambda v: True, settings=settings(database=None))
