@@ -19,14 +19,14 @@ import threading
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
-from urllib.parse import parse_qs, unquote
+from urllib.parse import parse_qs
 
-from ._store import SchemaStore, StoredSchema, UploadConflictError
+from ._routes import HTTPError, Request, route
+from ._store import SchemaStore
 
 __all__ = ["Fault", "RecordedRequest", "RegistryServer"]
 
@@ -62,15 +62,6 @@ class Fault:
     truncate: bool = False
     reset: bool = False
     times: int | None = 1
-
-
-class _HTTPError(Exception):
-    """Carry an HTTP answer out of a route handler: `raise _HTTPError(404, "...")`."""
-
-    def __init__(self, status: int, detail: str) -> None:
-        super().__init__(detail)
-        self.status = status
-        self.detail = detail
 
 
 class RegistryServer:
@@ -291,9 +282,10 @@ class _Handler(BaseHTTPRequestHandler):
             self._misbehave(fault)
             return
         try:
-            request = _Request(method, path, query, self.headers.get("Authorization"), self._body())
-            status, body = _route(registry, request)
-        except _HTTPError as answer:
+            authorized = registry._authorized(self.headers.get("Authorization"))
+            request = Request(method, path, query, authorized, self._body())
+            status, body = route(registry.store, request, admin_open=registry._token is not None)
+        except HTTPError as answer:
             status, body = answer.status, {"detail": answer.detail}
         self._send_json(status, body)
 
@@ -340,134 +332,8 @@ class _Handler(BaseHTTPRequestHandler):
             length = int(self.headers.get("Content-Length") or 0)
         except ValueError:
             self.close_connection = True
-            raise _HTTPError(400, "Content-Length is not a number") from None
+            raise HTTPError(400, "Content-Length is not a number") from None
         if length > _MAX_UPLOAD_BYTES:
             self.close_connection = True  # the unread body would be parsed as the next request
-            raise _HTTPError(413, f"body of {length} bytes exceeds {_MAX_UPLOAD_BYTES}")
+            raise HTTPError(413, f"body of {length} bytes exceeds {_MAX_UPLOAD_BYTES}")
         return self.rfile.read(length) if length > 0 else b""
-
-
-@dataclass(frozen=True, slots=True)
-class _Request:
-    method: str
-    path: str | None  # None: outside the base path
-    query: dict[str, str]
-    authorization: str | None
-    body: bytes
-
-    def json(self) -> Any:
-        """Decode the body as JSON, or answer 400."""
-        try:
-            return json.loads(self.body or b"null")
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            raise _HTTPError(400, "request body is not valid JSON") from None
-
-
-def _route(registry: RegistryServer, request: _Request) -> tuple[int, Any]:
-    """Dispatch on (method, decoded path segments)."""
-    if request.path is None:
-        raise _HTTPError(404, "Not Found")
-    segments = [unquote(s) for s in request.path.strip("/").split("/")]
-    store = registry.store
-    if request.method == "GET":
-        store.refresh()
-        return _get(store, segments, request.query)
-    if segments == ["admin", "schemas"]:
-        if not registry._token:
-            raise _HTTPError(403, "admin API is closed: start the server with a token (--token)")
-        if not registry._authorized(request.authorization):
-            raise _HTTPError(401, "missing or wrong bearer token")
-        return _upload(store, request.json())
-    if segments == ["admin", "sync"]:
-        raise _HTTPError(501, "sync is not supported by the embedded registry; write files instead")
-    raise _HTTPError(405 if _is_get_route(segments) else 404, "Not Found")
-
-
-def _is_get_route(segments: list[str]) -> bool:
-    return segments[0] in ("index", "health", "schemas", "compat")
-
-
-def _get(store: SchemaStore, segments: list[str], query: dict[str, str]) -> tuple[int, Any]:
-    """Answer the read API."""
-    match segments:
-        case ["index"]:
-            return 200, _index(store)
-        case ["health"]:
-            return 200, {"status": "ok", "schemas": len(store), "tracks": store.tracks()}
-        case ["schemas", "by-id", schema_id]:
-            return 200, _by_id(store, schema_id, query).response()
-        case ["schemas", track, name]:
-            return 200, _lookup(store, track, name, query.get("version")).response()
-        case ["schemas", track, name, "versions"]:
-            versions = store.versions(track, name)
-            if not versions:
-                raise _HTTPError(404, f"schema {name!r} not found on track {track!r}")
-            return 200, [v.version_info() for v in versions]
-        case ["compat", "check"]:
-            raise _HTTPError(
-                501, "compatibility checks are not implemented by the embedded registry"
-            )
-    raise _HTTPError(404, "Not Found")
-
-
-def _index(store: SchemaStore) -> dict[str, Any]:
-    tracks: dict[str, Any] = {}
-    for track in store.tracks():
-        items = []
-        for name in store.names(track):
-            latest = store.versions(track, name)[-1]
-            items.append(
-                {
-                    "name": name,
-                    "$schema_id": latest.schema_id,
-                    "sha256": latest.sha256,
-                    "latest_core_version": latest.version,
-                    "deprecated": latest.deprecated,
-                }
-            )
-        tracks[track] = {"count": len(items), "schemas": items}
-    return {"tracks": tracks, "generated_at": datetime.now(UTC).isoformat()}
-
-
-def _lookup(store: SchemaStore, track: str, name: str, version: str | None) -> StoredSchema:
-    found = store.get(track, name, version)
-    if found is None:
-        which = f" version {version!r}" if version is not None else ""
-        raise _HTTPError(404, f"schema {name!r}{which} not found on track {track!r}")
-    return found
-
-
-def _by_id(store: SchemaStore, schema_id: str, query: dict[str, str]) -> StoredSchema:
-    """Resolve an id; when tracks share it, `?track=` picks one, else the highest track wins."""
-    matches = store.by_id(schema_id, query.get("track"))
-    if not matches:
-        raise _HTTPError(404, f"no schema has $schema_id {schema_id!r}")
-    track, name = matches[-1]
-    return _lookup(store, track, name, query.get("version"))
-
-
-def _upload(store: SchemaStore, body: Any) -> tuple[int, Any]:
-    """Store a new version from the seed's upload body; 201 when new, 200 when identical."""
-    if not isinstance(body, dict):
-        raise _HTTPError(422, "expected a JSON object with name, track, core_version and content")
-    missing = [k for k in ("name", "track", "core_version", "content") if body.get(k) is None]
-    if missing:
-        raise _HTTPError(422, f"missing field(s): {', '.join(missing)}")
-    if not isinstance(body["content"], dict):
-        raise _HTTPError(422, "content should be a JSON object (a JSON Schema)")
-    meta = {
-        "schema_id": body.get("schema_id_str"),
-        "deprecated": body.get("deprecated", False),
-        "deprecation_note": body.get("deprecation_note"),
-    }
-    try:
-        stored, created = store.add(
-            body["track"], body["name"], body["core_version"], body["content"], meta
-        )
-    except UploadConflictError as exc:
-        raise _HTTPError(409, str(exc)) from None
-    except ValueError as exc:
-        raise _HTTPError(422, str(exc)) from None
-    answer = {"status": "created" if created else "unchanged", **stored.response()}
-    del answer["content"]
-    return (201 if created else 200), answer

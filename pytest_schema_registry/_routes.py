@@ -1,0 +1,153 @@
+"""Answer the seed registry's API from a `SchemaStore`: the embedded server's routes.
+
+Pure request-in, JSON-out functions; `_server.py` owns sockets, threads, faults and counting.
+Errors are FastAPI-style `{"detail": ...}` bodies, as the real service answers.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import unquote
+
+from ._store import SchemaStore, StoredSchema, UploadConflictError
+
+__all__ = ["HTTPError", "Request", "route"]
+
+
+class HTTPError(Exception):
+    """Carry an HTTP answer out of a route handler: `raise HTTPError(404, "...")`."""
+
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """One request as the routes see it: path relative to the base path, token already checked."""
+
+    method: str
+    path: str | None  # None: outside the base path
+    query: dict[str, str]
+    authorized: bool
+    body: bytes
+
+    def json(self) -> Any:
+        """Decode the body as JSON, or answer 400."""
+        try:
+            return json.loads(self.body or b"null")
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise HTTPError(400, "request body is not valid JSON") from None
+
+
+def route(store: SchemaStore, request: Request, *, admin_open: bool) -> tuple[int, Any]:
+    """Dispatch on (method, decoded path segments); return (status, JSON body)."""
+    if request.path is None:
+        raise HTTPError(404, "Not Found")
+    segments = [unquote(s) for s in request.path.strip("/").split("/")]
+    if request.method == "GET":
+        store.refresh()
+        return _get(store, segments, request.query)
+    if segments == ["admin", "schemas"]:
+        if not admin_open:
+            raise HTTPError(403, "admin API is closed: start the server with a token (--token)")
+        if not request.authorized:
+            raise HTTPError(401, "missing or wrong bearer token")
+        return _upload(store, request.json())
+    if segments == ["admin", "sync"]:
+        raise HTTPError(501, "sync is not supported by the embedded registry; write files instead")
+    raise HTTPError(405 if _is_get_route(segments) else 404, "Not Found")
+
+
+def _is_get_route(segments: list[str]) -> bool:
+    return segments[0] in ("index", "health", "schemas", "compat")
+
+
+def _get(store: SchemaStore, segments: list[str], query: dict[str, str]) -> tuple[int, Any]:
+    """Answer the read API."""
+    match segments:
+        case ["index"]:
+            return 200, _index(store)
+        case ["health"]:
+            return 200, {"status": "ok", "schemas": len(store), "tracks": store.tracks()}
+        case ["schemas", "by-id", schema_id]:
+            return 200, _by_id(store, schema_id, query).response()
+        case ["schemas", track, name]:
+            return 200, _lookup(store, track, name, query.get("version")).response()
+        case ["schemas", track, name, "versions"]:
+            versions = store.versions(track, name)
+            if not versions:
+                raise HTTPError(404, f"schema {name!r} not found on track {track!r}")
+            return 200, [v.version_info() for v in versions]
+        case ["compat", "check"]:
+            raise HTTPError(
+                501, "compatibility checks are not implemented by the embedded registry"
+            )
+    raise HTTPError(404, "Not Found")
+
+
+def _index(store: SchemaStore) -> dict[str, Any]:
+    tracks: dict[str, Any] = {}
+    for track in store.tracks():
+        items = []
+        for name in store.names(track):
+            latest = store.versions(track, name)[-1]
+            items.append(
+                {
+                    "name": name,
+                    "$schema_id": latest.schema_id,
+                    "sha256": latest.sha256,
+                    "latest_core_version": latest.version,
+                    "deprecated": latest.deprecated,
+                }
+            )
+        tracks[track] = {"count": len(items), "schemas": items}
+    return {"tracks": tracks, "generated_at": datetime.now(UTC).isoformat()}
+
+
+def _lookup(store: SchemaStore, track: str, name: str, version: str | None) -> StoredSchema:
+    found = store.get(track, name, version)
+    if found is None:
+        which = f" version {version!r}" if version is not None else ""
+        raise HTTPError(404, f"schema {name!r}{which} not found on track {track!r}")
+    return found
+
+
+def _by_id(store: SchemaStore, schema_id: str, query: dict[str, str]) -> StoredSchema:
+    """Resolve an id; when tracks share it, `?track=` picks one, else the highest track wins."""
+    matches = store.by_id(schema_id, query.get("track"))
+    if not matches:
+        raise HTTPError(404, f"no schema has $schema_id {schema_id!r}")
+    track, name = matches[-1]
+    return _lookup(store, track, name, query.get("version"))
+
+
+def _upload(store: SchemaStore, body: Any) -> tuple[int, Any]:
+    """Store a new version from the seed's upload body; 201 when new, 200 when identical."""
+    if not isinstance(body, dict):
+        raise HTTPError(422, "expected a JSON object with name, track, core_version and content")
+    missing = [k for k in ("name", "track", "core_version", "content") if body.get(k) is None]
+    if missing:
+        raise HTTPError(422, f"missing field(s): {', '.join(missing)}")
+    if not isinstance(body["content"], dict):
+        raise HTTPError(422, "content should be a JSON object (a JSON Schema)")
+    meta = {
+        "schema_id": body.get("schema_id_str"),
+        "deprecated": body.get("deprecated", False),
+        "deprecation_note": body.get("deprecation_note"),
+    }
+    try:
+        stored, created = store.add(
+            body["track"], body["name"], body["core_version"], body["content"], meta
+        )
+    except UploadConflictError as exc:
+        raise HTTPError(409, str(exc)) from None
+    except ValueError as exc:
+        raise HTTPError(422, str(exc)) from None
+    answer = {"status": "created" if created else "unchanged", **stored.response()}
+    del answer["content"]
+    return (201 if created else 200), answer
