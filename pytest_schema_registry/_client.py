@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Self
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -21,14 +20,10 @@ from ._config import check_url
 from ._errors import (
     ConfigError,
     RegistryAuthError,
-    RegistryRequestError,
-    RegistryResponseError,
     RegistryUnavailableError,
     SchemaIntegrityError,
-    SchemaNotFoundError,
-    SchemaRegistryError,
-    UnavailableReason,
 )
+from ._http_errors import Call, describe, response_error, status_error, unavailable
 from ._loops import LoopAffinity
 from ._models import (
     CompatibilityReport,
@@ -38,31 +33,14 @@ from ._models import (
     SchemaVersionInfo,
     content_sha256,
 )
-from ._retry import RETRYABLE_STATUS, RetryPolicy, parse_retry_after
-from ._secrets import redact_text, redact_url
+from ._retry import RETRYABLE_STATUS, RetryPolicy
+from ._secrets import redact_url
 
 __all__ = ["RegistryClient"]
 
 log = logging.getLogger("pytest_schema_registry.client")
 
 _USER_AGENT = "pytest-schema-registry"
-
-
-@dataclass(frozen=True, slots=True)
-class _Call:
-    """One logical request: what it is about, for error messages and metrics."""
-
-    method: str
-    url: str
-    name: str | None = None
-    track: str | None = None
-    params: Mapping[str, str] | None = None
-    json: Any = None
-    schema_lookup: bool = False  # a 404 here means "no such schema", not "wrong base URL"
-
-    @property
-    def label(self) -> str:
-        return f"{self.method} {redact_url(self.url)}"
 
 
 class _AttemptFailedError(Exception):
@@ -149,7 +127,7 @@ class RegistryClient:
 
     async def index(self) -> RegistryIndex:
         """Return every schema's latest version, per track."""
-        call = _Call("GET", self._url("index"))
+        call = Call("GET", self._url("index"))
         return RegistryIndex.from_json(await self._json(call), url=redact_url(call.url))
 
     async def fetch_schema(
@@ -157,24 +135,25 @@ class RegistryClient:
     ) -> SchemaDocument:
         """Return one schema: the latest version on `track`, or exactly `version`."""
         params = {"version": version} if version is not None else None
-        call = _Call(
+        call = Call(
             "GET", self._url("schemas", track, name), name, track, params, schema_lookup=True
         )
         return self._document(call, await self._json(call))
 
     async def fetch_schema_by_id(self, schema_id: str) -> SchemaDocument:
         """Return the schema the registry files under `schema_id` (its `$schema_id`)."""
-        call = _Call("GET", self._url("schemas", "by-id", schema_id), schema_id, schema_lookup=True)
+        call = Call("GET", self._url("schemas", "by-id", schema_id), schema_id, schema_lookup=True)
         return self._document(call, await self._json(call))
 
     async def list_versions(self, track: str, name: str) -> list[SchemaVersionInfo]:
         """Return every published version of `name` on `track`, as the registry orders them."""
-        call = _Call(
+        call = Call(
             "GET", self._url("schemas", track, name, "versions"), name, track, schema_lookup=True
         )
         body = await self._json(call)
         if not isinstance(body, list):
-            raise self._response_error(call, f"expected a JSON array of versions, got {body!r:.80}")
+            why = f"expected a JSON array of versions, got {body!r:.80}"
+            raise response_error(call, why, self._token)
         return [SchemaVersionInfo.from_json(item, url=redact_url(call.url)) for item in body]
 
     async def check_compatibility(
@@ -188,14 +167,12 @@ class RegistryClient:
             "to_track": to_track,
             "to_version": to_version,
         }
-        call = _Call(
-            "GET", self._url("compat", "check"), name, to_track, params, schema_lookup=True
-        )
+        call = Call("GET", self._url("compat", "check"), name, to_track, params, schema_lookup=True)
         return CompatibilityReport.from_json(await self._json(call), url=redact_url(call.url))
 
     async def health(self) -> dict[str, Any]:
         """Return the registry's health body; raise `RegistryUnavailableError` if it is not up."""
-        call = _Call("GET", self._url("health"))
+        call = Call("GET", self._url("health"))
         response = await self._send(call)
         try:
             body = response.json()
@@ -236,7 +213,7 @@ class RegistryClient:
             "deprecation_note": deprecation_note,
             "x_compat": dict(x_compat or {}),
         }
-        call = _Call("POST", url, name, track, json=body)
+        call = Call("POST", url, name, track, json=body)
         answer = await self._json(call)
         return answer if isinstance(answer, dict) else {"result": answer}
 
@@ -248,7 +225,7 @@ class RegistryClient:
         path = base.path.rstrip("/") + "/" + "/".join(_quote_segment(s) for s in segments)
         return urlunsplit((base.scheme, base.netloc, path, base.query, ""))
 
-    def _document(self, call: _Call, body: object) -> SchemaDocument:
+    def _document(self, call: Call, body: object) -> SchemaDocument:
         """Parse a schema body and act on its integrity as configured."""
         document = SchemaDocument.from_json(body, url=redact_url(call.url))
         if document.integrity is Integrity.MISMATCH:
@@ -269,24 +246,24 @@ class RegistryClient:
             log.debug("%s", message)
         return document
 
-    async def _json(self, call: _Call) -> Any:
+    async def _json(self, call: Call) -> Any:
         """Send `call` and decode its JSON body, or say precisely what came back instead."""
         response = await self._send(call)
         try:
             return response.json()
         except ValueError:
             kind = response.headers.get("content-type", "no content type")
-            raise self._response_error(
-                call,
+            why = (
                 f"answered {response.status_code} with a body that is not JSON ({kind}): "
-                f"{response.text[:80]!r}",
-            ) from None
+                f"{response.text[:80]!r}"
+            )
+            raise response_error(call, why, self._token) from None
 
-    async def _send(self, call: _Call) -> httpx.Response:
+    async def _send(self, call: Call) -> httpx.Response:
         """Send with bounded retries, on the pool's own event loop; see `_send_here`."""
         return await self._affinity.run(lambda: self._send_here(call))
 
-    async def _send_here(self, call: _Call) -> httpx.Response:
+    async def _send_here(self, call: Call) -> httpx.Response:
         """Send with bounded retries; return a 2xx response or raise the translated error."""
         retry = 0
         while True:
@@ -312,7 +289,7 @@ class RegistryClient:
             return None
         return self._retry.delay(retry, failed.error.retry_after)
 
-    async def _attempt(self, call: _Call) -> httpx.Response:
+    async def _attempt(self, call: Call) -> httpx.Response:
         """Make one attempt; return the 2xx response or raise what its outcome maps to.
 
         Only failures that cost little time and left the registry untouched are retryable: a
@@ -332,19 +309,19 @@ class RegistryClient:
         except (TimeoutError, httpx.TimeoutException):
             why = f"no answer within {self._timeout}s"
             raise _AttemptFailedError(
-                self._unavailable(call, "timeout", why), retryable=False
+                unavailable(call, "timeout", why, self._token), retryable=False
             ) from None
         except httpx.DecodingError as exc:
-            raise self._response_error(call, f"undecodable body: {exc}") from None
+            raise response_error(call, f"undecodable body: {exc}", self._token) from None
         except httpx.TransportError as exc:
-            error = self._unavailable(call, "network", _describe(exc))
+            error = unavailable(call, "network", describe(exc), self._token)
             retryable = isinstance(exc, httpx.ConnectError)
             raise _AttemptFailedError(error, retryable=retryable) from None
         elapsed_ms = (time.perf_counter() - started) * 1000
         log.debug("%s -> %d in %.1f ms", call.label, response.status_code, elapsed_ms)
         if response.is_success:
             return response
-        refusal = self._status_error(call, response)
+        refusal = status_error(call, response, self._token)
         if isinstance(refusal, RegistryUnavailableError):
             retryable = response.status_code in RETRYABLE_STATUS
             raise _AttemptFailedError(refusal, retryable=retryable)
@@ -354,70 +331,6 @@ class RegistryClient:
         """Return per-request headers: the bearer token when one is set, never logged."""
         return {"Authorization": f"Bearer {self._token}"} if self._token else {}
 
-    def _status_error(self, call: _Call, response: httpx.Response) -> SchemaRegistryError:
-        """Map a non-2xx status to the error a caller can act on."""
-        status = response.status_code
-        where = {"name": call.name, "track": call.track, "url": redact_url(call.url)}
-        if status in RETRYABLE_STATUS or (status >= 500 and status != 501):
-            return RegistryUnavailableError(
-                f"{call.label}: registry answered {status} {response.reason_phrase}"
-                f"{self._registry_message(response)}",
-                error_type="server",
-                retry_after=parse_retry_after(response.headers.get("Retry-After")),
-                status_code=status,
-                **where,
-            )
-        error_class, why = self._explain_refusal(call, response)
-        return error_class(f"{call.label}: {why}", status_code=status, **where)
-
-    def _explain_refusal(
-        self, call: _Call, response: httpx.Response
-    ) -> tuple[type[SchemaRegistryError], str]:
-        """Say what a 3xx or 4xx (or 501) answer means for this call."""
-        status, said = response.status_code, self._registry_message(response)
-        if status == 404 and call.schema_lookup:
-            return SchemaNotFoundError, f"schema {_about(call)} not found (404)"
-        if status in (401, 403):
-            verb = "rejected the token" if self._token else "needs a token"
-            return RegistryAuthError, f"registry {verb} ({status}){said}"
-        if status == 404:
-            hint = "is the base URL right (does it need a path such as /api/v1)?"
-            return RegistryRequestError, f"answered 404{said}; {hint}"
-        if 300 <= status < 400:
-            target = redact_url(response.headers.get("Location", "?"))
-            return RegistryRequestError, f"redirected ({status}) to {target}; use that as base URL"
-        return RegistryRequestError, f"registry refused the request ({status}){said}"
-
-    def _registry_message(self, response: httpx.Response) -> str:
-        """Return the registry's own explanation, trimmed, as a suffix; never echo the token."""
-        try:
-            body = response.json()
-        except ValueError:
-            body = response.text
-        if isinstance(body, dict):
-            body = body.get("detail") or body.get("message") or body.get("error") or ""
-        text = redact_text(str(body).strip(), self._token)[:200]
-        return f": {text}" if text else ""
-
-    def _unavailable(
-        self, call: _Call, kind: UnavailableReason, why: str
-    ) -> RegistryUnavailableError:
-        return RegistryUnavailableError(
-            f"{call.label}: registry unavailable ({kind}): {redact_text(why, self._token)}",
-            error_type=kind,
-            name=call.name,
-            track=call.track,
-            url=redact_url(call.url),
-        )
-
-    def _response_error(self, call: _Call, why: str) -> RegistryResponseError:
-        return RegistryResponseError(
-            f"{call.label}: {redact_text(why, self._token)}",
-            name=call.name,
-            track=call.track,
-            url=redact_url(call.url),
-        )
-
 
 def _quote_segment(segment: str) -> str:
     """Percent-encode one path segment, dots-only ones too (`..` must not climb the path)."""
@@ -425,20 +338,6 @@ def _quote_segment(segment: str) -> str:
         raise ValueError(f"path segment {segment!r}: expected a non-empty string")
     quoted = quote(segment, safe="")
     return quoted.replace(".", "%2E") if set(quoted) == {"."} else quoted
-
-
-def _about(call: _Call) -> str:
-    """Describe what a lookup was for: `'name' on track v1` or the id."""
-    name = repr(call.name)
-    if call.params and "version" in call.params:
-        name += f" version {call.params['version']!r}"
-    return f"{name} on track {call.track}" if call.track else name
-
-
-def _describe(exc: httpx.TransportError) -> str:
-    """Name a transport failure briefly: its class and its first line."""
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 def _check_base_url(base_url: str) -> str:

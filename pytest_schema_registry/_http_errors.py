@@ -1,0 +1,127 @@
+"""Translate what the registry answered (or failed to) into the package's error tree.
+
+Every message names the call (`GET url`), redacts credentials, and says what to do where there is
+something to do (a wrong base URL, a redirect, a missing token).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from ._errors import (
+    RegistryAuthError,
+    RegistryRequestError,
+    RegistryResponseError,
+    RegistryUnavailableError,
+    SchemaNotFoundError,
+    SchemaRegistryError,
+    UnavailableReason,
+)
+from ._retry import RETRYABLE_STATUS, parse_retry_after
+from ._secrets import redact_text, redact_url
+
+__all__ = ["Call", "about", "describe", "response_error", "status_error", "unavailable"]
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """One logical request: what it is about, for error messages and metrics."""
+
+    method: str
+    url: str
+    name: str | None = None
+    track: str | None = None
+    params: Mapping[str, str] | None = None
+    json: Any = None
+    schema_lookup: bool = False  # a 404 here means "no such schema", not "wrong base URL"
+
+    @property
+    def label(self) -> str:
+        return f"{self.method} {redact_url(self.url)}"
+
+
+def status_error(call: Call, response: httpx.Response, token: str | None) -> SchemaRegistryError:
+    """Map a non-2xx status to the error a caller can act on."""
+    status = response.status_code
+    where = {"name": call.name, "track": call.track, "url": redact_url(call.url)}
+    if status in RETRYABLE_STATUS or (status >= 500 and status != 501):
+        return RegistryUnavailableError(
+            f"{call.label}: registry answered {status} {response.reason_phrase}"
+            f"{_registry_message(response, token)}",
+            error_type="server",
+            retry_after=parse_retry_after(response.headers.get("Retry-After")),
+            status_code=status,
+            **where,
+        )
+    error_class, why = _explain_refusal(call, response, token)
+    return error_class(f"{call.label}: {why}", status_code=status, **where)
+
+
+def _explain_refusal(
+    call: Call, response: httpx.Response, token: str | None
+) -> tuple[type[SchemaRegistryError], str]:
+    """Say what a 3xx or 4xx (or 501) answer means for this call."""
+    status, said = response.status_code, _registry_message(response, token)
+    if status == 404 and call.schema_lookup:
+        return SchemaNotFoundError, f"schema {about(call)} not found (404)"
+    if status in (401, 403):
+        verb = "rejected the token" if token else "needs a token"
+        return RegistryAuthError, f"registry {verb} ({status}){said}"
+    if status == 404:
+        hint = "is the base URL right (does it need a path such as /api/v1)?"
+        return RegistryRequestError, f"answered 404{said}; {hint}"
+    if 300 <= status < 400:
+        target = redact_url(response.headers.get("Location", "?"))
+        return RegistryRequestError, f"redirected ({status}) to {target}; use that as base URL"
+    return RegistryRequestError, f"registry refused the request ({status}){said}"
+
+
+def _registry_message(response: httpx.Response, token: str | None) -> str:
+    """Return the registry's own explanation, trimmed, as a suffix; never echo the token."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = response.text
+    if isinstance(body, dict):
+        body = body.get("detail") or body.get("message") or body.get("error") or ""
+    text = redact_text(str(body).strip(), token)[:200]
+    return f": {text}" if text else ""
+
+
+def unavailable(
+    call: Call, kind: UnavailableReason, why: str, token: str | None
+) -> RegistryUnavailableError:
+    return RegistryUnavailableError(
+        f"{call.label}: registry unavailable ({kind}): {redact_text(why, token)}",
+        error_type=kind,
+        name=call.name,
+        track=call.track,
+        url=redact_url(call.url),
+    )
+
+
+def response_error(call: Call, why: str, token: str | None) -> RegistryResponseError:
+    return RegistryResponseError(
+        f"{call.label}: {redact_text(why, token)}",
+        name=call.name,
+        track=call.track,
+        url=redact_url(call.url),
+    )
+
+
+def about(call: Call) -> str:
+    """Describe what a lookup was for: `'name' on track v1` or the id."""
+    name = repr(call.name)
+    if call.params and "version" in call.params:
+        name += f" version {call.params['version']!r}"
+    return f"{name} on track {call.track}" if call.track else name
+
+
+def describe(exc: httpx.TransportError) -> str:
+    """Name a transport failure briefly: its class and its first line."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
