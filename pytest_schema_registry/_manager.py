@@ -20,12 +20,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections import Counter
 from collections.abc import Awaitable, Callable, Coroutine, Iterable
-from dataclasses import dataclass, field
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self, TypeVar
 
+from ._cache import Entry, Failure, Key, Stats
 from ._client import RegistryClient
 from ._config import Backend, RegistryConfig, ValidationMode
 from ._errors import (
@@ -35,7 +34,7 @@ from ._errors import (
     SchemaRegistryError,
 )
 from ._loops import LoopAffinity, LoopThread, call_on
-from ._metrics import MetricsSink, NoMetrics, PrometheusMetrics
+from ._metrics import MetricsSink, NoMetrics, metrics_sink
 from ._models import SchemaDocument, ValidationResult
 from ._negotiation import error_type, negotiate
 from ._validation import PayloadValidator
@@ -50,38 +49,9 @@ log = logging.getLogger("pytest_schema_registry.manager")
 
 Clock = Callable[[], float]
 _T = TypeVar("_T")
-_Key = tuple[str, str, str | None]  # name, preferred track, fallback track
 
 # After a failed fetch, wait this long (at most the TTL) before asking the registry again.
 _FAILURE_BACKOFF = 30.0
-
-
-@dataclass(slots=True)
-class _Entry:
-    """A resolved schema: the document negotiation chose and its compiled validator."""
-
-    document: SchemaDocument
-    validator: PayloadValidator
-    fresh_until: float
-    retry_at: float = 0.0  # after a failed refresh: serve stale without asking until then
-    notes: tuple[str, ...] = ()
-
-
-@dataclass(slots=True)
-class _Failure:
-    """A fetch that failed with nothing cached: remembered so an outage costs no I/O per call."""
-
-    error: SchemaRegistryError
-    until: float
-
-
-@dataclass(slots=True)
-class _Stats:
-    hits: int = 0
-    misses: int = 0
-    stale_serves: int = 0
-    validations: Counter[str] = field(default_factory=Counter)
-    registry_errors: Counter[str] = field(default_factory=Counter)
 
 
 class SchemaManager:
@@ -139,13 +109,13 @@ class SchemaManager:
         self._http_client = http_client
         self._clock = clock
         self._metrics = (
-            _metrics_sink(metrics, metrics_registry) if self.config.active else NoMetrics()
+            metrics_sink(metrics, metrics_registry) if self.config.active else NoMetrics()
         )
-        self._entries: dict[_Key, _Entry] = {}
-        self._failures: dict[_Key, _Failure] = {}
+        self._entries: dict[Key, Entry] = {}
+        self._failures: dict[Key, Failure] = {}
         self._compiled: dict[tuple[str, str, str, str], PayloadValidator] = {}
-        self._inflight: dict[_Key, asyncio.Future[_Entry]] = {}
-        self._stats = _Stats()
+        self._inflight: dict[Key, asyncio.Future[Entry]] = {}
+        self._stats = Stats()
         self._affinity = LoopAffinity(on_rehome=self._inflight.clear)
         self._thread: LoopThread | None = None
 
@@ -331,7 +301,7 @@ class SchemaManager:
 
     # -- resolution -----------------------------------------------------------------------------
 
-    def _warm(self, key: _Key) -> _Entry | None:
+    def _warm(self, key: Key) -> Entry | None:
         """Return the cached entry while it is fresh, counting the hit; no I/O, any thread."""
         entry = self._entries.get(key)
         if entry is not None and self._clock() < entry.fresh_until:
@@ -340,7 +310,7 @@ class SchemaManager:
             return entry
         return None
 
-    def _judge(self, entry: _Entry, name: str, payload: Any) -> tuple[bool, list[str]]:
+    def _judge(self, entry: Entry, name: str, payload: Any) -> tuple[bool, list[str]]:
         """Validate with a resolved entry and count the outcome."""
         valid, errors = entry.validator.validate(payload)
         outcome = "success" if valid else "failure"
@@ -366,13 +336,13 @@ class SchemaManager:
             )
         return call_on(home, coroutine)
 
-    async def _resolve(self, key: _Key) -> _Entry:
+    async def _resolve(self, key: Key) -> Entry:
         """Fetch what `key` needs, on the home loop; see `_resolve_here`."""
         self._stats.misses += 1
         self._metrics.cache_miss(key[0])
         return await self._affinity.run(lambda: self._resolve_here(key))
 
-    async def _resolve_here(self, key: _Key) -> _Entry:
+    async def _resolve_here(self, key: Key) -> Entry:
         """Return a usable entry for `key`: fetched, stale-if-error, or raise the failure."""
         now = self._clock()
         stale = self._entries.get(key)
@@ -385,7 +355,7 @@ class SchemaManager:
             raise failure.error
         return await self._single_flight(key, lambda: self._load(key, stale))
 
-    async def _single_flight(self, key: _Key, load: Callable[[], Awaitable[_Entry]]) -> _Entry:
+    async def _single_flight(self, key: Key, load: Callable[[], Awaitable[Entry]]) -> Entry:
         """Run one `load()` per key at a time; every concurrent caller awaits the same result."""
         task = self._inflight.get(key)
         if task is None:
@@ -394,12 +364,12 @@ class SchemaManager:
             task.add_done_callback(lambda done: self._finish_flight(key, done))
         return await asyncio.shield(task)
 
-    def _finish_flight(self, key: _Key, task: asyncio.Future[_Entry]) -> None:
+    def _finish_flight(self, key: Key, task: asyncio.Future[Entry]) -> None:
         self._inflight.pop(key, None)
         if not task.cancelled():
             task.exception()  # mark retrieved: every caller may have been cancelled meanwhile
 
-    async def _load(self, key: _Key, stale: _Entry | None) -> _Entry:
+    async def _load(self, key: Key, stale: Entry | None) -> Entry:
         """Negotiate and compile; on registry failure fall back to `stale` or remember why."""
         name = key[0]
         try:
@@ -413,7 +383,7 @@ class SchemaManager:
                 stale.retry_at = self._clock() + self._backoff()
                 log.warning("registry unavailable for %r; serving cached schema: %s", name, exc)
                 return self._serve_stale(stale)
-            self._failures[key] = _Failure(exc, self._clock() + self._backoff())
+            self._failures[key] = Failure(exc, self._clock() + self._backoff())
             log.warning("no schema for %r: %s", name, exc)
             raise
         for note in notes:
@@ -421,7 +391,7 @@ class SchemaManager:
         fresh_for = (
             self.config.cache_ttl if not notes else min(self.config.cache_ttl, self._backoff())
         )
-        entry = _Entry(document, validator, self._clock() + fresh_for, notes=notes)
+        entry = Entry(document, validator, self._clock() + fresh_for, notes=notes)
         self._entries[key] = entry
         self._failures.pop(key, None)
         self._metrics.cache_size(len(self._entries))
@@ -454,7 +424,7 @@ class SchemaManager:
             raise ConfigError("the SchemaManager is disabled: set enabled=True and a registry URL")
         return self._client
 
-    def _serve_stale(self, entry: _Entry) -> _Entry:
+    def _serve_stale(self, entry: Entry) -> Entry:
         self._stats.stale_serves += 1
         self._metrics.stale_serve(entry.document.name)
         return entry
@@ -474,11 +444,3 @@ class SchemaManager:
         if self.config.validation_mode == "enforce" and not self.config.fail_open:
             return False, [f"schema {name!r} unavailable: {exc}"]
         return True, []
-
-
-def _metrics_sink(metrics: bool | MetricsSink, registry: CollectorRegistry | None) -> MetricsSink:
-    if metrics is True:
-        return PrometheusMetrics(registry)
-    if metrics is False:
-        return NoMetrics()
-    return metrics

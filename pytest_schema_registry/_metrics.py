@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:
     from prometheus_client import CollectorRegistry
 
-__all__ = ["MetricsSink", "NoMetrics", "PrometheusMetrics"]
+__all__ = ["MetricsSink", "NoMetrics", "PrometheusMetrics", "metrics_sink"]
 
 
 class MetricsSink(Protocol):
@@ -187,3 +187,12 @@ def _collector_for(registry: CollectorRegistry) -> _Collector:
             collector = _collectors[registry] = _Collector()
             registry.register(collector)
         return collector
+
+
+def metrics_sink(metrics: bool | MetricsSink, registry: CollectorRegistry | None) -> MetricsSink:
+    """Turn the manager's `metrics=` argument into a sink."""
+    if metrics is True:
+        return PrometheusMetrics(registry)
+    if metrics is False:
+        return NoMetrics()
+    return metrics
