@@ -236,7 +236,8 @@ class _CassetteTransport(httpx.AsyncBaseTransport):
         recorded = self._cassette.play_or_miss(vcr_request)
         if recorded is not None:
             return _to_httpx(recorded, request)
-        assert self._inner is not None  # noqa: S101 - play_or_miss raised in replay mode
+        if self._inner is None:  # unreachable: in replay mode play_or_miss raised already
+            raise CassetteMissError(f"{request.method} {request.url.path} is not recorded")
         live = await self._inner.handle_async_request(request)
         content = await live.aread()
         await live.aclose()

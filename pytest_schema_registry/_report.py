@@ -43,16 +43,23 @@ class SessionReport:
     snapshot_updates: int = 0
     stale: list[str] = field(default_factory=list)
     stale_hint: str = ""
+    problems: list[str] = field(default_factory=list)  # e.g. a snapshot folder we could not write
 
     @property
     def used(self) -> bool:
         """Say whether anything happened worth reporting."""
-        return bool(self.schemas or self.cache_misses or self.registry_errors or self.cassette)
+        return bool(
+            self.schemas
+            or self.cache_misses
+            or self.registry_errors
+            or self.cassette
+            or self.problems
+        )
 
     @property
     def failed(self) -> bool:
         """Say whether the session must fail: drift not accepted, or a stale cassette."""
-        return bool(self.drift or self.stale)
+        return bool(self.drift or self.stale or self.problems)
 
     def record(self, manager: SchemaManager) -> None:
         """Take a manager's figures and the schemas it used."""
@@ -108,6 +115,7 @@ class SessionReport:
         self.snapshot_updates += other.snapshot_updates
         self.stale = sorted(set(self.stale) | set(other.stale))
         self.stale_hint = self.stale_hint or other.stale_hint
+        self.problems = sorted(set(self.problems) | set(other.problems))
 
     def to_dict(self) -> dict[str, Any]:
         """Return plain data, safe to send between processes."""
@@ -128,6 +136,7 @@ class SessionReport:
             self._error_line(),
             *self._cassette_lines(),
             *self._snapshot_lines(),
+            *(f"ERROR: {problem}" for problem in self.problems),
         ]
 
     def _schema_lines(self) -> list[str]:

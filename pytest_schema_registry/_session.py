@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ._contract import SchemaContract
+from ._errors import SchemaRegistryError
 from ._report import SessionReport
 from ._settings import PluginSettings
 from ._snapshots import SnapshotStore
@@ -78,12 +79,8 @@ class RegistrySession:
             run_id=settings.run_id or None,
             record_command=settings.record_command(),
         )
-        url = (
-            settings.config.url
-            if mode != "replay"
-            else (self._cassette.recorded_url or _REPLAY_PLACEHOLDER)
-        )
-        assert url is not None  # noqa: S101 - record mode requires a URL (settings check it)
+        recorded = self._cassette.recorded_url or _REPLAY_PLACEHOLDER
+        url = recorded if mode == "replay" else (settings.config.url or recorded)
         self._http = httpx.AsyncClient(
             transport=self._cassette.transport(url), timeout=settings.config.timeout
         )
@@ -123,19 +120,21 @@ class RegistrySession:
         if self._manager is None:
             return report
         report.record(self._manager)
-        documents = self._documents()
+        documents = self._documents(self._manager)
         for document in documents:
             report.add_schema(document)
         self._close()
-        if self._cassette is not None:
-            report.add_cassette(self._cassette, saved=self._cassette.save())
-        self._check_snapshots(report, documents)
+        try:
+            if self._cassette is not None:
+                report.add_cassette(self._cassette, saved=self._cassette.save())
+            self._check_snapshots(report, documents)
+        except (OSError, ValueError, SchemaRegistryError) as exc:  # say it; never INTERNALERROR
+            report.problems.append(f"{type(exc).__name__}: {exc}")
         return report
 
-    def _documents(self) -> list[SchemaDocument]:
-        assert self._manager is not None  # noqa: S101 - finish() checked
+    def _documents(self, manager: SchemaManager) -> list[SchemaDocument]:
         unique = {(d.name, d.track, d.version): d for d in self._fetched}
-        unique.update({(d.name, d.track, d.version): d for d in self._manager.schemas_in_use()})
+        unique.update({(d.name, d.track, d.version): d for d in manager.schemas_in_use()})
         return [unique[key] for key in sorted(unique)]
 
     def _check_snapshots(self, report: SessionReport, documents: list[SchemaDocument]) -> None:

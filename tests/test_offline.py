@@ -316,3 +316,18 @@ def test_coexists_with_pytest_recording_and_respx(
     assert (pytester.path / CASSETTE).read_text() == ours_before  # replay wrote nothing
     assert server.count("/health") == 2  # the vcr test's call, then the plain one
     assert not any(r.path.startswith("/schemas/") for r in server.requests)
+
+
+def test_a_corrupt_snapshot_lock_fails_the_session_with_a_message(
+    pytester: pytest.Pytester, server: RegistryServer
+) -> None:
+    (pytester.path / LOCK).parent.mkdir(parents=True)
+    (pytester.path / LOCK).write_text("{not json")
+
+    result = pytester.runpytest(f"--registry-url={server.url}", "-k", "valid")
+
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(
+        ["ERROR: ValueError: */registry.lock.json is not a snapshot lock file: *"]
+    )
+    assert "INTERNALERROR" not in result.stdout.str()
