@@ -16,7 +16,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 import anyio
 import httpx
 
-from ._config import check_url
+from ._config import check_seconds, check_url
 from ._errors import (
     ConfigError,
     RegistryAuthError,
@@ -73,7 +73,7 @@ class RegistryClient:
     ) -> None:
         self._base_url = _check_base_url(base_url)
         self._token = token or None
-        self._timeout = _check_timeout(timeout)
+        self._timeout = check_seconds("timeout", timeout, allow_zero=False)
         self._retry = retry or RetryPolicy()
         self._strict_integrity = strict_integrity
         self._owns_http = http_client is None
@@ -346,10 +346,3 @@ def _check_base_url(base_url: str) -> str:
         return check_url(base_url or "").rstrip("/")
     except ValueError as exc:
         raise ConfigError(f"base_url={redact_url(str(base_url))!r}: {exc}") from None
-
-
-def _check_timeout(timeout: float) -> float:
-    """Accept a positive, finite number of seconds."""
-    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not 0 < timeout < 1e9:
-        raise ConfigError(f"timeout={timeout!r}: expected seconds as a number > 0")
-    return float(timeout)

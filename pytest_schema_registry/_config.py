@@ -17,7 +17,17 @@ from urllib.parse import urlsplit
 from ._errors import ConfigError
 from ._secrets import redact_url
 
-__all__ = ["ENV_VARIABLES", "Backend", "RegistryConfig", "ValidationMode", "check_url"]
+__all__ = [
+    "ENV_VARIABLES",
+    "Backend",
+    "RegistryConfig",
+    "ValidationMode",
+    "check_seconds",
+    "check_url",
+    "check_whole",
+    "normalize_mode",
+    "parse_boolean",
+]
 
 ValidationMode = Literal["off", "log", "enforce"]
 Backend = Literal["jsonschema-rs", "jsonschema"]
@@ -52,15 +62,12 @@ class RegistryConfig:
     backend: Backend = "jsonschema-rs"
 
     def __post_init__(self) -> None:
-        mode = _MODE_ALIASES.get(str(self.validation_mode).lower(), self.validation_mode)
-        object.__setattr__(
-            self, "validation_mode", _choice("validation_mode", mode, ValidationMode)
-        )
+        object.__setattr__(self, "validation_mode", normalize_mode(self.validation_mode))
         object.__setattr__(self, "backend", _choice("backend", self.backend, Backend))
-        _seconds("cache_ttl", self.cache_ttl, allow_zero=True)
-        _seconds("timeout", self.timeout, allow_zero=False)
-        _whole("max_depth", self.max_depth, minimum=1)
-        _whole("max_errors", self.max_errors, minimum=1)
+        check_seconds("cache_ttl", self.cache_ttl, allow_zero=True)
+        check_seconds("timeout", self.timeout, allow_zero=False)
+        check_whole("max_depth", self.max_depth, minimum=1)
+        check_whole("max_errors", self.max_errors, minimum=1)
         if not self.prefer_track:
             raise ConfigError("prefer_track='': expected a track name such as v2")
         if self.fallback_track == "":
@@ -138,7 +145,8 @@ def check_url(url: str) -> str:
     return url
 
 
-def _boolean(variable: str, raw: str) -> bool:
+def parse_boolean(variable: str, raw: str) -> bool:
+    """Read true/false (also 1/0, yes/no, on/off), case-insensitively."""
     lowered = raw.strip().lower()
     if lowered in _TRUE:
         return True
@@ -195,7 +203,7 @@ def _backend(variable: str, raw: str) -> str:
 
 # Variable -> (RegistryConfig field, parser). Earlier variables win when two name one field.
 ENV_VARIABLES: dict[str, tuple[str, Callable[[str, str], Any]]] = {
-    "REGISTRY_ENABLED": ("enabled", _boolean),
+    "REGISTRY_ENABLED": ("enabled", parse_boolean),
     "REGISTRY_URL": ("url", _url),
     "REGISTRY_TOKEN": ("token", _text),
     "REGISTRY_CACHE_TTL": ("cache_ttl", _seconds_parser(allow_zero=True)),
@@ -204,7 +212,7 @@ ENV_VARIABLES: dict[str, tuple[str, Callable[[str, str], Any]]] = {
     "SCHEMA_FALLBACK_TRACK": ("fallback_track", _text),  # empty: no fallback
     "REGISTRY_VALIDATION_MODE": ("validation_mode", _mode),
     "REGISTRY_ENFORCEMENT": ("validation_mode", _mode),  # the seed's name for it
-    "REGISTRY_FAIL_OPEN": ("fail_open", _boolean),
+    "REGISTRY_FAIL_OPEN": ("fail_open", parse_boolean),
     "REGISTRY_MAX_DEPTH": ("max_depth", _integer),
     "REGISTRY_VALIDATOR": ("backend", _backend),
 }
@@ -217,14 +225,23 @@ def _choice(name: str, value: object, options: Any) -> Any:
     return value
 
 
-def _seconds(name: str, value: object, *, allow_zero: bool) -> None:
+def normalize_mode(value: object, name: str = "validation_mode") -> ValidationMode:
+    """Accept off/log/enforce, or the seed's warn/strict for log/enforce."""
+    mode = _MODE_ALIASES.get(str(value).lower(), value)
+    return _choice(name, mode, ValidationMode)  # type: ignore[no-any-return]
+
+
+def check_seconds(name: str, value: object, *, allow_zero: bool) -> float:
+    """Accept a finite number of seconds (> 0, or >= 0 with `allow_zero`); return it as float."""
     ok = isinstance(value, int | float) and not isinstance(value, bool)
     number = cast(float, value)
     if not ok or not math.isfinite(number) or number < 0 or (number == 0 and not allow_zero):
         bound = ">= 0" if allow_zero else "> 0"
         raise ConfigError(f"{name}={value!r}: expected seconds as a number {bound}")
+    return float(number)
 
 
-def _whole(name: str, value: object, *, minimum: int) -> None:
+def check_whole(name: str, value: object, *, minimum: int) -> None:
+    """Accept a whole number (not a bool) of at least `minimum`."""
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise ConfigError(f"{name}={value!r}: expected a whole number >= {minimum}")

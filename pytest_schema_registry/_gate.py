@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from ._config import ValidationMode
+from ._config import ValidationMode, normalize_mode
 from ._errors import ConfigError, SchemaRegistryError
 
 if TYPE_CHECKING:
@@ -159,7 +159,9 @@ class ValidationGate:
         schema_for: SchemaFor | None = None,
     ) -> None:
         self.manager = manager
-        self.mode = _mode(mode if mode is not None else manager.config.validation_mode)
+        self.mode = normalize_mode(
+            mode if mode is not None else manager.config.validation_mode, "mode"
+        )
         self.fail_open = manager.config.fail_open if fail_open is None else fail_open
         if self.mode == "enforce" and sink is None:
             raise ConfigError(
@@ -265,11 +267,3 @@ def _schema_from_meta(meta: Mapping[str, Any]) -> str:
     if not isinstance(schema_id, str) or not schema_id:
         raise ConfigError("envelope has no meta.schema_id: pass gate.check(message, schema=NAME)")
     return schema_id
-
-
-def _mode(value: str) -> str:
-    aliases = {"warn": "log", "strict": "enforce"}
-    mode = aliases.get(value, value)
-    if mode not in ("off", "log", "enforce"):
-        raise ConfigError(f"mode={value!r}: expected one of off, log, enforce (or warn, strict)")
-    return mode

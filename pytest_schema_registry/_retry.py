@@ -18,6 +18,8 @@ from datetime import UTC, datetime
 
 import anyio
 
+from ._config import check_seconds, check_whole
+
 __all__ = ["RETRYABLE_STATUS", "RetryPolicy", "parse_retry_after"]
 
 RETRYABLE_STATUS = frozenset({429, 502, 503, 504})
@@ -44,12 +46,9 @@ class RetryPolicy:
     random: Callable[[], float] = field(default=random.random, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        if self.attempts < 1:
-            raise ValueError(f"RetryPolicy.attempts={self.attempts!r}: expected an integer >= 1")
+        check_whole("RetryPolicy.attempts", self.attempts, minimum=1)
         for name in ("base_delay", "max_delay", "max_retry_after"):
-            value = getattr(self, name)
-            if not (value >= 0 and math.isfinite(value)):
-                raise ValueError(f"RetryPolicy.{name}={value!r}: expected seconds as a number >= 0")
+            check_seconds(f"RetryPolicy.{name}", getattr(self, name), allow_zero=True)
 
     def backoff(self, retry_number: int) -> float:
         """Return the jittered delay before retry `retry_number` (0 for the first retry)."""

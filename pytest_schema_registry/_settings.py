@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ._config import ENV_VARIABLES, RegistryConfig
+from ._config import ENV_VARIABLES, RegistryConfig, parse_boolean
 from ._errors import ConfigError
 from ._secrets import redact_url
 
@@ -285,10 +285,10 @@ def _choice(raw: str | None, origin: str, options: tuple[str, ...]) -> str:
 
 
 def _flag(raw: str | None, origin: str) -> bool:
-    value = (raw or "false").lower()
-    if value not in ("true", "false", "1", "0", "yes", "no"):
-        raise ConfigError(f"{origin}={raw!r}: expected true or false")
-    return value in ("true", "1", "yes")
+    try:
+        return parse_boolean(origin, raw or "false")
+    except ValueError as exc:
+        raise ConfigError(f"{origin}={raw!r}: {exc}") from None
 
 
 def _shown(dest: str, raw: str | None) -> str:

@@ -63,7 +63,7 @@ def test_retry_after_wins_up_to_its_cap() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"attempts": 0}, "attempts=0: expected an integer >= 1"),
+        ({"attempts": 0}, "attempts=0: expected a whole number >= 1"),
         ({"base_delay": -1}, "base_delay=-1: expected seconds"),
         ({"max_delay": float("inf")}, "max_delay=inf: expected seconds"),
     ],
