@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
-__all__ = ["write_text_atomically"]
+__all__ = ["pretty_json", "write_json_atomically", "write_text_atomically"]
 
 
 def write_text_atomically(path: Path, text: str) -> None:
@@ -22,3 +24,13 @@ def write_text_atomically(path: Path, text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def pretty_json(data: Any) -> str:
+    """Render JSON for files people review: indented, keys sorted, UTF-8, newline-terminated."""
+    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def write_json_atomically(path: Path, data: Any) -> None:
+    """Write `pretty_json(data)` atomically."""
+    write_text_atomically(path, pretty_json(data))

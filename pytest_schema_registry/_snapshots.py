@@ -27,7 +27,7 @@ from urllib.parse import quote
 
 from filelock import FileLock
 
-from ._files import write_text_atomically
+from ._files import pretty_json, write_json_atomically
 from ._models import SchemaDocument
 
 __all__ = ["LOCK_NAME", "Drift", "SnapshotStore"]
@@ -139,12 +139,12 @@ class SnapshotStore:
                 key = (document.name, document.track)
                 if entries.get(key, {}).get("sha256") == document.sha256:
                     continue  # unchanged: keep the old fetch time, so the diff stays quiet
-                write_text_atomically(self.path_for(*key), _pretty(document.content))
+                write_json_atomically(self.path_for(*key), document.content)
                 entries[key] = _entry(document, fetched_at)
                 changed += 1
             if changed:
                 schemas = [entries[key] for key in sorted(entries)]
-                write_text_atomically(self.lock_path, _pretty({"schemas": schemas}))
+                write_json_atomically(self.lock_path, {"schemas": schemas})
         return changed
 
 
@@ -166,16 +166,12 @@ def _entry(document: SchemaDocument, fetched_at: str) -> dict[str, Any]:
     }
 
 
-def _pretty(data: Any) -> str:
-    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-
-
 def _diff(before: dict[str, Any] | None, after: dict[str, Any], name: str, track: str) -> str:
-    old = _pretty(before).splitlines() if before is not None else []
+    old = pretty_json(before).splitlines() if before is not None else []
     lines = list(
         difflib.unified_diff(
             old,
-            _pretty(after).splitlines(),
+            pretty_json(after).splitlines(),
             f"snapshot/{track}/{name}",
             f"registry/{track}/{name}",
             lineterm="",

@@ -29,7 +29,7 @@ from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
-from ._files import write_text_atomically
+from ._files import write_json_atomically
 from ._models import content_sha256
 
 __all__ = ["SchemaStore", "StoreProblem", "StoredSchema", "UploadConflictError", "check_identifier"]
@@ -215,8 +215,8 @@ class SchemaStore:
             folder = self.root / track / name
             folder.mkdir(parents=True, exist_ok=True)
             # Metadata first: once the version file appears, a rescan sees the version whole.
-            _write_atomically(folder / f"{version}{_META_SUFFIX}", meta)
-            _write_atomically(folder / f"{version}.json", content)
+            write_json_atomically(folder / f"{version}{_META_SUFFIX}", meta)
+            write_json_atomically(folder / f"{version}.json", content)
             self.refresh()
             return stored, True
 
@@ -335,13 +335,6 @@ def _check_embedded(content: dict[str, Any], key: str, expected: str) -> None:
     """Refuse content whose embedded registry metadata contradicts its place in the folder."""
     if key in content and content[key] != expected:
         raise ValueError(f"content says {key}={content[key]!r} but the file says {expected!r}")
-
-
-def _write_atomically(path: Path, data: dict[str, Any]) -> None:
-    """Write pretty JSON atomically: a reader never sees half a schema."""
-    write_text_atomically(
-        path, json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-    )
 
 
 def _now_iso() -> str:
