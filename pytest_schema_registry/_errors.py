@@ -38,7 +38,12 @@ UnavailableReason = Literal["timeout", "network", "server"]
 
 
 class SchemaRegistryError(Exception):
-    """Root of every error this package raises on purpose."""
+    """Root of every error this package raises on purpose.
+
+    `error_type` is the label metrics and reports use for it (`not_found`, `timeout`, ...).
+    """
+
+    error_type: str = "error"
 
     def __init__(
         self,
@@ -66,9 +71,13 @@ class SchemaRegistryError(Exception):
 class SchemaNotFoundError(SchemaRegistryError):
     """Report that the registry has no schema under that name, track, version or id."""
 
+    error_type = "not_found"
+
 
 class RegistryAuthError(SchemaRegistryError):
     """Report that the registry wants a token, or rejected the one it was given."""
+
+    error_type = "auth"
 
 
 class RegistryUnavailableError(SchemaRegistryError):
@@ -97,13 +106,19 @@ class RegistryUnavailableError(SchemaRegistryError):
 class RegistryRequestError(SchemaRegistryError):
     """Report that the registry understood the request and refused it (400, 409, 422, 501, ...)."""
 
+    error_type = "request"
+
 
 class RegistryResponseError(SchemaRegistryError):
     """Report an answer that breaks the API's promises: not JSON, wrong shape, a missing key."""
 
+    error_type = "response"
+
 
 class SchemaIntegrityError(SchemaRegistryError):
     """Report schema content whose sha256 differs from the one the registry published."""
+
+    error_type = "integrity"
 
     def __init__(
         self,
@@ -123,6 +138,10 @@ class SchemaIntegrityError(SchemaRegistryError):
 class SchemaCompileError(SchemaRegistryError):
     """Report a schema that cannot be compiled into a validator; the message says why."""
 
+    error_type = "invalid_schema"
+
 
 class ConfigError(SchemaRegistryError, ValueError):
     """Report a setting we cannot use, naming the setting, the value and the accepted form."""
+
+    error_type = "config"

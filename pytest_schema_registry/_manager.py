@@ -36,7 +36,7 @@ from ._errors import (
 from ._loops import LoopAffinity, LoopThread, call_on
 from ._metrics import MetricsSink, NoMetrics, metrics_sink
 from ._models import SchemaDocument, ValidationResult
-from ._negotiation import error_type, negotiate
+from ._negotiation import negotiate
 from ._validation import PayloadValidator
 
 if TYPE_CHECKING:
@@ -433,7 +433,7 @@ class SchemaManager:
         return min(_FAILURE_BACKOFF, self.config.cache_ttl) if self.config.cache_ttl else 0.0
 
     def _count_registry_error(self, name: str, exc: SchemaRegistryError) -> None:
-        kind = error_type(exc)
+        kind = exc.error_type
         self._stats.registry_errors[kind] += 1
         self._metrics.registry_error(name, kind)
 

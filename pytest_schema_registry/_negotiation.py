@@ -11,13 +11,12 @@ from __future__ import annotations
 from ._client import RegistryClient
 from ._errors import (
     RegistryUnavailableError,
-    SchemaCompileError,
     SchemaNotFoundError,
     SchemaRegistryError,
 )
 from ._models import SchemaDocument
 
-__all__ = ["error_type", "negotiate"]
+__all__ = ["negotiate"]
 
 Notes = tuple[str, ...]
 
@@ -70,14 +69,3 @@ def deprecation_notes(document: SchemaDocument) -> Notes:
         f"schema {document.name!r} {document.version} on track {document.track} "
         f"is deprecated{note}",
     )
-
-
-def error_type(exc: SchemaRegistryError) -> str:
-    """Sort a registry failure into the seed's `error_type` label values, and a few of ours."""
-    if isinstance(getattr(exc, "error_type", None), str):  # unavailability, cassette misses
-        return str(exc.error_type)  # type: ignore[attr-defined]
-    if isinstance(exc, SchemaNotFoundError):
-        return "not_found"
-    if isinstance(exc, SchemaCompileError):
-        return "invalid_schema"
-    return type(exc).__name__.removeprefix("Registry").removesuffix("Error").lower()
