@@ -164,7 +164,3 @@ class RegistrySession:
         if self._http is not None:
             manager.run_sync(self._http.aclose())
         manager.close_sync()
-
-    def close(self) -> None:
-        """Close without reporting (an interrupted session)."""
-        self._close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import socket
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -24,6 +25,13 @@ pytest_plugins = ["pytester"]
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "registry"
 TOKEN = "canary-token-7f3a9c"  # a distinctive value, so a leak anywhere is easy to find
+
+
+def dead_url() -> str:
+    """Return the URL of a port nothing listens on: a registry that is down from the start."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{sock.getsockname()[1]}"
 
 
 class RecordedSleeps(list[float]):

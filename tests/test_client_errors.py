@@ -6,7 +6,6 @@ Faults are produced by the embedded server itself (`inject_fault`); nothing here
 from __future__ import annotations
 
 import logging
-import socket
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
@@ -24,7 +23,7 @@ from pytest_schema_registry import (
     SchemaRegistryError,
 )
 
-from .conftest import TOKEN, RecordedSleeps
+from .conftest import TOKEN, RecordedSleeps, dead_url
 
 pytestmark = pytest.mark.anyio
 
@@ -35,16 +34,10 @@ async def fetch(client: RegistryClient) -> object:
     return await client.fetch_schema("v1", "telemetry.FeedbackEvent")
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 async def test_registry_down_from_the_start_is_network_unavailable_after_retries(
     retry: RetryPolicy, sleeps: RecordedSleeps
 ) -> None:
-    async with RegistryClient(f"http://127.0.0.1:{free_port()}", retry=retry) as client:
+    async with RegistryClient(dead_url(), retry=retry) as client:
         with pytest.raises(RegistryUnavailableError, match=r"unavailable \(network\)") as caught:
             await fetch(client)
 

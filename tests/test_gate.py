@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import json
-import socket
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,8 @@ from pytest_schema_registry import (
     SchemaManager,
     ValidationGate,
 )
+
+from .conftest import dead_url
 
 pytestmark = pytest.mark.anyio
 
@@ -43,12 +44,6 @@ def envelope(payload: dict[str, Any], track: str = "v2") -> dict[str, Any]:
         },
         "payload": payload,
     }
-
-
-def dead_url() -> str:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return f"http://127.0.0.1:{sock.getsockname()[1]}"
 
 
 class BrokenSink:

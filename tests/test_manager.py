@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import shutil
-import socket
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,7 @@ from pytest_schema_registry import (
     SchemaNotFoundError,
 )
 
-from .conftest import TOKEN
+from .conftest import TOKEN, dead_url
 from .test_validation import nested
 
 pytestmark = pytest.mark.anyio
@@ -322,12 +321,6 @@ async def test_stale_if_error_then_recovery(
     clock.advance(1)
     await manager.validate_payload(FEEDBACK, V2_EVENT)
     assert server.count(V2_PATH) == requests_during_outage + 1  # fresh again
-
-
-def dead_url() -> str:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return f"http://127.0.0.1:{sock.getsockname()[1]}"
 
 
 async def test_registry_down_from_the_start_degrades_to_valid_with_a_warning(

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import socket
-
 import pytest
 
 from pytest_schema_registry import RegistryServer
 from pytest_schema_registry.plugin import SETTINGS_KEY
 
-from .conftest import TOKEN
+from .conftest import TOKEN, dead_url
 
 pytestmark = pytest.mark.filterwarnings(  # inner sessions without an ini: pytest-asyncio nags
     'ignore:The configuration option "asyncio_default_fixture_loop_scope" is unset'
@@ -44,12 +42,6 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, pytester: pytest.Pytester
         "REGISTRY_ENFORCEMENT",
     ):
         monkeypatch.delenv(variable, raising=False)
-
-
-def dead_url() -> str:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return f"http://127.0.0.1:{sock.getsockname()[1]}"
 
 
 # -- options ----------------------------------------------------------------------------------------
