@@ -10,133 +10,185 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:
-    from ._client import RegistryClient
-    from ._config import Backend, RegistryConfig, ValidationMode
-    from ._contract import SchemaContract
-    from ._errors import (
-        ConfigError,
-        RegistryAuthError,
-        RegistryRequestError,
-        RegistryResponseError,
-        RegistryUnavailableError,
-        SchemaCompileError,
-        SchemaIntegrityError,
-        SchemaNotFoundError,
-        SchemaRegistryError,
+if TYPE_CHECKING:  # the same table, spelled out for type checkers (a test keeps them equal)
+    from ._core.config import (
+        Backend as Backend,
     )
-    from ._gate import (
-        DeadLetter,
-        DeadLetterError,
-        DeadLetterSink,
-        Decision,
-        GateResult,
-        InMemoryDeadLetterSink,
-        JsonLinesDeadLetterSink,
-        ValidationGate,
+    from ._core.config import (
+        RegistryConfig as RegistryConfig,
     )
-    from ._manager import SchemaManager
-    from ._metrics import MetricsSink, NoMetrics, PrometheusMetrics
-    from ._models import (
-        CompatibilityReport,
-        IndexEntry,
-        Integrity,
-        RegistryIndex,
-        SchemaDocument,
-        SchemaVersionInfo,
-        ValidationResult,
-        content_sha256,
+    from ._core.config import (
+        ValidationMode as ValidationMode,
     )
-    from ._retry import RetryPolicy
-    from ._server import Fault, RecordedRequest, RegistryServer
-    from ._validation import PayloadValidator
+    from ._core.errors import (
+        ConfigError as ConfigError,
+    )
+    from ._core.errors import (
+        RegistryAuthError as RegistryAuthError,
+    )
+    from ._core.errors import (
+        RegistryRequestError as RegistryRequestError,
+    )
+    from ._core.errors import (
+        RegistryResponseError as RegistryResponseError,
+    )
+    from ._core.errors import (
+        RegistryUnavailableError as RegistryUnavailableError,
+    )
+    from ._core.errors import (
+        SchemaCompileError as SchemaCompileError,
+    )
+    from ._core.errors import (
+        SchemaIntegrityError as SchemaIntegrityError,
+    )
+    from ._core.errors import (
+        SchemaNotFoundError as SchemaNotFoundError,
+    )
+    from ._core.errors import (
+        SchemaRegistryError as SchemaRegistryError,
+    )
+    from ._core.models import (
+        CompatibilityReport as CompatibilityReport,
+    )
+    from ._core.models import (
+        IndexEntry as IndexEntry,
+    )
+    from ._core.models import (
+        Integrity as Integrity,
+    )
+    from ._core.models import (
+        RegistryIndex as RegistryIndex,
+    )
+    from ._core.models import (
+        SchemaDocument as SchemaDocument,
+    )
+    from ._core.models import (
+        SchemaVersionInfo as SchemaVersionInfo,
+    )
+    from ._core.models import (
+        ValidationResult as ValidationResult,
+    )
+    from ._core.models import (
+        content_sha256 as content_sha256,
+    )
+    from ._harness.contract import (
+        SchemaContract as SchemaContract,
+    )
+    from ._runtime.gate import (
+        DeadLetter as DeadLetter,
+    )
+    from ._runtime.gate import (
+        DeadLetterError as DeadLetterError,
+    )
+    from ._runtime.gate import (
+        DeadLetterSink as DeadLetterSink,
+    )
+    from ._runtime.gate import (
+        Decision as Decision,
+    )
+    from ._runtime.gate import (
+        GateResult as GateResult,
+    )
+    from ._runtime.gate import (
+        InMemoryDeadLetterSink as InMemoryDeadLetterSink,
+    )
+    from ._runtime.gate import (
+        JsonLinesDeadLetterSink as JsonLinesDeadLetterSink,
+    )
+    from ._runtime.gate import (
+        ValidationGate as ValidationGate,
+    )
+    from ._runtime.manager import (
+        SchemaManager as SchemaManager,
+    )
+    from ._runtime.metrics import (
+        MetricsSink as MetricsSink,
+    )
+    from ._runtime.metrics import (
+        NoMetrics as NoMetrics,
+    )
+    from ._runtime.metrics import (
+        PrometheusMetrics as PrometheusMetrics,
+    )
+    from ._runtime.validation import (
+        PayloadValidator as PayloadValidator,
+    )
+    from ._server.server import (
+        Fault as Fault,
+    )
+    from ._server.server import (
+        RecordedRequest as RecordedRequest,
+    )
+    from ._server.server import (
+        RegistryServer as RegistryServer,
+    )
+    from ._wire.client import (
+        RegistryClient as RegistryClient,
+    )
+    from ._wire.retry import (
+        RetryPolicy as RetryPolicy,
+    )
 
     __version__: str
 
-_EXPORTS: dict[str, str] = {
-    "Backend": "_config",
-    "CompatibilityReport": "_models",
-    "ConfigError": "_errors",
-    "DeadLetter": "_gate",
-    "DeadLetterError": "_gate",
-    "DeadLetterSink": "_gate",
-    "Decision": "_gate",
-    "Fault": "_server",
-    "GateResult": "_gate",
-    "InMemoryDeadLetterSink": "_gate",
-    "IndexEntry": "_models",
-    "Integrity": "_models",
-    "JsonLinesDeadLetterSink": "_gate",
-    "MetricsSink": "_metrics",
-    "NoMetrics": "_metrics",
-    "PayloadValidator": "_validation",
-    "PrometheusMetrics": "_metrics",
-    "RecordedRequest": "_server",
-    "RegistryAuthError": "_errors",
-    "RegistryClient": "_client",
-    "RegistryConfig": "_config",
-    "RegistryIndex": "_models",
-    "RegistryRequestError": "_errors",
-    "RegistryResponseError": "_errors",
-    "RegistryServer": "_server",
-    "RegistryUnavailableError": "_errors",
-    "RetryPolicy": "_retry",
-    "SchemaCompileError": "_errors",
-    "SchemaContract": "_contract",
-    "SchemaDocument": "_models",
-    "SchemaIntegrityError": "_errors",
-    "SchemaManager": "_manager",
-    "SchemaNotFoundError": "_errors",
-    "SchemaRegistryError": "_errors",
-    "SchemaVersionInfo": "_models",
-    "ValidationGate": "_gate",
-    "ValidationMode": "_config",
-    "ValidationResult": "_models",
-    "content_sha256": "_models",
+# The one export table: each public name, by the private module that defines it.
+_EXPORTED_FROM: dict[str, tuple[str, ...]] = {
+    "_core.config": (
+        "Backend",
+        "RegistryConfig",
+        "ValidationMode",
+    ),
+    "_core.errors": (
+        "ConfigError",
+        "RegistryAuthError",
+        "RegistryRequestError",
+        "RegistryResponseError",
+        "RegistryUnavailableError",
+        "SchemaCompileError",
+        "SchemaIntegrityError",
+        "SchemaNotFoundError",
+        "SchemaRegistryError",
+    ),
+    "_core.models": (
+        "CompatibilityReport",
+        "IndexEntry",
+        "Integrity",
+        "RegistryIndex",
+        "SchemaDocument",
+        "SchemaVersionInfo",
+        "ValidationResult",
+        "content_sha256",
+    ),
+    "_wire.client": ("RegistryClient",),
+    "_wire.retry": ("RetryPolicy",),
+    "_runtime.gate": (
+        "DeadLetter",
+        "DeadLetterError",
+        "DeadLetterSink",
+        "Decision",
+        "GateResult",
+        "InMemoryDeadLetterSink",
+        "JsonLinesDeadLetterSink",
+        "ValidationGate",
+    ),
+    "_runtime.manager": ("SchemaManager",),
+    "_runtime.metrics": (
+        "MetricsSink",
+        "NoMetrics",
+        "PrometheusMetrics",
+    ),
+    "_runtime.validation": ("PayloadValidator",),
+    "_server.server": (
+        "Fault",
+        "RecordedRequest",
+        "RegistryServer",
+    ),
+    "_harness.contract": ("SchemaContract",),
 }
+_EXPORTS = {name: module for module, names in _EXPORTED_FROM.items() for name in names}
 
-__all__ = [
-    "Backend",
-    "CompatibilityReport",
-    "ConfigError",
-    "DeadLetter",
-    "DeadLetterError",
-    "DeadLetterSink",
-    "Decision",
-    "Fault",
-    "GateResult",
-    "InMemoryDeadLetterSink",
-    "IndexEntry",
-    "Integrity",
-    "JsonLinesDeadLetterSink",
-    "MetricsSink",
-    "NoMetrics",
-    "PayloadValidator",
-    "PrometheusMetrics",
-    "RecordedRequest",
-    "RegistryAuthError",
-    "RegistryClient",
-    "RegistryConfig",
-    "RegistryIndex",
-    "RegistryRequestError",
-    "RegistryResponseError",
-    "RegistryServer",
-    "RegistryUnavailableError",
-    "RetryPolicy",
-    "SchemaCompileError",
-    "SchemaContract",
-    "SchemaDocument",
-    "SchemaIntegrityError",
-    "SchemaManager",
-    "SchemaNotFoundError",
-    "SchemaRegistryError",
-    "SchemaVersionInfo",
-    "ValidationGate",
-    "ValidationMode",
-    "ValidationResult",
-    "__version__",
-    "content_sha256",
-]
+
+__all__ = sorted([*_EXPORTS, "__version__"])
 
 
 def __getattr__(name: str) -> Any:

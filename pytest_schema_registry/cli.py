@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from ._client import RegistryClient
-from ._errors import ConfigError, SchemaNotFoundError, SchemaRegistryError
-from ._models import SchemaDocument
-from ._server import RegistryServer
+from ._core.errors import ConfigError, SchemaNotFoundError, SchemaRegistryError
+from ._core.models import SchemaDocument
+from ._server.server import RegistryServer
+from ._wire.client import RegistryClient
 
 __all__ = ["main"]
 
@@ -169,7 +169,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _fetch(args: argparse.Namespace) -> int:
-    from ._snapshots import SnapshotStore
+    from ._offline.snapshots import SnapshotStore
 
     documents = asyncio.run(_fetch_documents(args))
     if isinstance(documents, str):
@@ -199,7 +199,7 @@ async def _fetch_documents(args: argparse.Namespace) -> list[SchemaDocument] | s
 
 
 def _diff(args: argparse.Namespace) -> int:
-    from ._snapshots import SnapshotStore
+    from ._offline.snapshots import SnapshotStore
 
     store = SnapshotStore(args.snapshots)
     if not store.exists():

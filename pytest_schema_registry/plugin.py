@@ -17,19 +17,19 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from ._errors import ConfigError, SchemaRegistryError
-from ._settings import OPTIONS, resolve_settings
-from ._sources import SchemaSource, pop_schema_source, push_schema_source
+from ._core.errors import ConfigError, SchemaRegistryError
+from ._generation.sources import SchemaSource, pop_schema_source, push_schema_source
+from ._harness.options import OPTIONS, resolve_settings
 
 if TYPE_CHECKING:
-    from ._client import RegistryClient
-    from ._config import RegistryConfig
-    from ._contract import SchemaContract
-    from ._manager import SchemaManager
-    from ._models import SchemaDocument
-    from ._report import SessionReport
-    from ._session import RegistrySession
-    from ._settings import PluginSettings
+    from ._core.config import RegistryConfig
+    from ._core.models import SchemaDocument
+    from ._harness.contract import SchemaContract
+    from ._harness.options import PluginSettings
+    from ._harness.report import SessionReport
+    from ._harness.session import RegistrySession
+    from ._runtime.manager import SchemaManager
+    from ._wire.client import RegistryClient
 
 SETTINGS_KEY: pytest.StashKey[PluginSettings] = pytest.StashKey()
 SESSION_KEY: pytest.StashKey[RegistrySession] = pytest.StashKey()
@@ -91,7 +91,7 @@ def _schema_content(config: pytest.Config, name: str, track: str | None) -> Any:
     registry_session = _registry_session(config)
     settings = registry_session.settings
     if not settings.available:
-        from ._snapshots import SnapshotStore
+        from ._offline.snapshots import SnapshotStore
 
         content = SnapshotStore(settings.snapshot_dir).content(
             name, track or settings.config.prefer_track
@@ -128,7 +128,7 @@ def pytest_testnodedown(node: Any, error: Any) -> None:
     data = getattr(node, "workeroutput", {}).get(_WORKER_OUTPUT)
     if data is None:
         return
-    from ._report import SessionReport
+    from ._harness.report import SessionReport
 
     worker = SessionReport.from_dict(data)
     report = node.config.stash.get(REPORT_KEY, None)
@@ -170,7 +170,7 @@ def _session(request: pytest.FixtureRequest) -> RegistrySession:
 def _registry_session(config: pytest.Config) -> RegistrySession:
     """Return the session's registry side, made when a test first needs one (free until then)."""
     if SESSION_KEY not in config.stash:
-        from ._session import RegistrySession
+        from ._harness.session import RegistrySession
 
         config.stash[SESSION_KEY] = RegistrySession(config.stash[SETTINGS_KEY])
     return config.stash[SESSION_KEY]

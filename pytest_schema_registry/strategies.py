@@ -33,7 +33,7 @@ from typing import Any
 from hypothesis import strategies as st
 from hypothesis.provisional import domains, urls
 
-from ._schema_tools import (
+from ._generation.schema_tools import (
     Breaker,
     UnsupportedSchemaError,
     apply,
@@ -43,8 +43,8 @@ from ._schema_tools import (
     types_of,
     unique_key,
 )
-from ._sources import resolve_schema, set_schema_source
-from ._validation import PayloadValidator
+from ._generation.sources import resolve_schema, set_schema_source
+from ._runtime.validation import PayloadValidator
 
 __all__ = [
     "InvalidPayload",

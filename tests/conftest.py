@@ -12,8 +12,8 @@ import httpcore  # noqa: F401
 import hypothesis  # noqa: F401
 import pytest
 
-import pytest_schema_registry._manager
-import pytest_schema_registry._session
+import pytest_schema_registry._harness.session
+import pytest_schema_registry._runtime.manager
 import pytest_schema_registry.strategies  # noqa: F401
 from pytest_schema_registry import RegistryClient, RegistryServer, RetryPolicy
 

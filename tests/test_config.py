@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pytest_schema_registry import ConfigError, RegistryConfig
-from pytest_schema_registry._config import ENV_VARIABLES
+from pytest_schema_registry._core.config import ENV_VARIABLES
 
 from .conftest import TOKEN
 

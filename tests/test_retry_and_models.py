@@ -19,8 +19,8 @@ from pytest_schema_registry import (
     SchemaDocument,
     content_sha256,
 )
-from pytest_schema_registry._retry import parse_retry_after
-from pytest_schema_registry._secrets import redact_url
+from pytest_schema_registry._core.secrets import redact_url
+from pytest_schema_registry._wire.retry import parse_retry_after
 
 URL = "http://registry.test/schemas/v1/x"
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)

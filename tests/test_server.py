@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from pytest_schema_registry import RegistryServer
-from pytest_schema_registry._store import SchemaStore, version_order
+from pytest_schema_registry._server.folder import SchemaStore, version_order
 
 from .conftest import TOKEN
 

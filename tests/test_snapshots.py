@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from pytest_schema_registry import SchemaDocument, content_sha256
-from pytest_schema_registry._snapshots import SnapshotStore
+from pytest_schema_registry._offline.snapshots import SnapshotStore
 
 
 def document(name: str, track: str = "v1", content: dict | None = None) -> SchemaDocument:

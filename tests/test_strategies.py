@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, find, given, settings
 from hypothesis import strategies as st
 
 from pytest_schema_registry import PayloadValidator
-from pytest_schema_registry._sources import pop_schema_source, push_schema_source
+from pytest_schema_registry._generation.sources import pop_schema_source, push_schema_source
 from pytest_schema_registry.strategies import (
     InvalidPayload,
     UnsupportedSchemaError,
@@ -257,7 +257,8 @@ def test_registry_payloads_resolve_lazily_from_the_source() -> None:
 
 
 def test_registry_payloads_without_a_source_say_what_to_do(monkeypatch: pytest.MonkeyPatch) -> None:
-    from pytest_schema_registry import SchemaRegistryError, _sources
+    from pytest_schema_registry import SchemaRegistryError
+    from pytest_schema_registry._generation import sources as _sources
 
     monkeypatch.setattr(_sources, "_source", [])  # as outside pytest: no plugin, no source
 

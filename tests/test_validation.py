@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from pytest_schema_registry import PayloadValidator, SchemaCompileError
-from pytest_schema_registry._validation import check_payload, format_path
+from pytest_schema_registry._runtime.validation import check_payload, format_path
 
 from .conftest import EXAMPLES
 

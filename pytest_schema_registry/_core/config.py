@@ -14,8 +14,8 @@ from dataclasses import dataclass, fields, replace
 from typing import Any, Literal, TypeVar, cast, get_args
 from urllib.parse import urlsplit
 
-from ._errors import ConfigError
-from ._secrets import redact_url
+from .errors import ConfigError
+from .secrets import redact_url
 
 __all__ = [
     "ENV_VARIABLES",

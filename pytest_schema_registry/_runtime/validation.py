@@ -25,8 +25,8 @@ from typing import Any, Protocol
 
 import jsonschema_rs
 
-from ._config import Backend
-from ._errors import ConfigError, SchemaCompileError
+from .._core.config import Backend
+from .._core.errors import ConfigError, SchemaCompileError
 
 __all__ = ["PayloadValidator", "check_payload", "format_path"]
 

@@ -1,6 +1,6 @@
 """Answer the seed registry's API from a `SchemaStore`: the embedded server's routes.
 
-Pure request-in, JSON-out functions; `_server.py` owns sockets, threads, faults and counting.
+Pure request-in, JSON-out functions; `server.py` owns sockets, threads, faults and counting.
 Errors are FastAPI-style `{"detail": ...}` bodies, as the real service answers.
 """
 
@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote
 
-from ._store import SchemaStore, StoredSchema, UploadConflictError
+from .folder import SchemaStore, StoredSchema, UploadConflictError
 
 __all__ = ["HTTPError", "Request", "route"]
 

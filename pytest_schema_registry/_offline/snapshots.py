@@ -27,8 +27,8 @@ from urllib.parse import quote
 
 from filelock import FileLock
 
-from ._files import pretty_json, write_json_atomically
-from ._models import SchemaDocument
+from .._core.files import pretty_json, write_json_atomically
+from .._core.models import SchemaDocument
 
 __all__ = ["LOCK_NAME", "Drift", "SnapshotStore"]
 

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 
 import anyio
 
-from ._config import check_seconds, check_whole
+from .._core.config import check_seconds, check_whole
 
 __all__ = ["RETRYABLE_STATUS", "RetryPolicy", "parse_retry_after"]
 

@@ -29,8 +29,8 @@ from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
-from ._files import write_json_atomically
-from ._models import content_sha256
+from .._core.files import write_json_atomically
+from .._core.models import content_sha256
 
 __all__ = ["SchemaStore", "StoreProblem", "StoredSchema", "UploadConflictError", "check_identifier"]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ._errors import SchemaRegistryError
+from .._core.errors import SchemaRegistryError
 
 __all__ = [
     "SchemaSource",

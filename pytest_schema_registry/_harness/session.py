@@ -10,19 +10,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ._contract import SchemaContract
-from ._errors import SchemaRegistryError
-from ._report import SessionReport
-from ._settings import PluginSettings
-from ._snapshots import SnapshotStore
+from .._core.errors import SchemaRegistryError
+from .._offline.snapshots import SnapshotStore
+from .contract import SchemaContract
+from .options import PluginSettings
+from .report import SessionReport
 
 if TYPE_CHECKING:
     import httpx
 
-    from ._cassettes import CassetteMode, RegistryCassette
-    from ._client import RegistryClient
-    from ._manager import SchemaManager
-    from ._models import SchemaDocument, ValidationResult
+    from .._core.models import SchemaDocument, ValidationResult
+    from .._offline.cassettes import CassetteMode, RegistryCassette
+    from .._runtime.manager import SchemaManager
+    from .._wire.client import RegistryClient
 
 __all__ = ["RegistryNotConfiguredError", "RegistrySession"]
 
@@ -50,7 +50,7 @@ class RegistrySession:
         if self._manager is None:
             from prometheus_client import CollectorRegistry
 
-            from ._manager import SchemaManager
+            from .._runtime.manager import SchemaManager
 
             config = self.settings.config
             if self.settings.mode in ("replay", "record"):
@@ -66,7 +66,7 @@ class RegistrySession:
         """Open the cassette and give the manager an HTTP client that goes through it only."""
         import httpx
 
-        from ._cassettes import RegistryCassette
+        from .._offline.cassettes import RegistryCassette
 
         settings = self.settings
         mode: CassetteMode = "replay"

@@ -24,20 +24,20 @@ from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self, TypeVar
 
-from ._cache import Entry, Failure, Key, Stats
-from ._client import RegistryClient
-from ._config import Backend, RegistryConfig, ValidationMode
-from ._errors import (
+from .._core.config import Backend, RegistryConfig, ValidationMode
+from .._core.errors import (
     ConfigError,
     RegistryUnavailableError,
     SchemaCompileError,
     SchemaRegistryError,
 )
-from ._loops import LoopAffinity, LoopThread, call_on
-from ._metrics import MetricsSink, NoMetrics, metrics_sink
-from ._models import SchemaDocument, ValidationResult
-from ._negotiation import negotiate
-from ._validation import PayloadValidator
+from .._core.loops import LoopAffinity, LoopThread, call_on
+from .._core.models import SchemaDocument, ValidationResult
+from .._wire.client import RegistryClient
+from .cache import Entry, Failure, Key, Stats
+from .metrics import MetricsSink, NoMetrics, metrics_sink
+from .negotiation import negotiate
+from .validation import PayloadValidator
 
 if TYPE_CHECKING:
     import httpx

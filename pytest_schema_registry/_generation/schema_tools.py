@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
-from ._errors import SchemaRegistryError
+from .._core.errors import SchemaRegistryError
 
 __all__ = [
     "TYPES",

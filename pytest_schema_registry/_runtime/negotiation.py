@@ -8,13 +8,13 @@ back as a note for the caller to log.
 
 from __future__ import annotations
 
-from ._client import RegistryClient
-from ._errors import (
+from .._core.errors import (
     RegistryUnavailableError,
     SchemaNotFoundError,
     SchemaRegistryError,
 )
-from ._models import SchemaDocument
+from .._core.models import SchemaDocument
+from .._wire.client import RegistryClient
 
 __all__ = ["negotiate"]
 

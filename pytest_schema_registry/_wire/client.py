@@ -16,16 +16,15 @@ from urllib.parse import quote, urlsplit, urlunsplit
 import anyio
 import httpx
 
-from ._config import check_seconds, check_url
-from ._errors import (
+from .._core.config import check_seconds, check_url
+from .._core.errors import (
     ConfigError,
     RegistryAuthError,
     RegistryUnavailableError,
     SchemaIntegrityError,
 )
-from ._http_errors import Call, describe, response_error, status_error, unavailable
-from ._loops import LoopAffinity
-from ._models import (
+from .._core.loops import LoopAffinity
+from .._core.models import (
     CompatibilityReport,
     Integrity,
     RegistryIndex,
@@ -33,8 +32,9 @@ from ._models import (
     SchemaVersionInfo,
     content_sha256,
 )
-from ._retry import RETRYABLE_STATUS, RetryPolicy
-from ._secrets import redact_url
+from .._core.secrets import redact_url
+from .http_errors import Call, describe, response_error, status_error, unavailable
+from .retry import RETRYABLE_STATUS, RetryPolicy
 
 __all__ = ["RegistryClient"]
 

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from ._models import ValidationResult
+from .._core.models import ValidationResult
 
 __all__ = ["SchemaContract"]
 

@@ -37,9 +37,9 @@ from vcr.request import Request as VcrRequest
 from vcr.serialize import serialize
 from vcr.serializers import yamlserializer
 
-from ._errors import SchemaRegistryError
-from ._files import write_text_atomically
-from ._secrets import REDACTED, SECRET_HEADERS, SECRET_QUERY_PARAMS, redact_text, redact_url
+from .._core.errors import SchemaRegistryError
+from .._core.files import write_text_atomically
+from .._core.secrets import REDACTED, SECRET_HEADERS, SECRET_QUERY_PARAMS, redact_text, redact_url
 
 __all__ = ["CassetteMissError", "RegistryCassette"]
 

@@ -27,11 +27,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from ._config import ValidationMode, normalize_mode
-from ._errors import ConfigError, SchemaRegistryError
+from .._core.config import ValidationMode, normalize_mode
+from .._core.errors import ConfigError, SchemaRegistryError
 
 if TYPE_CHECKING:
-    from ._manager import SchemaManager
+    from .manager import SchemaManager
 
 __all__ = [
     "DeadLetter",

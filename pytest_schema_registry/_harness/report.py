@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ._cassettes import RegistryCassette
-    from ._manager import SchemaManager
-    from ._models import SchemaDocument
+    from .._core.models import SchemaDocument
+    from .._offline.cassettes import RegistryCassette
+    from .._runtime.manager import SchemaManager
 
 __all__ = ["SessionReport"]
 

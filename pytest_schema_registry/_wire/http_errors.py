@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 
-from ._errors import (
+from .._core.errors import (
     RegistryAuthError,
     RegistryRequestError,
     RegistryResponseError,
@@ -21,8 +21,8 @@ from ._errors import (
     SchemaRegistryError,
     UnavailableReason,
 )
-from ._retry import RETRYABLE_STATUS, parse_retry_after
-from ._secrets import redact_text, redact_url
+from .._core.secrets import redact_text, redact_url
+from .retry import RETRYABLE_STATUS, parse_retry_after
 
 __all__ = ["Call", "about", "describe", "response_error", "status_error", "unavailable"]
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
-from ._errors import RegistryResponseError
+from .errors import RegistryResponseError
 
 __all__ = [
     "CompatibilityReport",

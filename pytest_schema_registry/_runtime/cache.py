@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from ._errors import SchemaRegistryError
-from ._models import SchemaDocument
-from ._validation import PayloadValidator
+from .._core.errors import SchemaRegistryError
+from .._core.models import SchemaDocument
+from .validation import PayloadValidator
 
 __all__ = ["Entry", "Failure", "Key", "Stats"]
 

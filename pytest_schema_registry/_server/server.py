@@ -25,8 +25,8 @@ from types import TracebackType
 from typing import Any, Self
 from urllib.parse import parse_qs
 
-from ._routes import HTTPError, Request, route
-from ._store import SchemaStore
+from .folder import SchemaStore
+from .routes import HTTPError, Request, route
 
 __all__ = ["Fault", "RecordedRequest", "RegistryServer"]
 

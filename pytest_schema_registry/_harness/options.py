@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ._config import ENV_VARIABLES, RegistryConfig, parse_boolean
-from ._errors import ConfigError
-from ._secrets import redact_url
+from .._core.config import ENV_VARIABLES, RegistryConfig, parse_boolean
+from .._core.errors import ConfigError
+from .._core.secrets import redact_url
 
 __all__ = ["CASSETTE_NAME", "MODES", "OPTIONS", "Option", "PluginSettings", "resolve_settings"]
 

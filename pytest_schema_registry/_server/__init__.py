@@ -1,0 +1,7 @@
+"""The embedded registry: a folder of schemas served over the registry API (stdlib HTTP server).
+
+Routes for another registry dialect go beside `routes.py`, over the same `SchemaFolder`.
+May import: `_core`. Must never import `_wire` or `_runtime` (a server that shares the client's
+code could hide a wire bug both sides agree on), nor `_offline`, `_generation`, `_harness`,
+pytest, hypothesis or vcrpy.
+"""
