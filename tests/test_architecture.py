@@ -1,0 +1,167 @@
+"""The house rules, checked from the import graph: which part may import which, and who imports pytest.
+
+Each part's `__init__` docstring has a line `May import: ...` naming, in backticks, the parts (or
+single modules) it may use; that line is the rule, and this test reads it, so the docstring and the
+check cannot drift apart. Every import counts: module level, lazy (inside a function) and
+TYPE_CHECKING alike, because each is a dependency a reader has to follow.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "pytest_schema_registry"
+PARTS = ("_core", "_wire", "_runtime", "_offline", "_server", "_generation", "_harness")
+
+# Third-party modules only some files may import: the core stays free of test tooling.
+ONLY_IN = {
+    "pytest": ("plugin.py",),
+    "_pytest": (),  # public pytest types only
+    "hypothesis": ("strategies.py", "_generation/"),
+    "vcr": ("_offline/cassettes.py",),
+}
+
+
+@dataclass(frozen=True)
+class Import:
+    importer: str  # path relative to the package, e.g. "_runtime/manager.py"
+    line: int
+    target: str  # absolute dotted module, e.g. "pytest_schema_registry._core.errors" or "httpx"
+
+
+def imports_of(package: Path) -> list[Import]:
+    """Return every import statement in the package, relative ones made absolute."""
+    found = []
+    for path in sorted(package.rglob("*.py")):
+        relative = path.relative_to(package)
+        here = [package.name, *relative.with_suffix("").parts]
+        if relative.name == "__init__.py":
+            here.append("__init__")
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            for target in _targets(node, here):
+                found.append(Import(relative.as_posix(), node.lineno, target))
+    return found
+
+
+def _targets(node: ast.AST, here: list[str]) -> list[str]:
+    if isinstance(node, ast.Import):
+        return [alias.name for alias in node.names]
+    if not isinstance(node, ast.ImportFrom):
+        return []
+    if node.level == 0:
+        return [node.module or ""]
+    base = here[: len(here) - node.level]
+    if node.module:
+        return [".".join([*base, node.module])]
+    return [".".join([*base, alias.name]) for alias in node.names]  # `from . import strategies`
+
+
+def allowed_by_docstring(package: Path, part: str) -> tuple[str, ...]:
+    """Return the parts and modules the part's docstring allows (`May import: ...`)."""
+    docstring = ast.get_docstring(ast.parse((package / part / "__init__.py").read_text())) or ""
+    match = re.search(r"May import:(.*?)\.(\s|$)", docstring, re.S)
+    assert match, f"{part}/__init__.py has no 'May import:' line"
+    return tuple(re.findall(r"`([\w.]+)`", match.group(1)))
+
+
+def violations(package: Path) -> list[str]:
+    """Return one line per import that breaks a house rule."""
+    rules = {part: allowed_by_docstring(package, part) for part in PARTS}
+    found = []
+    for imp in imports_of(package):
+        part = imp.importer.split("/")[0]
+        where = f"{imp.importer}:{imp.line} imports {imp.target}"
+        if imp.target.startswith(package.name + "."):
+            inner = imp.target.removeprefix(package.name + ".")
+            if part in rules and not _part_may_import(part, inner, rules[part]):
+                found.append(f"{where}, but {part} may import only {', '.join(rules[part])}")
+        else:
+            root = imp.target.split(".")[0]
+            homes = ONLY_IN.get(root)
+            if homes is not None and not imp.importer.startswith(homes or ("\0",)):
+                found.append(f"{where}, which only {', '.join(homes) or 'nobody'} may import")
+    return found
+
+
+def _part_may_import(part: str, inner: str, allowed: tuple[str, ...]) -> bool:
+    if not inner.startswith("_") or inner.split(".")[0] == part:
+        return (
+            inner.split(".")[0] == part
+        )  # a public face (plugin, cli, strategies) is never allowed
+    return any(inner == rule or inner.startswith(rule + ".") for rule in allowed)
+
+
+def test_every_part_declares_its_rule_in_its_docstring() -> None:
+    on_disk = sorted(p.parent.name for p in PACKAGE.glob("_*/__init__.py"))
+
+    assert on_disk == sorted(PARTS)
+    assert allowed_by_docstring(PACKAGE, "_core") == ()
+    assert allowed_by_docstring(PACKAGE, "_runtime") == ("_core", "_wire")
+    assert allowed_by_docstring(PACKAGE, "_server") == ("_core",)
+
+
+def test_the_package_keeps_the_house_rules() -> None:
+    assert imports_of(PACKAGE), "the import graph came out empty"
+
+    assert violations(PACKAGE) == []
+
+
+@pytest.mark.parametrize(
+    ("importer", "statement", "complaint"),
+    [
+        (
+            "_runtime/manager.py",
+            "from .._offline.snapshots import SnapshotStore",
+            "_runtime/manager.py:1 imports pytest_schema_registry._offline.snapshots, "
+            "but _runtime may import only _core, _wire",
+        ),
+        (
+            "_server/routes.py",
+            "    from .._runtime.validation import PayloadValidator",
+            "_server/routes.py:2 imports pytest_schema_registry._runtime.validation, "
+            "but _server may import only _core",
+        ),
+        (
+            "_core/errors.py",
+            "from ..plugin import SETTINGS_KEY",
+            "_core/errors.py:1 imports pytest_schema_registry.plugin, but _core may import only ",
+        ),
+        (
+            "_runtime/gate.py",
+            "import pytest",
+            "_runtime/gate.py:1 imports pytest, which only plugin.py may import",
+        ),
+        (
+            "_offline/snapshots.py",
+            "from vcr.cassette import Cassette",
+            "_offline/snapshots.py:1 imports vcr.cassette, which only _offline/cassettes.py may import",
+        ),
+    ],
+    ids=[
+        "runtime-imports-offline",
+        "lazy-server-imports-runtime",
+        "core-imports-plugin",
+        "pytest",
+        "vcr",
+    ],
+)
+def test_a_broken_rule_is_named(
+    tmp_path: Path, importer: str, statement: str, complaint: str
+) -> None:
+    """Prove the check can fail: add one forbidden import to a copy of the package."""
+    copy = tmp_path / PACKAGE.name
+    shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    victim = copy / importer
+    body = "def _probe() -> None:\n" + statement + "\n" if statement.startswith(" ") else statement
+    victim.write_text(body + "\n" + victim.read_text())
+
+    found = violations(copy)
+
+    assert len(found) == 1, found
+    assert found[0].startswith(complaint)
