@@ -21,10 +21,22 @@ if TYPE_CHECKING:  # the same table, spelled out for type checkers (a test keeps
         ValidationMode as ValidationMode,
     )
     from ._core.errors import (
+        CassetteError as CassetteError,
+    )
+    from ._core.errors import (
+        CassetteMissError as CassetteMissError,
+    )
+    from ._core.errors import (
         ConfigError as ConfigError,
     )
     from ._core.errors import (
+        DeadLetterError as DeadLetterError,
+    )
+    from ._core.errors import (
         RegistryAuthError as RegistryAuthError,
+    )
+    from ._core.errors import (
+        RegistryNotConfiguredError as RegistryNotConfiguredError,
     )
     from ._core.errors import (
         RegistryRequestError as RegistryRequestError,
@@ -47,8 +59,17 @@ if TYPE_CHECKING:  # the same table, spelled out for type checkers (a test keeps
     from ._core.errors import (
         SchemaRegistryError as SchemaRegistryError,
     )
+    from ._core.errors import (
+        UnsupportedSchemaError as UnsupportedSchemaError,
+    )
+    from ._core.errors import (
+        UploadConflictError as UploadConflictError,
+    )
     from ._core.models import (
         CompatibilityReport as CompatibilityReport,
+    )
+    from ._core.models import (
+        DeadLetter as DeadLetter,
     )
     from ._core.models import (
         IndexEntry as IndexEntry,
@@ -75,25 +96,10 @@ if TYPE_CHECKING:  # the same table, spelled out for type checkers (a test keeps
         SchemaContract as SchemaContract,
     )
     from ._runtime.gate import (
-        DeadLetter as DeadLetter,
-    )
-    from ._runtime.gate import (
-        DeadLetterError as DeadLetterError,
-    )
-    from ._runtime.gate import (
-        DeadLetterSink as DeadLetterSink,
-    )
-    from ._runtime.gate import (
         Decision as Decision,
     )
     from ._runtime.gate import (
         GateResult as GateResult,
-    )
-    from ._runtime.gate import (
-        InMemoryDeadLetterSink as InMemoryDeadLetterSink,
-    )
-    from ._runtime.gate import (
-        JsonLinesDeadLetterSink as JsonLinesDeadLetterSink,
     )
     from ._runtime.gate import (
         ValidationGate as ValidationGate,
@@ -109,6 +115,15 @@ if TYPE_CHECKING:  # the same table, spelled out for type checkers (a test keeps
     )
     from ._runtime.metrics import (
         PrometheusMetrics as PrometheusMetrics,
+    )
+    from ._runtime.sinks import (
+        DeadLetterSink as DeadLetterSink,
+    )
+    from ._runtime.sinks import (
+        InMemoryDeadLetterSink as InMemoryDeadLetterSink,
+    )
+    from ._runtime.sinks import (
+        JsonLinesDeadLetterSink as JsonLinesDeadLetterSink,
     )
     from ._runtime.validation import (
         PayloadValidator as PayloadValidator,
@@ -139,8 +154,12 @@ _EXPORTED_FROM: dict[str, tuple[str, ...]] = {
         "ValidationMode",
     ),
     "_core.errors": (
+        "CassetteError",
+        "CassetteMissError",
         "ConfigError",
+        "DeadLetterError",
         "RegistryAuthError",
+        "RegistryNotConfiguredError",
         "RegistryRequestError",
         "RegistryResponseError",
         "RegistryUnavailableError",
@@ -148,9 +167,12 @@ _EXPORTED_FROM: dict[str, tuple[str, ...]] = {
         "SchemaIntegrityError",
         "SchemaNotFoundError",
         "SchemaRegistryError",
+        "UnsupportedSchemaError",
+        "UploadConflictError",
     ),
     "_core.models": (
         "CompatibilityReport",
+        "DeadLetter",
         "IndexEntry",
         "Integrity",
         "RegistryIndex",
@@ -162,13 +184,8 @@ _EXPORTED_FROM: dict[str, tuple[str, ...]] = {
     "_wire.client": ("RegistryClient",),
     "_wire.retry": ("RetryPolicy",),
     "_runtime.gate": (
-        "DeadLetter",
-        "DeadLetterError",
-        "DeadLetterSink",
         "Decision",
         "GateResult",
-        "InMemoryDeadLetterSink",
-        "JsonLinesDeadLetterSink",
         "ValidationGate",
     ),
     "_runtime.manager": ("SchemaManager",),
@@ -176,6 +193,11 @@ _EXPORTED_FROM: dict[str, tuple[str, ...]] = {
         "MetricsSink",
         "NoMetrics",
         "PrometheusMetrics",
+    ),
+    "_runtime.sinks": (
+        "DeadLetterSink",
+        "InMemoryDeadLetterSink",
+        "JsonLinesDeadLetterSink",
     ),
     "_runtime.validation": ("PayloadValidator",),
     "_server.server": (

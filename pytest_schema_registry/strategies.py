@@ -33,9 +33,9 @@ from typing import Any
 from hypothesis import strategies as st
 from hypothesis.provisional import domains, urls
 
+from ._core.errors import UnsupportedSchemaError
 from ._generation.schema_tools import (
     Breaker,
-    UnsupportedSchemaError,
     apply,
     bounds,
     merge,

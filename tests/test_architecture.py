@@ -9,12 +9,15 @@ TYPE_CHECKING alike, because each is a dependency a reader has to follow.
 from __future__ import annotations
 
 import ast
+import importlib
 import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+import pytest_schema_registry
 
 PACKAGE = Path(__file__).resolve().parent.parent / "pytest_schema_registry"
 PARTS = ("_core", "_wire", "_runtime", "_offline", "_server", "_generation", "_harness")
@@ -165,3 +168,58 @@ def test_a_broken_rule_is_named(
 
     assert len(found) == 1, found
     assert found[0].startswith(complaint)
+
+
+# Exceptions that carry control flow inside one part and never leave the package.
+INTERNAL_SIGNALS = {
+    "pytest_schema_registry._wire.client._AttemptFailedError",  # one retry attempt failed
+    "pytest_schema_registry._server.routes.HTTPError",  # a route's HTTP answer, sent by the server
+    "pytest_schema_registry.cli._UsageError",  # printed to stderr by main(), exit 2
+}
+
+
+def package_exceptions() -> dict[str, type[BaseException]]:
+    """Import every module of the package; return each exception class by its defining module."""
+    found = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if path.name == "__main__.py":  # importing it runs the CLI
+            continue
+        dotted = ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+        module = importlib.import_module(dotted.removesuffix(".__init__"))
+        for value in vars(module).values():
+            if (
+                isinstance(value, type)
+                and issubclass(value, BaseException)
+                and value.__module__ == module.__name__
+            ):
+                found[f"{value.__module__}.{value.__qualname__}"] = value
+    return found
+
+
+def test_every_error_lives_in_the_one_tree() -> None:
+    exceptions = package_exceptions()
+    public = {name for name in exceptions if name not in INTERNAL_SIGNALS}
+    tree = importlib.import_module("pytest_schema_registry._core.errors")
+    drawn = tree.__doc__ or ""
+
+    assert len(public) == 15  # the tree drawn in _core/errors.py
+    for name in sorted(public):
+        cls = exceptions[name]
+        assert cls.__module__ == tree.__name__, f"{name} is defined outside _core/errors.py"
+        assert issubclass(cls, pytest_schema_registry.SchemaRegistryError), name
+        assert re.search(rf"^(\W* )?{cls.__name__} ", drawn, re.M), f"{cls.__name__} is not drawn in the tree"
+        assert getattr(pytest_schema_registry, cls.__name__) is cls, f"{cls.__name__} not exported"
+        assert (cls.__doc__ or "").startswith(("Raised ", "Root of")), f"{cls.__name__}'s docstring"
+
+
+def test_nothing_raises_the_bare_root() -> None:
+    raising_root = [
+        f"{path.relative_to(PACKAGE)}:{node.lineno}"
+        for path in sorted(PACKAGE.rglob("*.py"))
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.Raise)
+        and isinstance(node.exc, ast.Call)
+        and getattr(node.exc.func, "id", "") == "SchemaRegistryError"
+    ]
+
+    assert raising_root == []

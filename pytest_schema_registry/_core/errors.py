@@ -9,8 +9,16 @@ SchemaRegistryError             catch this to catch everything we raise
 ├── RegistryResponseError       the answer breaks the API's promises (not JSON, wrong shape)
 ├── SchemaIntegrityError        content does not hash to the published sha256 (strict only)
 ├── SchemaCompileError          the schema itself is broken: bad regex, unknown dialect, bad $ref
+├── UnsupportedSchemaError      the payload generator cannot draw values for this (part of a) schema
+├── DeadLetterError             the dead-letter sink failed: the message was not stored, do not ack
+├── RegistryNotConfiguredError  a test needs a registry (or a schema source) and has none
+├── CassetteError               the registry cassette cannot be read
+│   └── CassetteMissError       replay met a request the cassette never recorded
+├── UploadConflictError         the embedded registry already holds that version, with other content
 └── ConfigError (a ValueError)  a setting we cannot use: names setting, value, accepted form
 ```
+
+Nothing raises the root itself: every error says what kind of trouble it is.
 
 Errors carry what they are about as attributes (`name`, `track`, `url`, ...) so callers and metrics
 need not parse messages. Messages and attributes never hold a token: URLs are stripped of userinfo
@@ -19,11 +27,18 @@ and secret query parameters before an error sees them.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from .models import DeadLetter
 
 __all__ = [
+    "CassetteError",
+    "CassetteMissError",
     "ConfigError",
+    "DeadLetterError",
     "RegistryAuthError",
+    "RegistryNotConfiguredError",
     "RegistryRequestError",
     "RegistryResponseError",
     "RegistryUnavailableError",
@@ -32,13 +47,15 @@ __all__ = [
     "SchemaNotFoundError",
     "SchemaRegistryError",
     "UnavailableReason",
+    "UnsupportedSchemaError",
+    "UploadConflictError",
 ]
 
 UnavailableReason = Literal["timeout", "network", "server"]
 
 
 class SchemaRegistryError(Exception):
-    """Root of every error this package raises on purpose.
+    """Root of every error this package raises on purpose; catch it to catch them all.
 
     `error_type` is the label metrics and reports use for it (`not_found`, `timeout`, ...).
     """
@@ -69,19 +86,19 @@ class SchemaRegistryError(Exception):
 
 
 class SchemaNotFoundError(SchemaRegistryError):
-    """Report that the registry has no schema under that name, track, version or id."""
+    """Raised when the registry has no schema under that name, track, version or id (404)."""
 
     error_type = "not_found"
 
 
 class RegistryAuthError(SchemaRegistryError):
-    """Report that the registry wants a token, or rejected the one it was given."""
+    """Raised when the registry wants a token, or rejected the one it was given (401/403)."""
 
     error_type = "auth"
 
 
 class RegistryUnavailableError(SchemaRegistryError):
-    """Report that the registry could not answer: unreachable, too slow, or failing (5xx).
+    """Raised when the registry could not answer: unreachable, too slow, or failing (5xx).
 
     `error_type` sorts the cause for metrics and degradation decisions: `timeout`, `network` or
     `server`. `retry_after` holds the delay the registry asked for, when it asked for one.
@@ -104,19 +121,19 @@ class RegistryUnavailableError(SchemaRegistryError):
 
 
 class RegistryRequestError(SchemaRegistryError):
-    """Report that the registry understood the request and refused it (400, 409, 422, 501, ...)."""
+    """Raised when the registry understood the request and refused it (400, 409, 422, 501, ...)."""
 
     error_type = "request"
 
 
 class RegistryResponseError(SchemaRegistryError):
-    """Report an answer that breaks the API's promises: not JSON, wrong shape, a missing key."""
+    """Raised when an answer breaks the API's promises: not JSON, wrong shape, a missing key."""
 
     error_type = "response"
 
 
 class SchemaIntegrityError(SchemaRegistryError):
-    """Report schema content whose sha256 differs from the one the registry published."""
+    """Raised when schema content does not hash to the sha256 the registry published (strict)."""
 
     error_type = "integrity"
 
@@ -136,12 +153,63 @@ class SchemaIntegrityError(SchemaRegistryError):
 
 
 class SchemaCompileError(SchemaRegistryError):
-    """Report a schema that cannot be compiled into a validator; the message says why."""
+    """Raised when a schema cannot be compiled into a validator; the message says why."""
 
     error_type = "invalid_schema"
 
 
+class UnsupportedSchemaError(SchemaRegistryError):
+    """Raised when the generator cannot draw values for a schema; says which keyword and where."""
+
+    error_type = "unsupported_schema"
+
+    def __init__(self, keyword: str, path: str, why: str) -> None:
+        super().__init__(f"{path}: cannot generate from {keyword!r}: {why}")
+        self.keyword = keyword
+        self.path = path
+
+
+class DeadLetterError(SchemaRegistryError):
+    """Raised when the dead-letter sink failed: do not acknowledge the message; it was not stored.
+
+    `letter` holds the `DeadLetter` that could not be written, so nothing is lost.
+    """
+
+    error_type = "dead_letter_failed"
+
+    def __init__(self, message: str, *, letter: DeadLetter) -> None:
+        super().__init__(message, name=letter.schema, track=letter.track)
+        self.letter = letter
+
+
+class RegistryNotConfiguredError(SchemaRegistryError):
+    """Raised when a test needs a registry or a schema source and has none; says what to pass."""
+
+    error_type = "not_configured"
+
+
+class CassetteError(SchemaRegistryError):
+    """Raised when the registry cassette cannot be read; names the file and the reason."""
+
+    error_type = "cassette"
+
+
+class CassetteMissError(CassetteError):
+    """Raised when replay meets a request the cassette never recorded; says how to record it."""
+
+    error_type = "not_recorded"
+
+
+class UploadConflictError(SchemaRegistryError):
+    """Raised when the embedded registry already holds that version with other content.
+
+    Versions are immutable: consumers cache schemas by version.
+    """
+
+    error_type = "conflict"
+
+
 class ConfigError(SchemaRegistryError, ValueError):
-    """Report a setting we cannot use, naming the setting, the value and the accepted form."""
+    """Raised for a setting we cannot use; names the setting, the value and the accepted form."""
 
     error_type = "config"

@@ -10,14 +10,15 @@ import enum
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from .errors import RegistryResponseError
 
 __all__ = [
     "CompatibilityReport",
+    "DeadLetter",
     "IndexEntry",
     "Integrity",
     "RegistryIndex",
@@ -295,3 +296,21 @@ class ValidationResult:
             return f"valid against {head}"
         listed = "".join(f"\n  {error}" for error in self.errors)
         return f"invalid against {head}:{listed}"
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetter:
+    """A rejected message, untouched, with everything needed to replay or inspect it."""
+
+    message: Any
+    reason: str
+    errors: tuple[str, ...]
+    schema: str
+    track: str | None
+    version: str | None
+    mode: str
+    rejected_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
+
+    def to_json(self) -> str:
+        """Return one JSON line (values JSON cannot carry are written as their repr)."""
+        return json.dumps(asdict(self), default=repr, sort_keys=True)

@@ -13,13 +13,12 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
-from .._core.errors import SchemaRegistryError
+from .._core.errors import UnsupportedSchemaError
 
 __all__ = [
     "TYPES",
     "Breaker",
     "Mutation",
-    "UnsupportedSchemaError",
     "apply",
     "bounds",
     "merge",
@@ -32,15 +31,6 @@ __all__ = [
 ]
 
 TYPES = ("null", "boolean", "integer", "number", "string", "array", "object")
-
-
-class UnsupportedSchemaError(SchemaRegistryError):
-    """A schema (or a part of it) this engine cannot generate values for; says which and where."""
-
-    def __init__(self, keyword: str, path: str, why: str) -> None:
-        super().__init__(f"{path}: cannot generate from {keyword!r}: {why}")
-        self.keyword = keyword
-        self.path = path
 
 
 def bounds(schema: dict[str, Any]) -> tuple[float | None, float | None, bool, bool]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from .._core.errors import SchemaRegistryError
+from .._core.errors import RegistryNotConfiguredError
 
 __all__ = [
     "SchemaSource",
@@ -42,7 +42,7 @@ def pop_schema_source(source: SchemaSource) -> None:
 def resolve_schema(name: str, track: str | None) -> Mapping[str, Any]:
     """Return the content of registry schema `name` from the current source."""
     if not _source:
-        raise SchemaRegistryError(
+        raise RegistryNotConfiguredError(
             f"registry_payloads({name!r}) has no schema source: run it under pytest with the "
             "schema-registry plugin (live, replay or snapshots), or call set_schema_source()"
         )

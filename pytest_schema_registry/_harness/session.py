@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .._core.errors import SchemaRegistryError
+from .._core.errors import RegistryNotConfiguredError, SchemaRegistryError
 from .._offline.snapshots import SnapshotStore
 from .contract import SchemaContract
 from .options import PluginSettings
@@ -24,13 +24,9 @@ if TYPE_CHECKING:
     from .._runtime.manager import SchemaManager
     from .._wire.client import RegistryClient
 
-__all__ = ["RegistryNotConfiguredError", "RegistrySession"]
+__all__ = ["RegistrySession"]
 
 _REPLAY_PLACEHOLDER = "http://registry.invalid"  # a replayed registry's host is never contacted
-
-
-class RegistryNotConfiguredError(Exception):
-    """A test needs a registry and the session has none; the message says what to pass."""
 
 
 class RegistrySession:

@@ -37,21 +37,15 @@ from vcr.request import Request as VcrRequest
 from vcr.serialize import serialize
 from vcr.serializers import yamlserializer
 
-from .._core.errors import SchemaRegistryError
+from .._core.errors import CassetteError, CassetteMissError
 from .._core.files import write_text_atomically
 from .._core.secrets import REDACTED, SECRET_HEADERS, SECRET_QUERY_PARAMS, redact_text, redact_url
 
-__all__ = ["CassetteMissError", "RegistryCassette"]
+__all__ = ["RegistryCassette"]
 
 CassetteMode = Literal["replay", "record", "record_all"]
 _URL_KEY = "registry_url"
 _RUN_KEY = "recorded_by_run"
-
-
-class CassetteMissError(SchemaRegistryError):
-    """A request the cassette has not recorded (replay mode); the message says how to record."""
-
-    error_type = "not_recorded"
 
 
 def _path(r1: VcrRequest, r2: VcrRequest) -> None:
@@ -204,7 +198,7 @@ def _read(path: Path) -> tuple[list[tuple[VcrRequest, dict[str, Any]]], dict[str
     except CassetteNotFoundError:
         return [], {}
     except (CassetteDecodeError, ValueError) as exc:
-        raise SchemaRegistryError(f"cassette {path} cannot be read: {exc}") from None
+        raise CassetteError(f"cassette {path} cannot be read: {exc}") from None
     return list(zip(requests, responses, strict=True)), (metadata[0] if metadata else {})
 
 

@@ -11,38 +11,27 @@ reject invalid payloads to a dead-letter queue (phase 4). `ValidationGate` is bo
   or reject with reason `schema unavailable`.
 * Nothing is lost: a message is processed or dead-lettered, never dropped. When the sink itself
   fails, `check` raises `DeadLetterError` so the consumer does not acknowledge the message.
+
+The sinks live in `sinks.py`; a new one (a broker's dead-letter topic) goes there.
 """
 
 from __future__ import annotations
 
-import asyncio
 import enum
-import json
 import logging
-import os
-import threading
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from .._core.config import ValidationMode, normalize_mode
-from .._core.errors import ConfigError, SchemaRegistryError
+from .._core.errors import ConfigError, DeadLetterError, SchemaRegistryError
+from .._core.models import DeadLetter
+from .sinks import DeadLetterSink
 
 if TYPE_CHECKING:
     from .manager import SchemaManager
 
-__all__ = [
-    "DeadLetter",
-    "DeadLetterError",
-    "DeadLetterSink",
-    "Decision",
-    "GateResult",
-    "InMemoryDeadLetterSink",
-    "JsonLinesDeadLetterSink",
-    "ValidationGate",
-]
+__all__ = ["Decision", "GateResult", "ValidationGate"]
 
 log = logging.getLogger("pytest_schema_registry.gate")
 
@@ -56,24 +45,6 @@ class Decision(enum.StrEnum):
     ACCEPT = "accept"
     ACCEPT_WITH_WARNING = "accept_with_warning"
     REJECT = "reject"
-
-
-@dataclass(frozen=True, slots=True)
-class DeadLetter:
-    """A rejected message, untouched, with everything needed to replay or inspect it."""
-
-    message: Any
-    reason: str
-    errors: tuple[str, ...]
-    schema: str
-    track: str | None
-    version: str | None
-    mode: str
-    rejected_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
-
-    def to_json(self) -> str:
-        """Return one JSON line (values JSON cannot carry are written as their repr)."""
-        return json.dumps(asdict(self), default=repr, sort_keys=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,55 +63,6 @@ class GateResult:
     def accepted(self) -> bool:
         """Say whether the consumer should process the message."""
         return self.decision is not Decision.REJECT
-
-
-class DeadLetterSink(Protocol):
-    """Where rejected messages go. `put` must not return before the letter is safe."""
-
-    async def put(self, letter: DeadLetter) -> None: ...
-
-
-class InMemoryDeadLetterSink:
-    """Keep dead letters in a list: for tests and examples."""
-
-    def __init__(self) -> None:
-        self.letters: list[DeadLetter] = []
-
-    async def put(self, letter: DeadLetter) -> None:
-        self.letters.append(letter)
-
-
-class JsonLinesDeadLetterSink:
-    """Append dead letters to a JSON-lines file, flushed and fsynced before `put` returns."""
-
-    def __init__(self, path: Path | str) -> None:
-        self.path = Path(path)
-        self._lock = threading.Lock()
-
-    async def put(self, letter: DeadLetter) -> None:
-        await asyncio.to_thread(self._append, letter.to_json() + "\n")
-
-    def _append(self, line: str) -> None:
-        with self._lock:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self.path.open("a", encoding="utf-8") as handle:
-                handle.write(line)
-                handle.flush()
-                os.fsync(handle.fileno())
-
-    def read(self) -> list[dict[str, Any]]:
-        """Return the letters written so far (for inspection and tests)."""
-        if not self.path.exists():
-            return []
-        return [json.loads(line) for line in self.path.read_text(encoding="utf-8").splitlines()]
-
-
-class DeadLetterError(SchemaRegistryError):
-    """The dead-letter sink failed: do not acknowledge the message; it was not stored."""
-
-    def __init__(self, message: str, *, letter: DeadLetter) -> None:
-        super().__init__(message, name=letter.schema, track=letter.track)
-        self.letter = letter
 
 
 SchemaFor = Callable[[Mapping[str, Any]], str]

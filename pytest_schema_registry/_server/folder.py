@@ -29,10 +29,11 @@ from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
+from .._core.errors import UploadConflictError
 from .._core.files import write_json_atomically
 from .._core.models import content_sha256
 
-__all__ = ["SchemaStore", "StoreProblem", "StoredSchema", "UploadConflictError", "check_identifier"]
+__all__ = ["SchemaStore", "StoreProblem", "StoredSchema", "check_identifier"]
 
 _IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+:~-]{0,199}")
 _META_SUFFIX = ".meta.json"
@@ -101,10 +102,6 @@ class StoreProblem:
 
     def __str__(self) -> str:
         return f"{self.path}: {self.reason}"
-
-
-class UploadConflictError(Exception):
-    """Say that a version already exists with different content; versions are immutable."""
 
 
 def version_order(version: str) -> tuple[int, Version | str]:

@@ -12,7 +12,8 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote
 
-from .folder import SchemaStore, StoredSchema, UploadConflictError
+from .._core.errors import UploadConflictError
+from .folder import SchemaStore, StoredSchema
 
 __all__ = ["HTTPError", "Request", "route"]
 
