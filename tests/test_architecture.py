@@ -207,7 +207,9 @@ def test_every_error_lives_in_the_one_tree() -> None:
         cls = exceptions[name]
         assert cls.__module__ == tree.__name__, f"{name} is defined outside _core/errors.py"
         assert issubclass(cls, pytest_schema_registry.SchemaRegistryError), name
-        assert re.search(rf"^(\W* )?{cls.__name__} ", drawn, re.M), f"{cls.__name__} is not drawn in the tree"
+        assert re.search(rf"^(\W* )?{cls.__name__} ", drawn, re.M), (
+            f"{cls.__name__} is not drawn in the tree"
+        )
         assert getattr(pytest_schema_registry, cls.__name__) is cls, f"{cls.__name__} not exported"
         assert (cls.__doc__ or "").startswith(("Raised ", "Root of")), f"{cls.__name__}'s docstring"
 

@@ -1,7 +1,10 @@
 """Generated payloads: JSON Schema to hypothesis strategies, valid and labelled invalid.
 
-The only part that imports hypothesis (`strategies.py` is its public face); `schema_tools.py` and
-`sources.py` stay hypothesis-free so the plugin can use them in every session.
+`builder.py` builds valid values by construction, `breaks.py` lists single-constraint breaks,
+`payloads.py` caches a strategy per schema behind the project validator, and `strategies.py` (at
+the package root) is the public face. The part and that face are the only hypothesis importers;
+`schema_tools.py`, `breaks.py` and `sources.py` stay hypothesis-free so the plugin can load
+`sources.py` in every session.
 May import: `_core` and `_runtime.validation` (every generated value is checked by the project
 validator). Must never import `_wire`, `_offline`, `_server`, `_harness`, pytest or vcrpy.
 """
