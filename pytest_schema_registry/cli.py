@@ -141,7 +141,7 @@ def _serve(args: argparse.Namespace) -> int:
     server = RegistryServer(
         args.directory, host=args.host, port=args.port, token=args.token, base_path=args.base_path
     )
-    for problem in server.store.problems:
+    for problem in server.folder.problems:
         print(f"schema-registry: skipped {problem}", file=sys.stderr)
     _configure_logging(quiet=args.quiet)
     try:
@@ -152,7 +152,7 @@ def _serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_FAILURE
-    count = sum(len(server.store.names(track)) for track in server.store.tracks())
+    count = sum(len(server.folder.names(track)) for track in server.folder.tracks())
     admin = "admin API open with the token" if args.token else "admin API closed (no --token)"
     print(
         f"Serving {count} schemas from {args.directory} at {server.url} ({admin}). "
@@ -190,7 +190,7 @@ async def _fetch_documents(args: argparse.Namespace) -> list[SchemaDocument] | s
             documents = []
             for number, name in enumerate(names, 1):
                 _progress(f"[{number}/{len(names)}] {name}")
-                documents.append(await client.fetch_schema(args.track, name))
+                documents.append(await client.fetch_schema(name, track=args.track))
         except SchemaRegistryError as exc:
             return str(exc)
         finally:
@@ -231,7 +231,7 @@ async def _latest(
         for number, (name, track) in enumerate(keys, 1):
             _progress(f"[{number}/{len(keys)}] {name} ({track})")
             try:
-                documents.append(await client.fetch_schema(track, name))
+                documents.append(await client.fetch_schema(name, track=track))
             except SchemaNotFoundError:
                 missing.append((name, track))
             except SchemaRegistryError as exc:

@@ -99,7 +99,7 @@ def _schema_content(config: pytest.Config, name: str, track: str | None) -> Any:
         if content is not None:
             return content
         _skip_or_fail(registry_session)
-    return registry_session.fetch_schema(name, track).content
+    return registry_session.fetch_schema(name, track=track).content
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -253,7 +253,7 @@ def schema(request: pytest.FixtureRequest) -> SchemaDocument:
             pytrace=False,
         )
     name, track, version = _marker_arguments(marker.args, marker.kwargs)
-    return _needing_registry(request).fetch_schema(name, track, version)
+    return _needing_registry(request).fetch_schema(name, track=track, version=version)
 
 
 def _marker_arguments(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[str, Any, Any]:

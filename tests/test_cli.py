@@ -271,7 +271,7 @@ def test_diff_is_quiet_without_drift_and_exits_1_with_it(
 ) -> None:
     cli("fetch", "--url", server.url, "--output", str(tmp_path), "--all")
     clean = cli("diff", "--url", server.url, "--snapshots", str(tmp_path))
-    folder = server.store.root / "v2" / "telemetry.RateAdjustment"
+    folder = server.folder.root / "v2" / "telemetry.RateAdjustment"
     content = json.loads((folder / "2.0.0.json").read_text())
     content.update({"$core_version": "2.1.0", "title": "RateAdjustment 2.1"})
     (folder / "2.1.0.json").write_text(json.dumps(content))

@@ -31,7 +31,7 @@ PATH = "/schemas/v1/telemetry.FeedbackEvent"
 
 
 async def fetch(client: RegistryClient) -> object:
-    return await client.fetch_schema("v1", "telemetry.FeedbackEvent")
+    return await client.fetch_schema("telemetry.FeedbackEvent", track="v1")
 
 
 async def test_registry_down_from_the_start_is_network_unavailable_after_retries(
@@ -247,7 +247,7 @@ async def test_integrity_mismatch_is_recorded_by_default_and_raised_when_strict(
 
 async def test_every_error_is_a_schema_registry_error(client: RegistryClient) -> None:
     with pytest.raises(SchemaRegistryError):
-        await client.fetch_schema("v1", "telemetry.Missing")
+        await client.fetch_schema("telemetry.Missing", track="v1")
 
 
 # -- secrets --------------------------------------------------------------------------------------

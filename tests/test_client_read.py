@@ -36,7 +36,7 @@ async def test_index_lists_latest_version_of_every_schema_per_track(client: Regi
 
 
 async def test_fetch_schema_returns_latest_with_verified_integrity(client: RegistryClient) -> None:
-    document = await client.fetch_schema("v1", FEEDBACK)
+    document = await client.fetch_schema(FEEDBACK, track="v1")
 
     assert isinstance(document, SchemaDocument)
     assert (document.name, document.track, document.version) == (FEEDBACK, "v1", "1.1.2")
@@ -55,7 +55,7 @@ async def test_fetch_schema_returns_latest_with_verified_integrity(client: Regis
 
 
 async def test_fetch_schema_by_version(client: RegistryClient, server: RegistryServer) -> None:
-    document = await client.fetch_schema("v1", FEEDBACK, version="1.1.0")
+    document = await client.fetch_schema(FEEDBACK, track="v1", version="1.1.0")
 
     assert document.version == "1.1.0"
     assert "source" not in document.content["properties"]
@@ -63,7 +63,7 @@ async def test_fetch_schema_by_version(client: RegistryClient, server: RegistryS
 
 
 async def test_deprecated_schema_carries_its_note(client: RegistryClient) -> None:
-    document = await client.fetch_schema("v2", "telemetry.HealthStatus")
+    document = await client.fetch_schema("telemetry.HealthStatus", track="v2")
 
     assert document.deprecated
     assert document.deprecation_note is not None and "use track v1" in document.deprecation_note
@@ -76,7 +76,7 @@ async def test_fetch_by_id_prefers_the_highest_track(client: RegistryClient) -> 
 
 
 async def test_list_versions_oldest_first(client: RegistryClient) -> None:
-    versions = await client.list_versions("v1", FEEDBACK)
+    versions = await client.list_versions(FEEDBACK, track="v1")
 
     assert [v.version for v in versions] == ["1.1.0", "1.1.2"]
     assert versions[0].created_at == datetime(2025, 6, 2, 9, 0, tzinfo=UTC)
@@ -98,10 +98,16 @@ async def test_compatibility_is_not_implemented_by_the_embedded_registry(
 @pytest.mark.parametrize(
     ("call", "message"),
     [
-        (lambda c: c.fetch_schema("v1", "telemetry.Missing"), "'telemetry.Missing' on track v1"),
-        (lambda c: c.fetch_schema("v1", FEEDBACK, "9.9.9"), "version '9.9.9' on track v1"),
-        (lambda c: c.fetch_schema("v3", FEEDBACK), "on track v3"),
-        (lambda c: c.list_versions("v1", "telemetry.Missing"), "'telemetry.Missing'"),
+        (
+            lambda c: c.fetch_schema("telemetry.Missing", track="v1"),
+            "'telemetry.Missing' on track v1",
+        ),
+        (
+            lambda c: c.fetch_schema(FEEDBACK, track="v1", version="9.9.9"),
+            "version '9.9.9' on track v1",
+        ),
+        (lambda c: c.fetch_schema(FEEDBACK, track="v3"), "on track v3"),
+        (lambda c: c.list_versions("telemetry.Missing", track="v1"), "'telemetry.Missing'"),
         (lambda c: c.fetch_schema_by_id("no-such-id"), "'no-such-id'"),
     ],
     ids=["name", "version", "track", "versions", "by-id"],
@@ -129,14 +135,14 @@ async def test_names_are_quoted_as_one_path_segment(
     client: RegistryClient, server: RegistryServer, name: str, sent_as: str
 ) -> None:
     with pytest.raises(SchemaNotFoundError) as caught:
-        await client.fetch_schema("v1", name)
+        await client.fetch_schema(name, track="v1")
 
     assert server.count(sent_as) == 1
     assert caught.value.name == name and caught.value.track == "v1"
 
 
 async def test_names_with_dots_are_served(client: RegistryClient, server: RegistryServer) -> None:
-    document = await client.fetch_schema("v1", "telemetry.HealthStatus")
+    document = await client.fetch_schema("telemetry.HealthStatus", track="v1")
 
     assert document.name == "telemetry.HealthStatus"
     assert server.count("/schemas/v1/telemetry.HealthStatus") == 1
@@ -146,13 +152,13 @@ async def test_empty_segment_is_refused_before_any_request(
     client: RegistryClient, server: RegistryServer
 ) -> None:
     with pytest.raises(ValueError, match="non-empty string"):
-        await client.fetch_schema("v1", "")
+        await client.fetch_schema("", track="v1")
     assert server.requests == []
 
 
 async def test_connections_are_pooled(client: RegistryClient, server: RegistryServer) -> None:
     for _ in range(5):
-        await client.fetch_schema("v1", FEEDBACK)
+        await client.fetch_schema(FEEDBACK, track="v1")
 
     assert server.count(f"/schemas/v1/{FEEDBACK}") == 5
     assert server.connections == 1

@@ -38,7 +38,7 @@ async def test_upload_writes_a_new_version_that_is_served_at_once(
     on_disk = registry_dir / "v1" / "orders.OrderPlaced" / "1.0.0.json"
     assert json.loads(on_disk.read_text()) == CONTENT
     assert not list(on_disk.parent.glob(".*"))  # no temporary files left behind
-    document = await admin.fetch_schema("v1", "orders.OrderPlaced")
+    document = await admin.fetch_schema("orders.OrderPlaced", track="v1")
     assert (document.version, document.schema_id, document.content) == (
         "1.0.0",
         "orders.OrderPlaced",
@@ -57,7 +57,7 @@ async def test_upload_keeps_deprecation_metadata(admin: RegistryClient) -> None:
         deprecation_note="use 2.0.0",
     )
 
-    document = await admin.fetch_schema("v2", "orders.OrderPlaced")
+    document = await admin.fetch_schema("orders.OrderPlaced", track="v2")
     assert document.deprecated
     assert document.deprecation_note == "use 2.0.0"
     assert document.schema_id == "orders.OrderPlaced@v2"

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from pytest_schema_registry import RegistryServer
-from pytest_schema_registry._server.folder import SchemaStore, version_order
+from pytest_schema_registry._server.folder import SchemaFolder, version_order
 
 from .conftest import TOKEN
 
@@ -49,10 +49,10 @@ def test_latest_follows_version_order_not_file_order(tmp_path: Path) -> None:
     for version in ("1.1.10", "1.1.2", "1.2.0-rc1"):
         write(tmp_path, "v1", "s", version, {"title": version})
 
-    store = SchemaStore(tmp_path)
+    store = SchemaFolder(tmp_path)
 
-    assert [s.version for s in store.versions("v1", "s")] == ["1.1.2", "1.1.10", "1.2.0-rc1"]
-    latest = store.get("v1", "s")
+    assert [s.version for s in store.versions("s", track="v1")] == ["1.1.2", "1.1.10", "1.2.0-rc1"]
+    latest = store.get("s", track="v1")
     assert latest is not None and latest.version == "1.2.0-rc1"
 
 
@@ -82,7 +82,7 @@ def test_bad_files_are_reported_with_path_and_reason_and_the_rest_served(
         index = httpx.get(f"{server.url}/index").json()
 
     assert [item["name"] for item in index["tracks"]["v1"]["schemas"]] == ["good"]
-    (problem,) = server.store.problems
+    (problem,) = server.folder.problems
     assert problem.path == bad
     assert reason in problem.reason
     assert str(bad) in str(problem)
@@ -92,7 +92,7 @@ def test_orphan_metadata_and_non_utf8_files_are_reported(tmp_path: Path) -> None
     write(tmp_path, "v1", "s", "1.0.0", {}, suffix=".meta.json")
     (tmp_path / "v1" / "s" / "2.0.0.json").write_bytes(b"\xff\xfe{}")
 
-    store = SchemaStore(tmp_path)
+    store = SchemaFolder(tmp_path)
 
     reasons = sorted(p.reason for p in store.problems)
     assert reasons == ["metadata without a version file beside it", "schema file is not UTF-8 text"]
@@ -104,7 +104,7 @@ def test_hidden_and_underscored_entries_are_ignored(tmp_path: Path) -> None:
     write(tmp_path, "v1", "_drafts", "1.0.0", {})
     (tmp_path / "README.md").write_text("notes")
 
-    store = SchemaStore(tmp_path)
+    store = SchemaFolder(tmp_path)
 
     assert (store.tracks(), store.names("v1"), store.problems) == (["v1"], ["s"], [])
 

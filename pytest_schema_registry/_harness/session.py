@@ -90,14 +90,14 @@ class RegistrySession:
         return client
 
     def fetch_schema(
-        self, name: str, track: str | None = None, version: str | None = None
+        self, name: str, *, track: str | None = None, version: str | None = None
     ) -> SchemaDocument:
         """Return a schema: negotiated like validation, or exactly `track`/`version` if given."""
         manager = self.manager()
         if track is None and version is None:
             return manager.get_schema_sync(name)
         track = track or self.settings.config.prefer_track
-        document = manager.run_sync(self.client().fetch_schema(track, name, version))
+        document = manager.run_sync(self.client().fetch_schema(name, track=track, version=version))
         self._fetched.append(document)
         return document
 

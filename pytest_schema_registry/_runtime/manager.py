@@ -324,7 +324,7 @@ class SchemaManager:
         """Run `coroutine` on the manager's home loop from synchronous code, and wait for it.
 
         Needs the home loop running on another thread (`start_in_thread()`); e.g.
-        `manager.run_sync(manager.client.list_versions("v1", name))`.
+        `manager.run_sync(manager.client.list_versions(name, track="v1"))`.
         """
         home = self._affinity.home
         if home is None or not home.is_running():

@@ -28,7 +28,7 @@ async def negotiate(
     preferred: SchemaDocument | None = None
     problem: SchemaRegistryError | None = None
     try:
-        preferred = await client.fetch_schema(prefer, name)
+        preferred = await client.fetch_schema(name, track=prefer)
     except SchemaNotFoundError as exc:
         problem = exc
     except RegistryUnavailableError as exc:
@@ -40,7 +40,7 @@ async def negotiate(
     if fallback is None or fallback == prefer:
         raise problem or SchemaNotFoundError(f"schema {name!r} not found", name=name)
     try:
-        chosen = await client.fetch_schema(fallback, name)
+        chosen = await client.fetch_schema(name, track=fallback)
     except SchemaNotFoundError:
         if preferred is not None:  # deprecated, but the only one there is
             return preferred, deprecation_notes(preferred)

@@ -33,7 +33,7 @@ from .._core.errors import UploadConflictError
 from .._core.files import write_json_atomically
 from .._core.models import content_sha256
 
-__all__ = ["SchemaStore", "StoreProblem", "StoredSchema", "check_identifier"]
+__all__ = ["FolderProblem", "SchemaFolder", "StoredSchema", "check_identifier"]
 
 _IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+:~-]{0,199}")
 _META_SUFFIX = ".meta.json"
@@ -94,8 +94,8 @@ class StoredSchema:
 
 
 @dataclass(frozen=True, slots=True)
-class StoreProblem:
-    """A file the store could not serve, and why."""
+class FolderProblem:
+    """A file the folder could not serve, and why."""
 
     path: Path
     reason: str
@@ -112,7 +112,7 @@ def version_order(version: str) -> tuple[int, Version | str]:
         return (0, version)
 
 
-class SchemaStore:
+class SchemaFolder:
     """Serve the schemas below `root`, rescanning whenever a file there changes.
 
     Thread-safe: the embedded server answers from many threads, and uploads write through here.
@@ -125,7 +125,7 @@ class SchemaStore:
         self._lock = threading.RLock()
         self._signature: tuple[tuple[str, int, int], ...] | None = None
         self._schemas: dict[tuple[str, str], list[StoredSchema]] = {}
-        self.problems: list[StoreProblem] = []
+        self.problems: list[FolderProblem] = []
         self.refresh()
 
     # -- reading --------------------------------------------------------------------------------
@@ -151,14 +151,14 @@ class SchemaStore:
         with self._lock:
             return sorted(name for t, name in self._schemas if t == track)
 
-    def versions(self, track: str, name: str) -> list[StoredSchema]:
+    def versions(self, name: str, *, track: str) -> list[StoredSchema]:
         """Return every version of `name` on `track`, oldest first (empty if unknown)."""
         with self._lock:
             return list(self._schemas.get((track, name), []))
 
-    def get(self, track: str, name: str, version: str | None = None) -> StoredSchema | None:
+    def get(self, name: str, *, track: str, version: str | None = None) -> StoredSchema | None:
         """Return one version, or the latest when `version` is None; None if there is none."""
-        versions = self.versions(track, name)
+        versions = self.versions(name, track=track)
         if version is None:
             return versions[-1] if versions else None
         return next((s for s in versions if s.version == version), None)
@@ -198,7 +198,7 @@ class SchemaStore:
             check_identifier(kind, value)
         with self._lock:
             self.refresh()
-            existing = self.get(track, name, version)
+            existing = self.get(name, track=track, version=version)
             if existing is not None:
                 if existing.sha256 != content_sha256(content):
                     raise UploadConflictError(
@@ -228,19 +228,19 @@ def _stat_signature(path: Path) -> tuple[str, int, int]:
 
 def _load(
     root: Path, files: list[Path]
-) -> tuple[dict[tuple[str, str], list[StoredSchema]], list[StoreProblem]]:
+) -> tuple[dict[tuple[str, str], list[StoredSchema]], list[FolderProblem]]:
     """Parse every version file below `root`; collect what could not be parsed, with reasons."""
     schemas: dict[tuple[str, str], list[StoredSchema]] = {}
-    problems: list[StoreProblem] = []
+    problems: list[FolderProblem] = []
     for path in files:
         if path.name.endswith(_META_SUFFIX):
             if not path.with_name(path.name.removesuffix(_META_SUFFIX) + ".json").exists():
-                problems.append(StoreProblem(path, "metadata without a version file beside it"))
+                problems.append(FolderProblem(path, "metadata without a version file beside it"))
             continue
         try:
             stored = _load_version(path)
         except (OSError, ValueError) as exc:
-            problems.append(StoreProblem(path, str(exc)))
+            problems.append(FolderProblem(path, str(exc)))
             continue
         schemas.setdefault((stored.track, stored.name), []).append(stored)
     for versions in schemas.values():

@@ -1,4 +1,4 @@
-"""Answer the seed registry's API from a `SchemaStore`: the embedded server's routes.
+"""Answer the seed registry's API from a `SchemaFolder`: the embedded server's routes.
 
 Pure request-in, JSON-out functions; `server.py` owns sockets, threads, faults and counting.
 Errors are FastAPI-style `{"detail": ...}` bodies, as the real service answers.
@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from .._core.errors import UploadConflictError
-from .folder import SchemaStore, StoredSchema
+from .folder import SchemaFolder, StoredSchema
 
 __all__ = ["HTTPError", "Request", "route"]
 
@@ -45,20 +45,20 @@ class Request:
             raise HTTPError(400, "request body is not valid JSON") from None
 
 
-def route(store: SchemaStore, request: Request, *, admin_open: bool) -> tuple[int, Any]:
+def route(folder: SchemaFolder, request: Request, *, admin_open: bool) -> tuple[int, Any]:
     """Dispatch on (method, decoded path segments); return (status, JSON body)."""
     if request.path is None:
         raise HTTPError(404, "Not Found")
     segments = [unquote(s) for s in request.path.strip("/").split("/")]
     if request.method == "GET":
-        store.refresh()
-        return _get(store, segments, request.query)
+        folder.refresh()
+        return _get(folder, segments, request.query)
     if segments == ["admin", "schemas"]:
         if not admin_open:
             raise HTTPError(403, "admin API is closed: start the server with a token (--token)")
         if not request.authorized:
             raise HTTPError(401, "missing or wrong bearer token")
-        return _upload(store, request.json())
+        return _upload(folder, request.json())
     if segments == ["admin", "sync"]:
         raise HTTPError(501, "sync is not supported by the embedded registry; write files instead")
     raise HTTPError(405 if _is_get_route(segments) else 404, "Not Found")
@@ -68,19 +68,19 @@ def _is_get_route(segments: list[str]) -> bool:
     return segments[0] in ("index", "health", "schemas", "compat")
 
 
-def _get(store: SchemaStore, segments: list[str], query: dict[str, str]) -> tuple[int, Any]:
+def _get(folder: SchemaFolder, segments: list[str], query: dict[str, str]) -> tuple[int, Any]:
     """Answer the read API."""
     match segments:
         case ["index"]:
-            return 200, _index(store)
+            return 200, _index(folder)
         case ["health"]:
-            return 200, {"status": "ok", "schemas": len(store), "tracks": store.tracks()}
+            return 200, {"status": "ok", "schemas": len(folder), "tracks": folder.tracks()}
         case ["schemas", "by-id", schema_id]:
-            return 200, _by_id(store, schema_id, query).response()
+            return 200, _by_id(folder, schema_id, query).response()
         case ["schemas", track, name]:
-            return 200, _lookup(store, track, name, query.get("version")).response()
+            return 200, _lookup(folder, name, track, query.get("version")).response()
         case ["schemas", track, name, "versions"]:
-            versions = store.versions(track, name)
+            versions = folder.versions(name, track=track)
             if not versions:
                 raise HTTPError(404, f"schema {name!r} not found on track {track!r}")
             return 200, [v.version_info() for v in versions]
@@ -91,12 +91,12 @@ def _get(store: SchemaStore, segments: list[str], query: dict[str, str]) -> tupl
     raise HTTPError(404, "Not Found")
 
 
-def _index(store: SchemaStore) -> dict[str, Any]:
+def _index(folder: SchemaFolder) -> dict[str, Any]:
     tracks: dict[str, Any] = {}
-    for track in store.tracks():
+    for track in folder.tracks():
         items = []
-        for name in store.names(track):
-            latest = store.versions(track, name)[-1]
+        for name in folder.names(track):
+            latest = folder.versions(name, track=track)[-1]
             items.append(
                 {
                     "name": name,
@@ -110,24 +110,24 @@ def _index(store: SchemaStore) -> dict[str, Any]:
     return {"tracks": tracks, "generated_at": datetime.now(UTC).isoformat()}
 
 
-def _lookup(store: SchemaStore, track: str, name: str, version: str | None) -> StoredSchema:
-    found = store.get(track, name, version)
+def _lookup(folder: SchemaFolder, name: str, track: str, version: str | None) -> StoredSchema:
+    found = folder.get(name, track=track, version=version)
     if found is None:
         which = f" version {version!r}" if version is not None else ""
         raise HTTPError(404, f"schema {name!r}{which} not found on track {track!r}")
     return found
 
 
-def _by_id(store: SchemaStore, schema_id: str, query: dict[str, str]) -> StoredSchema:
+def _by_id(folder: SchemaFolder, schema_id: str, query: dict[str, str]) -> StoredSchema:
     """Resolve an id; when tracks share it, `?track=` picks one, else the highest track wins."""
-    matches = store.by_id(schema_id, query.get("track"))
+    matches = folder.by_id(schema_id, query.get("track"))
     if not matches:
         raise HTTPError(404, f"no schema has $schema_id {schema_id!r}")
     track, name = matches[-1]
-    return _lookup(store, track, name, query.get("version"))
+    return _lookup(folder, name, track, query.get("version"))
 
 
-def _upload(store: SchemaStore, body: Any) -> tuple[int, Any]:
+def _upload(folder: SchemaFolder, body: Any) -> tuple[int, Any]:
     """Store a new version from the seed's upload body; 201 when new, 200 when identical."""
     if not isinstance(body, dict):
         raise HTTPError(422, "expected a JSON object with name, track, core_version and content")
@@ -142,7 +142,7 @@ def _upload(store: SchemaStore, body: Any) -> tuple[int, Any]:
         "deprecation_note": body.get("deprecation_note"),
     }
     try:
-        stored, created = store.add(
+        stored, created = folder.add(
             body["track"], body["name"], body["core_version"], body["content"], meta
         )
     except UploadConflictError as exc:

@@ -25,7 +25,7 @@ from types import TracebackType
 from typing import Any, Self
 from urllib.parse import parse_qs
 
-from .folder import SchemaStore
+from .folder import SchemaFolder
 from .routes import HTTPError, Request, route
 
 __all__ = ["Fault", "RecordedRequest", "RegistryServer"]
@@ -80,7 +80,7 @@ class RegistryServer:
         token: str | None = None,
         base_path: str = "",
     ) -> None:
-        self.store = SchemaStore(root)
+        self.folder = SchemaFolder(root)
         self.host = host
         self.base_path = "/" + base_path.strip("/") if base_path.strip("/") else ""
         self._token = token or None
@@ -95,7 +95,7 @@ class RegistryServer:
 
     def __repr__(self) -> str:
         state = self.url if self._httpd else "stopped"
-        return f"RegistryServer({str(self.store.root)!r}, {state})"
+        return f"RegistryServer({str(self.folder.root)!r}, {state})"
 
     # -- lifecycle ------------------------------------------------------------------------------
 
@@ -284,7 +284,7 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             authorized = registry._authorized(self.headers.get("Authorization"))
             request = Request(method, path, query, authorized, self._body())
-            status, body = route(registry.store, request, admin_open=registry._token is not None)
+            status, body = route(registry.folder, request, admin_open=registry._token is not None)
         except HTTPError as answer:
             status, body = answer.status, {"detail": answer.detail}
         self._send_json(status, body)

@@ -131,7 +131,7 @@ class RegistryClient:
         return RegistryIndex.from_json(await self._json(call), url=redact_url(call.url))
 
     async def fetch_schema(
-        self, track: str, name: str, version: str | None = None
+        self, name: str, *, track: str, version: str | None = None
     ) -> SchemaDocument:
         """Return one schema: the latest version on `track`, or exactly `version`."""
         params = {"version": version} if version is not None else None
@@ -145,7 +145,7 @@ class RegistryClient:
         call = Call("GET", self._url("schemas", "by-id", schema_id), schema_id, schema_lookup=True)
         return self._document(call, await self._json(call))
 
-    async def list_versions(self, track: str, name: str) -> list[SchemaVersionInfo]:
+    async def list_versions(self, name: str, *, track: str) -> list[SchemaVersionInfo]:
         """Return every published version of `name` on `track`, as the registry orders them."""
         call = Call(
             "GET", self._url("schemas", track, name, "versions"), name, track, schema_lookup=True
