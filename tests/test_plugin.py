@@ -144,7 +144,7 @@ def test_every_option_has_an_ini_key(pytester: pytest.Pytester) -> None:
         "v3",
         None,
     )
-    assert (config.timeout, config.cache_ttl, settings.mode, settings.required) == (
+    assert (config.timeout, config.cache_ttl, settings.access, settings.required) == (
         4,
         5,
         "off",

@@ -25,14 +25,14 @@ __all__ = [
     "check_seconds",
     "check_url",
     "check_whole",
-    "normalize_mode",
+    "normalize_validation_mode",
     "parse_boolean",
 ]
 
 ValidationMode = Literal["off", "log", "enforce"]
 Backend = Literal["jsonschema-rs", "jsonschema"]
 
-_MODE_ALIASES: dict[str, ValidationMode] = {"warn": "log", "strict": "enforce"}
+_VALIDATION_MODE_ALIASES: dict[str, ValidationMode] = {"warn": "log", "strict": "enforce"}
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off", ""})
 _T = TypeVar("_T")
@@ -62,8 +62,8 @@ class RegistryConfig:
     backend: Backend = "jsonschema-rs"
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "validation_mode", normalize_mode(self.validation_mode))
-        object.__setattr__(self, "backend", _choice("backend", self.backend, Backend))
+        object.__setattr__(self, "validation_mode", normalize_validation_mode(self.validation_mode))
+        object.__setattr__(self, "backend", _literal_value("backend", self.backend, Backend))
         check_seconds("cache_ttl", self.cache_ttl, allow_zero=True)
         check_seconds("timeout", self.timeout, allow_zero=False)
         check_whole("max_depth", self.max_depth, minimum=1)
@@ -186,9 +186,9 @@ def _track(variable: str, raw: str) -> str:
     return raw.strip()
 
 
-def _mode(variable: str, raw: str) -> str:
+def _validation_mode(variable: str, raw: str) -> str:
     value = raw.strip().lower()
-    accepted = [*get_args(ValidationMode), *_MODE_ALIASES]
+    accepted = [*get_args(ValidationMode), *_VALIDATION_MODE_ALIASES]
     if value not in accepted:
         raise ValueError(f"expected one of {', '.join(accepted)}")
     return value
@@ -210,25 +210,25 @@ ENV_VARIABLES: dict[str, tuple[str, Callable[[str, str], Any]]] = {
     "REGISTRY_TIMEOUT": ("timeout", _seconds_parser(allow_zero=False)),
     "SCHEMA_PREFER_TRACK": ("prefer_track", _track),
     "SCHEMA_FALLBACK_TRACK": ("fallback_track", _text),  # empty: no fallback
-    "REGISTRY_VALIDATION_MODE": ("validation_mode", _mode),
-    "REGISTRY_ENFORCEMENT": ("validation_mode", _mode),  # the seed's name for it
+    "REGISTRY_VALIDATION_MODE": ("validation_mode", _validation_mode),
+    "REGISTRY_ENFORCEMENT": ("validation_mode", _validation_mode),  # the seed's name for it
     "REGISTRY_FAIL_OPEN": ("fail_open", parse_boolean),
     "REGISTRY_MAX_DEPTH": ("max_depth", _integer),
     "REGISTRY_VALIDATOR": ("backend", _backend),
 }
 
 
-def _choice(name: str, value: object, options: Any) -> Any:
+def _literal_value(name: str, value: object, options: Any) -> Any:
     accepted = get_args(options)
     if value not in accepted:
         raise ConfigError(f"{name}={value!r}: expected one of {', '.join(accepted)}")
     return value
 
 
-def normalize_mode(value: object, name: str = "validation_mode") -> ValidationMode:
+def normalize_validation_mode(value: object, name: str = "validation_mode") -> ValidationMode:
     """Accept off/log/enforce, or the seed's warn/strict for log/enforce."""
-    mode = _MODE_ALIASES.get(str(value).lower(), value)
-    return _choice(name, mode, ValidationMode)  # type: ignore[no-any-return]
+    mode = _VALIDATION_MODE_ALIASES.get(str(value).lower(), value)
+    return _literal_value(name, mode, ValidationMode)  # type: ignore[no-any-return]
 
 
 def check_seconds(name: str, value: object, *, allow_zero: bool) -> float:

@@ -12,19 +12,33 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, cast, get_args
 
 from .._core.config import ENV_VARIABLES, RegistryConfig, parse_boolean
 from .._core.errors import ConfigError
 from .._core.secrets import redact_url
 
-__all__ = ["CASSETTE_NAME", "MODES", "OPTIONS", "Option", "PluginSettings", "resolve_settings"]
+__all__ = [
+    "ACCESS_CHOICES",
+    "CASSETTE_NAME",
+    "OPTIONS",
+    "RECORD_SCOPES",
+    "Access",
+    "Option",
+    "PluginSettings",
+    "RecordScope",
+    "resolve_settings",
+]
 
 # The cassette's file name; kept here so loading settings never imports vcrpy.
 CASSETTE_NAME = "schema_registry.yaml"
 
-MODES = ("auto", "replay", "record", "live", "off")
-RECORD_MODES = ("new", "all")
+# How this run reaches the registry (`--registry-mode`): `auto` settles into one of the others.
+Access = Literal["replay", "record", "live", "off"]
+ACCESS_CHOICES = ("auto", *get_args(Access))
+# What `--registry-record` keeps in the cassette: `new` adds to it, `all` records it afresh.
+RecordScope = Literal["new", "all"]
+RECORD_SCOPES: tuple[RecordScope, ...] = get_args(RecordScope)
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,12 +161,12 @@ _FIELDS = {
 
 @dataclass(frozen=True, slots=True)
 class PluginSettings:
-    """What the plugin runs with: runtime config, mode, paths, and where each value came from."""
+    """What the plugin runs with: runtime config, registry access, paths, and their origins."""
 
     config: RegistryConfig
-    mode: str = "auto"
+    access: Access = "live"
     required: bool = False
-    record_all: bool = False
+    record_scope: RecordScope = "new"
     cassette_path: Path = Path("cassettes") / CASSETTE_NAME
     snapshot_dir: Path = Path("tests/contracts/schemas")
     snapshot_update: bool = False
@@ -162,18 +176,18 @@ class PluginSettings:
     @property
     def available(self) -> bool:
         """Say whether tests can reach a registry: live, or replayed from a cassette."""
-        if self.mode == "replay":
+        if self.access == "replay":
             return self.cassette_path.is_file()
-        return self.mode in ("live", "record") and self.config.url is not None
+        return self.access in ("live", "record") and self.config.url is not None
 
     @property
     def source(self) -> str:
         """Describe where schemas come from, without credentials."""
-        if self.mode == "replay":
+        if self.access == "replay":
             return f"{self.cassette_path} (replay)"
-        if self.mode == "record":
+        if self.access == "record":
             return f"{redact_url(self.config.url or '')} (record to {self.cassette_path})"
-        if self.mode == "live" and self.config.url:
+        if self.access == "live" and self.config.url:
             return f"{redact_url(self.config.url)} (live)"
         return "nowhere"
 
@@ -184,9 +198,9 @@ class PluginSettings:
 
     def missing_registry_message(self) -> str:
         """Say exactly what to pass when a test needs a registry and there is none."""
-        if self.mode == "off":
+        if self.access == "off":
             return "schema registry disabled by --registry-mode=off"
-        if self.mode == "replay":
+        if self.access == "replay":
             return (
                 f"no registry cassette at {self.cassette_path}: record one with "
                 f"{self.record_command()}"
@@ -217,16 +231,16 @@ def resolve_settings(
         if chosen[option_dest] is not None
     }
     cassette_path = rootdir / (chosen["registry_cassette_dir"] or "cassettes") / CASSETTE_NAME
-    mode = _mode(
+    access = _settle_access(
         chosen["registry_mode"], origins["registry_mode"], overrides.get("url"), cassette_path
     )
-    overrides["enabled"] = mode in ("live", "record") and bool(overrides.get("url"))
+    overrides["enabled"] = access in ("live", "record") and bool(overrides.get("url"))
+    scope = _one_of(chosen["registry_record"], origins["registry_record"], RECORD_SCOPES)
     return PluginSettings(
         config=RegistryConfig.from_env(environ, **overrides),
-        mode=mode,
+        access=access,
         required=_flag(chosen["registry_required"], origins["registry_required"]),
-        record_all=_choice(chosen["registry_record"], origins["registry_record"], RECORD_MODES)
-        == "all",
+        record_scope=cast(RecordScope, scope),
         cassette_path=cassette_path,
         snapshot_dir=rootdir / (chosen["schema_snapshot_dir"] or "tests/contracts/schemas"),
         snapshot_update=_flag(chosen["schema_snapshot_update"], origins["schema_snapshot_update"]),
@@ -264,20 +278,20 @@ def _parse(dest: str, raw: str | None, origin: str) -> Any:
         raise ConfigError(f"{origin}={_shown(dest, raw)}: {exc}") from None
 
 
-def _mode(raw: str | None, origin: str, url: str | None, cassette: Path) -> str:
-    """Settle the mode; `auto` becomes live with a URL, replay with a cassette, else off-ish."""
-    mode = _choice(raw, origin, MODES)
-    if mode == "record" and not url:
+def _settle_access(raw: str | None, origin: str, url: str | None, cassette: Path) -> Access:
+    """Settle `--registry-mode`: `auto` is live with a URL, replay with a cassette, else live."""
+    access = _one_of(raw, origin, ACCESS_CHOICES)
+    if access == "record" and not url:
         raise ConfigError(
             f"{origin}={raw!r} needs a registry to record from: pass --registry-url URL "
             "(or set REGISTRY_URL)"
         )
-    if mode == "auto":
+    if access == "auto":
         return "live" if url else ("replay" if cassette.is_file() else "live")
-    return mode
+    return cast(Access, access)
 
 
-def _choice(raw: str | None, origin: str, options: tuple[str, ...]) -> str:
+def _one_of(raw: str | None, origin: str, options: tuple[str, ...]) -> str:
     value = (raw or options[0]).lower()
     if value not in options:
         raise ConfigError(f"{origin}={raw!r}: expected one of {', '.join(options)}")

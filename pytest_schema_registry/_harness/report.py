@@ -87,7 +87,7 @@ class SessionReport:
         self.cassette = str(cassette.path)
         self.cassette_saved = saved
         self.recorded = cassette.recorded()
-        if cassette.mode == "replay":
+        if cassette.use == "replay":
             self.unused = cassette.unused()
 
     def merge(self, other: SessionReport) -> None:

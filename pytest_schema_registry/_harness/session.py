@@ -3,7 +3,7 @@
 The plugin creates one `RegistrySession` per pytest session (so one per xdist worker) when a test
 first asks for a registry fixture. The manager runs on a loop of its own on a daemon thread, so
 sync tests, and async tests on any event loop, share one cache and one connection pool. In
-replay and record modes its HTTP goes through the cassette's transport, and only its.
+replay and record its HTTP goes through the cassette's transport, and only its.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     import httpx
 
     from .._core.models import SchemaDocument, ValidationResult
-    from .._offline.cassettes import CassetteMode, RegistryCassette
+    from .._offline.cassettes import CassetteUse, RegistryCassette
     from .._runtime.manager import SchemaManager
     from .._wire.client import RegistryClient
 
@@ -49,7 +49,7 @@ class RegistrySession:
             from .._runtime.manager import SchemaManager
 
             config = self.settings.config
-            if self.settings.mode in ("replay", "record"):
+            if self.settings.access in ("replay", "record"):
                 config = self._wire_cassette()
             # A private metrics registry: the user's own metric assertions stay unpolluted.
             manager = SchemaManager.from_config(
@@ -65,18 +65,18 @@ class RegistrySession:
         from .._offline.cassettes import RegistryCassette
 
         settings = self.settings
-        mode: CassetteMode = "replay"
-        if settings.mode == "record":
-            mode = "record_all" if settings.record_all else "record"
+        use: CassetteUse = "replay"
+        if settings.access == "record":
+            use = "rerecord" if settings.record_scope == "all" else "record"
         self._cassette = RegistryCassette(
             settings.cassette_path,
-            mode,
+            use,
             secrets=(settings.config.token,),
             run_id=settings.run_id or None,
             record_command=settings.record_command(),
         )
         recorded = self._cassette.recorded_url or _REPLAY_PLACEHOLDER
-        url = recorded if mode == "replay" else (settings.config.url or recorded)
+        url = recorded if use == "replay" else (settings.config.url or recorded)
         self._http = httpx.AsyncClient(
             transport=self._cassette.transport(url), timeout=settings.config.timeout
         )
@@ -138,7 +138,7 @@ class RegistrySession:
         store = SnapshotStore(self.settings.snapshot_dir)
         latest = {(d.name, d.track): d for d in documents}  # judge the newest of each schema
         used = [latest[key] for key in sorted(latest)]
-        if self.settings.mode == "replay":
+        if self.settings.access == "replay":
             if store.exists():
                 report.stale = [drift.headline() for drift in store.compare(used)]
                 report.stale_hint = self.settings.record_command() + " --schema-snapshot-update"

@@ -11,7 +11,7 @@ are vcrpy's own; this module is the only one that imports it.
 * Credentials never reach the file: `Authorization`, cookies and API-key headers are dropped,
   token query parameters masked, and any known secret is masked in response bodies too.
 * `record` goes live for every request and merges into the file: matching interactions are
-  replaced, new ones appended, others kept; `record_all` keeps only what this run recorded.
+  replaced, new ones appended, others kept; `rerecord` keeps only what this run recorded.
   Saving takes a file lock, merges with what other xdist workers saved in the same run, and
   replaces the file atomically.
 """
@@ -43,7 +43,8 @@ from .._core.secrets import REDACTED, SECRET_HEADERS, SECRET_QUERY_PARAMS, redac
 
 __all__ = ["RegistryCassette"]
 
-CassetteMode = Literal["replay", "record", "record_all"]
+# What the cassette does this run: play recordings back, add to them, or record afresh.
+CassetteUse = Literal["replay", "record", "rerecord"]
 _URL_KEY = "registry_url"
 _RUN_KEY = "recorded_by_run"
 
@@ -69,14 +70,14 @@ class RegistryCassette:
     def __init__(
         self,
         path: Path,
-        mode: CassetteMode,
+        use: CassetteUse,
         *,
         secrets: tuple[str | None, ...] = (),
         run_id: str | None = None,
         record_command: str = "pytest --registry-mode=record --registry-url URL",
     ) -> None:
         self.path = path
-        self.mode = mode
+        self.use = use
         self.run_id = run_id or uuid.uuid4().hex
         self._secrets = tuple(s for s in secrets if s)
         self._record_command = record_command
@@ -90,7 +91,7 @@ class RegistryCassette:
                 match_on=_MATCH_ON,
                 allow_playback_repeats=True,
             )
-            if mode == "replay"
+            if use == "replay"
             else None
         )
 
@@ -102,7 +103,7 @@ class RegistryCassette:
 
     def transport(self, base_url: str) -> httpx.AsyncBaseTransport:
         """Return the transport for the registry client: replaying, or recording live traffic."""
-        if self.mode == "replay":
+        if self.use == "replay":
             return _CassetteTransport(self, inner=None)
         self._base_url = redact_url(base_url)
         return _CassetteTransport(self, inner=httpx.AsyncHTTPTransport())
@@ -121,16 +122,16 @@ class RegistryCassette:
     def save(self) -> int:
         """Merge this run's recordings into the file, under a lock; return interactions saved.
 
-        `record` keeps what the file had and replaces what this run re-recorded; `record_all`
+        `record` keeps what the file had and replaces what this run re-recorded; `rerecord`
         keeps only this run's recordings (every xdist worker's, recognised by the run id).
         """
-        if self.mode == "replay" or not self._recorded:
+        if self.use == "replay" or not self._recorded:
             return 0
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with FileLock(str(self.path.parent / f".{self.path.name}.lock")):
             on_disk, metadata = _read(self.path)
             same_run = metadata.get(_RUN_KEY) == self.run_id
-            kept = on_disk if (self.mode == "record" or same_run) else []
+            kept = on_disk if (self.use == "record" or same_run) else []
             final = [
                 (request, response)
                 for request, response in kept

@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .._core.config import ValidationMode, normalize_mode
+from .._core.config import ValidationMode, normalize_validation_mode
 from .._core.errors import ConfigError, DeadLetterError, SchemaRegistryError
 from .._core.models import DeadLetter
 from .sinks import DeadLetterSink
@@ -81,7 +81,7 @@ class ValidationGate:
         schema_for: SchemaFor | None = None,
     ) -> None:
         self.manager = manager
-        self.mode = normalize_mode(
+        self.mode = normalize_validation_mode(
             mode if mode is not None else manager.config.validation_mode, "mode"
         )
         self.fail_open = manager.config.fail_open if fail_open is None else fail_open
