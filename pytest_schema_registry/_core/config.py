@@ -3,6 +3,9 @@
 The seed read its configuration at import time, so a test could not change it and a typo surfaced
 as a crash far from its cause. Here `RegistryConfig.from_env()` reads when called, and every bad
 value raises `ConfigError` naming the variable, the value and the accepted form.
+
+This is the *runtime* configuration services use. The pytest plugin's own options (mode, cassette,
+snapshots) are resolved in `_harness/options.py` into `PluginSettings`, which carries one of these.
 """
 
 from __future__ import annotations

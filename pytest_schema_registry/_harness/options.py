@@ -1,4 +1,8 @@
-"""Turn pytest options, ini keys and environment variables into one frozen settings object.
+"""Turn the pytest plugin's options, ini keys and environment variables into `PluginSettings`.
+
+These are the plugin's options, not the runtime configuration: `PluginSettings.config` is the
+`RegistryConfig` (`_core/config.py`) a service would build; the rest says how the test run reaches
+the registry and where its cassette and snapshots live.
 
 Every plugin option is declared once here (flag, ini key, environment variable, help), so the
 plugin registers them by looping and the precedence rule lives in one function:
