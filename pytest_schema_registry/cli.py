@@ -39,6 +39,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = args.run(args)
     except (_UsageError, ConfigError) as exc:
         parser.exit(EXIT_USAGE, f"{parser.prog}: error: {exc}\n")
+    except SchemaRegistryError as exc:  # the registry's trouble, not the command line's
+        return _fail(str(exc))
     except KeyboardInterrupt:
         return 130
     return code
@@ -172,8 +174,6 @@ def _fetch(args: argparse.Namespace) -> int:
     from ._offline.snapshots import SnapshotStore
 
     documents = asyncio.run(_fetch_documents(args))
-    if isinstance(documents, str):
-        return _fail(documents)
     changed = SnapshotStore(args.output).write(documents)
     print(
         f"fetched {len(documents)} schemas (track {args.track}) into {args.output}: "
@@ -182,19 +182,11 @@ def _fetch(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-async def _fetch_documents(args: argparse.Namespace) -> list[SchemaDocument] | str:
-    """Fetch what the command line asks for; a string is the error to report."""
+async def _fetch_documents(args: argparse.Namespace) -> list[SchemaDocument]:
+    """Fetch what the command line asks for: the named schemas, or every one the index lists."""
     async with _client(args) as client:
-        try:
-            names = args.name or (await client.index()).names(args.track)
-            documents = []
-            for number, name in enumerate(names, 1):
-                _progress(f"[{number}/{len(names)}] {name}")
-                documents.append(await client.fetch_schema(name, track=args.track))
-        except SchemaRegistryError as exc:
-            return str(exc)
-        finally:
-            _progress("")
+        names = args.name or (await client.index()).names(args.track)
+        documents, _ = await _latest(client, [(name, args.track) for name in names])
     return documents
 
 
@@ -205,10 +197,7 @@ def _diff(args: argparse.Namespace) -> int:
     if not store.exists():
         raise _UsageError(f"--snapshots {str(args.snapshots)!r} holds no registry.lock.json")
     keys = sorted(store.entries())
-    outcome = asyncio.run(_latest(args, keys))
-    if isinstance(outcome, str):
-        return _fail(outcome)
-    documents, missing = outcome
+    documents, missing = asyncio.run(_diff_documents(args, keys))
     drifts = store.compare(documents)
     for name, track in missing:
         print(f"{name} ({track}): in the snapshots, no longer in the registry")
@@ -222,22 +211,33 @@ def _diff(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-async def _latest(
+async def _diff_documents(
     args: argparse.Namespace, keys: list[tuple[str, str]]
-) -> tuple[list[SchemaDocument], list[tuple[str, str]]] | str:
+) -> tuple[list[SchemaDocument], list[tuple[str, str]]]:
     """Fetch the latest version of each snapshot; note the ones the registry no longer has."""
-    documents, missing = [], []
     async with _client(args) as client:
+        return await _latest(client, keys, missing_ok=True)
+
+
+async def _latest(
+    client: RegistryClient, keys: list[tuple[str, str]], *, missing_ok: bool = False
+) -> tuple[list[SchemaDocument], list[tuple[str, str]]]:
+    """Fetch the latest version of each (name, track), showing progress; raise registry errors.
+
+    With `missing_ok`, a schema the registry does not have is listed as missing instead.
+    """
+    documents, missing = [], []
+    try:
         for number, (name, track) in enumerate(keys, 1):
             _progress(f"[{number}/{len(keys)}] {name} ({track})")
             try:
                 documents.append(await client.fetch_schema(name, track=track))
             except SchemaNotFoundError:
+                if not missing_ok:
+                    raise
                 missing.append((name, track))
-            except SchemaRegistryError as exc:
-                _progress("")
-                return str(exc)
-    _progress("")
+    finally:
+        _progress("")
     return documents, missing
 
 

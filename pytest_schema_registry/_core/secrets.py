@@ -1,14 +1,14 @@
 """Keep credentials out of everything we print, log, raise or write.
 
 One list of what counts as secret (headers, query parameters, URL userinfo) serves every part that
-produces text: error messages, log records, reprs and, later, cassettes and snapshots.
+produces text: error messages, log records, reprs, cassettes and snapshots.
 """
 
 from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-__all__ = ["SECRET_HEADERS", "SECRET_QUERY_PARAMS", "redact_text", "redact_url"]
+__all__ = ["REDACTED", "SECRET_HEADERS", "SECRET_QUERY_PARAMS", "redact_text", "redact_url"]
 
 REDACTED = "***"
 

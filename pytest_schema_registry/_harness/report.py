@@ -62,15 +62,13 @@ class SessionReport:
         return bool(self.drift or self.stale or self.problems)
 
     def record(self, manager: SchemaManager) -> None:
-        """Take a manager's figures and the schemas it used."""
+        """Take a manager's figures (the session lists the schemas it used, with `add_schema`)."""
         stats = manager.get_stats()
         self.cache_hits += stats["cache_hits"]
         self.cache_misses += stats["cache_misses"]
         self.stale_serves += stats["stale_serves"]
         _add(self.validations, stats["validations"])
         _add(self.registry_errors, stats["registry_errors"])
-        for document in manager.schemas_in_use():
-            self.add_schema(document)
 
     def add_schema(self, document: SchemaDocument) -> None:
         """List a schema the session used (one line per name, track and version)."""

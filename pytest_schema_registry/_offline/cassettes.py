@@ -22,11 +22,12 @@ import uuid
 from collections import defaultdict
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlencode
 
 import httpx
 from filelock import FileLock
 from vcr.cassette import Cassette
+from vcr.matchers import requests_match
 from vcr.persisters.filesystem import (
     CassetteDecodeError,
     CassetteNotFoundError,
@@ -39,7 +40,7 @@ from vcr.serializers import yamlserializer
 
 from .._core.errors import CassetteError, CassetteMissError
 from .._core.files import write_text_atomically
-from .._core.secrets import REDACTED, SECRET_HEADERS, SECRET_QUERY_PARAMS, redact_text, redact_url
+from .._core.secrets import REDACTED, SECRET_HEADERS, redact_text, redact_url
 
 __all__ = ["RegistryCassette"]
 
@@ -165,16 +166,7 @@ class RegistryCassette:
         for header in list(request.headers):
             if header.lower() in SECRET_HEADERS:
                 del request.headers[header]
-        parts = urlsplit(request.uri)
-        netloc = parts.netloc.rpartition("@")[2]
-        query = urlencode(
-            [
-                (k, REDACTED if k.lower() in SECRET_QUERY_PARAMS else v)
-                for k, v in parse_qsl(parts.query, keep_blank_values=True)
-            ],
-            safe="*",
-        )
-        request.uri = urlunsplit(parts._replace(netloc=netloc, query=query))
+        request.uri = redact_url(request.uri)
         return request
 
     def _scrub_response(self, response: dict[str, Any]) -> dict[str, Any]:
@@ -281,4 +273,5 @@ def _label(request: VcrRequest) -> str:
 
 
 def _matches(a: VcrRequest, b: VcrRequest) -> bool:
-    return a.method == b.method and a.path == b.path and sorted(a.query) == sorted(b.query)
+    """Say whether two requests are one recording's: replay's own matchers decide."""
+    return bool(requests_match(a, b, _MATCH_ON))

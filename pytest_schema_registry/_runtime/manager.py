@@ -211,7 +211,7 @@ class SchemaManager:
         """
         if not self._active:
             return True, []
-        key = (name, prefer or self._prefer, fallback or self._fallback)
+        key = self._key(name, prefer, fallback)
         try:
             entry = self._warm(key) or await self._resolve(key)
         except SchemaRegistryError as exc:
@@ -224,7 +224,7 @@ class SchemaManager:
         """Validate from synchronous code: warm calls run right here, misses on the home loop."""
         if not self._active:
             return True, []
-        entry = self._warm((name, prefer or self._prefer, fallback or self._fallback))
+        entry = self._warm(self._key(name, prefer, fallback))
         if entry is not None:
             return self._judge(entry, name, payload)
         return self.run_sync(self.validate_payload(name, payload, prefer, fallback))
@@ -238,7 +238,7 @@ class SchemaManager:
         registry error: a contract test must not pass because the registry was down.
         """
         document = await self.get_schema(name, prefer, fallback)
-        entry = self._entries[(name, prefer or self._prefer, fallback or self._fallback)]
+        entry = self._entries[self._key(name, prefer, fallback)]
         valid, errors = self._judge(entry, name, payload)
         return ValidationResult(valid, tuple(errors), document)
 
@@ -254,7 +254,7 @@ class SchemaManager:
         """Return the schema negotiation picks for `name` (cached like validation); may raise."""
         if not self._active:
             raise ConfigError("the SchemaManager is disabled: set enabled=True and a registry URL")
-        key = (name, prefer or self._prefer, fallback or self._fallback)
+        key = self._key(name, prefer, fallback)
         return (self._warm(key) or await self._resolve(key)).document
 
     def get_schema_sync(
@@ -300,6 +300,10 @@ class SchemaManager:
         return [documents[key] for key in sorted(documents)]
 
     # -- resolution -----------------------------------------------------------------------------
+
+    def _key(self, name: str, prefer: str | None, fallback: str | None) -> Key:
+        """Return the cache key of a lookup: the name and the tracks it may be served from."""
+        return (name, prefer or self._prefer, fallback or self._fallback)
 
     def _warm(self, key: Key) -> Entry | None:
         """Return the cached entry while it is fresh, counting the hit; no I/O, any thread."""

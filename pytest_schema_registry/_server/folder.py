@@ -56,6 +56,12 @@ def check_identifier(kind: str, value: object) -> str:
     return value
 
 
+def _check_identifiers(track: object, name: object, version: object) -> None:
+    """Check a schema's track, name and version as file names, naming the first bad one."""
+    for kind, value in (("track", track), ("name", name), ("version", version)):
+        check_identifier(kind, value)
+
+
 @dataclass(frozen=True, slots=True)
 class StoredSchema:
     """One version of one schema as found on disk, with everything the API serves about it."""
@@ -194,8 +200,7 @@ class SchemaFolder:
         Re-uploading identical content is a no-op, so a retried upload is safe; different content
         under an existing version raises `UploadConflictError`, since consumers cache by version.
         """
-        for kind, value in (("track", track), ("name", name), ("version", version)):
-            check_identifier(kind, value)
+        _check_identifiers(track, name, version)
         with self._lock:
             self.refresh()
             existing = self.get(name, track=track, version=version)
@@ -251,8 +256,7 @@ def _load(
 def _load_version(path: Path) -> StoredSchema:
     """Parse one `DIR/track/name/version.json` and its optional metadata sidecar."""
     track, name, version = path.parent.parent.name, path.parent.name, path.name[: -len(".json")]
-    for kind, value in (("track", track), ("name", name), ("version", version)):
-        check_identifier(kind, value)
+    _check_identifiers(track, name, version)
     content = _read_json_object(path, "schema")
     meta_path = path.with_name(version + _META_SUFFIX)
     meta = (
