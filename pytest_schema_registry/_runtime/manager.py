@@ -1,6 +1,7 @@
 """Validate payloads against registry schemas in production: cached, negotiated, never down.
 
-`SchemaManager` composes the client, the validator cache, validation and metrics. Its promises:
+`SchemaManager` composes the client, the resolver (`resolver.py`: fetch, negotiate, compile,
+cache), validation and metrics. Its promises:
 
 * A warm validation does no I/O: compiled validators *and* negotiation results are cached for
   `cache_ttl` seconds, keyed by (name, preferred track, fallback track).
@@ -20,24 +21,21 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Coroutine, Iterable
+from collections.abc import Callable, Coroutine, Iterable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 from .._core.config import Backend, RegistryConfig, ValidationMode
 from .._core.errors import (
     ConfigError,
-    RegistryUnavailableError,
-    SchemaCompileError,
     SchemaRegistryError,
 )
 from .._core.loops import LoopAffinity, LoopThread, call_on
 from .._core.models import SchemaDocument, ValidationResult
 from .._wire.client import RegistryClient
-from .cache import Entry, Failure, Key, Stats
+from .cache import Entry, Key, Stats
 from .metrics import MetricsSink, NoMetrics, metrics_sink
-from .negotiation import negotiate
-from .validation import PayloadValidator
+from .resolver import SchemaResolver
 
 if TYPE_CHECKING:
     import httpx
@@ -49,9 +47,6 @@ log = logging.getLogger("pytest_schema_registry.manager")
 
 Clock = Callable[[], float]
 _T = TypeVar("_T")
-
-# After a failed fetch, wait this long (at most the TTL) before asking the registry again.
-_FAILURE_BACKOFF = 30.0
 
 
 class SchemaManager:
@@ -111,12 +106,12 @@ class SchemaManager:
         self._metrics = (
             metrics_sink(metrics, metrics_registry) if self.config.active else NoMetrics()
         )
-        self._entries: dict[Key, Entry] = {}
-        self._failures: dict[Key, Failure] = {}
-        self._compiled: dict[tuple[str, str, str, str], PayloadValidator] = {}
-        self._inflight: dict[Key, asyncio.Future[Entry]] = {}
         self._stats = Stats()
-        self._affinity = LoopAffinity(on_rehome=self._inflight.clear)
+        self._resolver = SchemaResolver(
+            self.config, self._started_client, clock=clock, metrics=self._metrics, stats=self._stats
+        )
+        self._entries = self._resolver.entries  # the same dict: the warm path reads it directly
+        self._affinity = LoopAffinity(on_rehome=self._resolver.forget_flights)
         self._thread: LoopThread | None = None
 
     @classmethod
@@ -153,8 +148,7 @@ class SchemaManager:
         await self._affinity.run(self._close_here)
 
     async def _close_here(self) -> None:
-        for task in list(self._inflight.values()):
-            task.cancel()
+        self._resolver.cancel_flights()
         if self._client is not None and self._owns_client:
             await self._client.aclose()
             self._client = None
@@ -344,102 +338,13 @@ class SchemaManager:
         """Fetch what `key` needs, on the home loop; see `_resolve_here`."""
         self._stats.misses += 1
         self._metrics.cache_miss(key[0])
-        return await self._affinity.run(lambda: self._resolve_here(key))
-
-    async def _resolve_here(self, key: Key) -> Entry:
-        """Return a usable entry for `key`: fetched, stale-if-error, or raise the failure."""
-        now = self._clock()
-        stale = self._entries.get(key)
-        if stale is not None and now < stale.fresh_until:
-            return stale  # another caller refreshed it while this one hopped here
-        if stale is not None and now < stale.retry_at:
-            return self._serve_stale(stale)
-        failure = self._failures.get(key)
-        if failure is not None and now < failure.until:
-            raise failure.error
-        return await self._single_flight(key, lambda: self._load(key, stale))
-
-    async def _single_flight(self, key: Key, load: Callable[[], Awaitable[Entry]]) -> Entry:
-        """Run one `load()` per key at a time; every concurrent caller awaits the same result."""
-        task = self._inflight.get(key)
-        if task is None:
-            task = asyncio.ensure_future(load())
-            self._inflight[key] = task
-            task.add_done_callback(lambda done: self._finish_flight(key, done))
-        return await asyncio.shield(task)
-
-    def _finish_flight(self, key: Key, task: asyncio.Future[Entry]) -> None:
-        self._inflight.pop(key, None)
-        if not task.cancelled():
-            task.exception()  # mark retrieved: every caller may have been cancelled meanwhile
-
-    async def _load(self, key: Key, stale: Entry | None) -> Entry:
-        """Negotiate and compile; on registry failure fall back to `stale` or remember why."""
-        name = key[0]
-        try:
-            document, notes = await negotiate(
-                await self._started_client(), *key, may_fail_over=stale is None
-            )
-            validator = self._compile(document)
-        except SchemaRegistryError as exc:
-            self._count_registry_error(name, exc)
-            if stale is not None and isinstance(exc, RegistryUnavailableError):
-                stale.retry_at = self._clock() + self._backoff()
-                log.warning("registry unavailable for %r; serving cached schema: %s", name, exc)
-                return self._serve_stale(stale)
-            self._failures[key] = Failure(exc, self._clock() + self._backoff())
-            log.warning("no schema for %r: %s", name, exc)
-            raise
-        for note in notes:
-            log.warning("%s", note)
-        fresh_for = (
-            self.config.cache_ttl if not notes else min(self.config.cache_ttl, self._backoff())
-        )
-        entry = Entry(document, validator, self._clock() + fresh_for, notes=notes)
-        self._entries[key] = entry
-        self._failures.pop(key, None)
-        self._metrics.cache_size(len(self._entries))
-        return entry
-
-    def _compile(self, document: SchemaDocument) -> PayloadValidator:
-        """Compile once per (track, name, version, sha): re-negotiating costs no recompile."""
-        key = (document.track, document.name, document.version, document.sha256)
-        validator = self._compiled.get(key)
-        if validator is None:
-            try:
-                validator = PayloadValidator(
-                    document.content,
-                    backend=self.config.backend,
-                    max_depth=self.config.max_depth,
-                    max_errors=self.config.max_errors,
-                )
-            except SchemaCompileError as exc:
-                raise SchemaCompileError(
-                    f"schema {document.name!r} ({document.track} {document.version}): {exc}",
-                    name=document.name,
-                    track=document.track,
-                ) from None
-            self._compiled[key] = validator
-        return validator
+        return await self._affinity.run(lambda: self._resolver.resolve(key))
 
     async def _started_client(self) -> RegistryClient:
         await self.start()
         if self._client is None:
             raise ConfigError("the SchemaManager is disabled: set enabled=True and a registry URL")
         return self._client
-
-    def _serve_stale(self, entry: Entry) -> Entry:
-        self._stats.stale_serves += 1
-        self._metrics.stale_serve(entry.document.name)
-        return entry
-
-    def _backoff(self) -> float:
-        return min(_FAILURE_BACKOFF, self.config.cache_ttl) if self.config.cache_ttl else 0.0
-
-    def _count_registry_error(self, name: str, exc: SchemaRegistryError) -> None:
-        kind = exc.error_type
-        self._stats.registry_errors[kind] += 1
-        self._metrics.registry_error(name, kind)
 
     def _degrade(self, name: str, exc: SchemaRegistryError) -> tuple[bool, list[str]]:
         """Answer without a schema: let the payload through, unless enforce mode fails closed."""

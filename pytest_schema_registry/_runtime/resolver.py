@@ -1,0 +1,154 @@
+"""Turn a cache key into a usable schema: fetched once, negotiated, compiled, kept for its TTL.
+
+The manager's warm path reads `entries` directly; everything that may do I/O lives here and runs
+on the manager's home loop:
+
+* Concurrent misses of one key share one fetch (single-flight).
+* A validator is compiled once per (track, name, version, sha256): re-negotiating costs nothing.
+* When the registry fails, the last good entry serves past its TTL (stale-if-error) and the
+  registry is asked again only after a back-off; with nothing cached, the failure is remembered
+  for that back-off, so an outage costs no request per message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+from .._core.config import RegistryConfig
+from .._core.errors import RegistryUnavailableError, SchemaCompileError, SchemaRegistryError
+from .._core.models import SchemaDocument
+from .._wire.client import RegistryClient
+from .cache import Entry, Failure, Key, Stats
+from .metrics import MetricsSink
+from .negotiation import negotiate
+from .validation import PayloadValidator
+
+__all__ = ["SchemaResolver"]
+
+log = logging.getLogger("pytest_schema_registry.manager")
+
+# After a failed fetch, wait this long (at most the TTL) before asking the registry again.
+_FAILURE_BACKOFF = 30.0
+
+
+class SchemaResolver:
+    """Resolve (name, prefer, fallback) keys into cached entries for one `SchemaManager`."""
+
+    def __init__(
+        self,
+        config: RegistryConfig,
+        client: Callable[[], Awaitable[RegistryClient]],
+        *,
+        clock: Callable[[], float],
+        metrics: MetricsSink,
+        stats: Stats,
+    ) -> None:
+        self.entries: dict[Key, Entry] = {}
+        self._config = config
+        self._client = client
+        self._clock = clock
+        self._metrics = metrics
+        self._stats = stats
+        self._failures: dict[Key, Failure] = {}
+        self._compiled: dict[tuple[str, str, str, str], PayloadValidator] = {}
+        self._inflight: dict[Key, asyncio.Future[Entry]] = {}
+
+    def cancel_flights(self) -> None:
+        """Cancel the fetches in flight (the manager is closing)."""
+        for task in list(self._inflight.values()):
+            task.cancel()
+
+    def forget_flights(self) -> None:
+        """Drop the fetches in flight without awaiting them (their loop is gone)."""
+        self._inflight.clear()
+
+    async def resolve(self, key: Key) -> Entry:
+        """Return a usable entry for `key`: fetched, stale-if-error, or raise the failure."""
+        now = self._clock()
+        stale = self.entries.get(key)
+        if stale is not None and now < stale.fresh_until:
+            return stale  # another caller refreshed it while this one hopped here
+        if stale is not None and now < stale.retry_at:
+            return self._serve_stale(stale)
+        failure = self._failures.get(key)
+        if failure is not None and now < failure.until:
+            raise failure.error
+        return await self._single_flight(key, lambda: self._load(key, stale))
+
+    async def _single_flight(self, key: Key, load: Callable[[], Awaitable[Entry]]) -> Entry:
+        """Run one `load()` per key at a time; every concurrent caller awaits the same result."""
+        task = self._inflight.get(key)
+        if task is None:
+            task = asyncio.ensure_future(load())
+            self._inflight[key] = task
+            task.add_done_callback(lambda done: self._finish_flight(key, done))
+        return await asyncio.shield(task)
+
+    def _finish_flight(self, key: Key, task: asyncio.Future[Entry]) -> None:
+        self._inflight.pop(key, None)
+        if not task.cancelled():
+            task.exception()  # mark retrieved: every caller may have been cancelled meanwhile
+
+    async def _load(self, key: Key, stale: Entry | None) -> Entry:
+        """Negotiate and compile; on registry failure fall back to `stale` or remember why."""
+        name = key[0]
+        try:
+            document, notes = await negotiate(
+                await self._client(), *key, may_fail_over=stale is None
+            )
+            validator = self._compile(document)
+        except SchemaRegistryError as exc:
+            self._count_registry_error(name, exc)
+            if stale is not None and isinstance(exc, RegistryUnavailableError):
+                stale.retry_at = self._clock() + self._backoff()
+                log.warning("registry unavailable for %r; serving cached schema: %s", name, exc)
+                return self._serve_stale(stale)
+            self._failures[key] = Failure(exc, self._clock() + self._backoff())
+            log.warning("no schema for %r: %s", name, exc)
+            raise
+        for note in notes:
+            log.warning("%s", note)
+        fresh_for = (
+            self._config.cache_ttl if not notes else min(self._config.cache_ttl, self._backoff())
+        )
+        entry = Entry(document, validator, self._clock() + fresh_for, notes=notes)
+        self.entries[key] = entry
+        self._failures.pop(key, None)
+        self._metrics.cache_size(len(self.entries))
+        return entry
+
+    def _compile(self, document: SchemaDocument) -> PayloadValidator:
+        """Compile once per (track, name, version, sha): re-negotiating costs no recompile."""
+        key = (document.track, document.name, document.version, document.sha256)
+        validator = self._compiled.get(key)
+        if validator is None:
+            try:
+                validator = PayloadValidator(
+                    document.content,
+                    backend=self._config.backend,
+                    max_depth=self._config.max_depth,
+                    max_errors=self._config.max_errors,
+                )
+            except SchemaCompileError as exc:
+                raise SchemaCompileError(
+                    f"schema {document.name!r} ({document.track} {document.version}): {exc}",
+                    name=document.name,
+                    track=document.track,
+                ) from None
+            self._compiled[key] = validator
+        return validator
+
+    def _serve_stale(self, entry: Entry) -> Entry:
+        self._stats.stale_serves += 1
+        self._metrics.stale_serve(entry.document.name)
+        return entry
+
+    def _backoff(self) -> float:
+        return min(_FAILURE_BACKOFF, self._config.cache_ttl) if self._config.cache_ttl else 0.0
+
+    def _count_registry_error(self, name: str, exc: SchemaRegistryError) -> None:
+        kind = exc.error_type
+        self._stats.registry_errors[kind] += 1
+        self._metrics.registry_error(name, kind)
