@@ -1,9 +1,11 @@
-"""Shared fixtures: a real embedded registry on 127.0.0.1 (port 0) and clients that talk to it."""
+"""Shared fixtures: a real embedded registry on 127.0.0.1 (port 0), clients, and inner sessions.
+
+Helpers that are not fixtures live in `tests/helpers.py`; test modules import them from there.
+"""
 
 from __future__ import annotations
 
 import shutil
-import socket
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -16,29 +18,13 @@ import pytest_schema_registry._harness.session
 import pytest_schema_registry._runtime.manager
 import pytest_schema_registry.strategies  # noqa: F401
 from pytest_schema_registry import RegistryClient, RegistryServer, RetryPolicy
+from tests.helpers import EXAMPLES, PLUGIN_ENVIRONMENT, TOKEN, RecordedSleeps, write_ini
 
 # The imports above load the whole runtime (httpcore is imported lazily by httpx) before any test
 # runs: pytester's in-process sessions unload modules first imported inside them, and a later
 # re-import would pair a fresh httpcore with httpx's cached error map of the old one.
 
 pytest_plugins = ["pytester"]
-
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "registry"
-TOKEN = "canary-token-7f3a9c"  # a distinctive value, so a leak anywhere is easy to find
-
-
-def dead_url() -> str:
-    """Return the URL of a port nothing listens on: a registry that is down from the start."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return f"http://127.0.0.1:{sock.getsockname()[1]}"
-
-
-class RecordedSleeps(list[float]):
-    """Stand in for `anyio.sleep`: remember each requested wait, wait for none."""
-
-    async def __call__(self, seconds: float) -> None:
-        self.append(seconds)
 
 
 @pytest.fixture
@@ -82,3 +68,17 @@ async def client(server: RegistryServer, retry: RetryPolicy) -> AsyncIterator[Re
 async def admin(server: RegistryServer, retry: RetryPolicy) -> AsyncIterator[RegistryClient]:
     async with RegistryClient(server.url, token=TOKEN, retry=retry, timeout=5.0) as registry:
         yield registry
+
+
+@pytest.fixture
+def inner_project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
+    """Return a pytester project with its own pytest.ini and none of the plugin's variables set.
+
+    An inner session reads the environment (REGISTRY_URL, SCHEMA_PREFER_TRACK, ...); CI sets
+    some of them for the outer run, so each one is cleared: an inner session sees only what its
+    test sets. Tests that need ini keys call `write_ini(pytester, body)` again.
+    """
+    for name in PLUGIN_ENVIRONMENT:
+        monkeypatch.delenv(name, raising=False)
+    write_ini(pytester)
+    return pytester

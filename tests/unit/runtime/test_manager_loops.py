@@ -16,8 +16,8 @@ from pytest_schema_registry import (
     SchemaManager,
     ValidationResult,
 )
+from tests.helpers import FEEDBACK
 
-FEEDBACK = "telemetry.FeedbackEvent"
 EVENT = {
     "coordinator_id": "c",
     "queue_size": 1,

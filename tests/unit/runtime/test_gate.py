@@ -22,13 +22,9 @@ from pytest_schema_registry import (
     SchemaManager,
     ValidationGate,
 )
-
-from .conftest import dead_url
+from tests.helpers import V1_EVENT, V2_EVENT, dead_url
 
 pytestmark = pytest.mark.anyio
-
-V1 = {"coordinator_id": "c-1", "queue_size": 3, "capacity": 10, "level": "soft", "ts": 1.5}
-V2 = {**V1, "schema_version": "2.0.0"}
 
 
 def envelope(payload: dict[str, Any], track: str = "v2") -> dict[str, Any]:
@@ -83,7 +79,7 @@ async def test_valid_messages_are_accepted_in_every_mode(
 ) -> None:
     gate = ValidationGate(managers(), mode=mode, sink=InMemoryDeadLetterSink())
 
-    result = await gate.check(envelope(V2))
+    result = await gate.check(envelope(V2_EVENT))
 
     assert result.decision is Decision.ACCEPT and result.accepted
     if mode != "off":
@@ -110,7 +106,7 @@ async def test_log_mode_lets_invalid_messages_through_with_a_warning(
 ) -> None:
     gate = ValidationGate(managers(), mode="log")
 
-    result = await gate.check(envelope({**V2, "level": "meh"}))
+    result = await gate.check(envelope({**V2_EVENT, "level": "meh"}))
 
     assert result.decision is Decision.ACCEPT_WITH_WARNING and result.accepted
     assert result.reason == "invalid payload"
@@ -130,7 +126,7 @@ async def test_enforce_mode_dead_letters_the_untouched_message(
 ) -> None:
     sink = InMemoryDeadLetterSink()
     gate = ValidationGate(managers(validation_mode="enforce"), sink=sink)
-    message = envelope({**V1, "level": "meh", "extra": [1, {"deep": None}]}, track="v1")
+    message = envelope({**V1_EVENT, "level": "meh", "extra": [1, {"deep": None}]}, track="v1")
     original = copy.deepcopy(message)
 
     result = await gate.check(message)
@@ -169,7 +165,7 @@ async def test_registry_down_follows_fail_open(
     sink = InMemoryDeadLetterSink()
     gate = ValidationGate(managers(dead_url()), mode=mode, fail_open=fail_open, sink=sink)
 
-    result = await gate.check(envelope(V2))
+    result = await gate.check(envelope(V2_EVENT))
 
     assert result.decision is decision
     assert result.reason == "schema unavailable"
@@ -184,7 +180,7 @@ async def test_a_failing_sink_is_reported_so_the_message_is_not_acknowledged(
     managers: Callable[..., SchemaManager], metrics: CollectorRegistry
 ) -> None:
     gate = ValidationGate(managers(), mode="enforce", sink=BrokenSink())
-    message = envelope({**V2, "capacity": 0})
+    message = envelope({**V2_EVENT, "capacity": 0})
 
     with pytest.raises(
         DeadLetterError, match=r"OSError: disk full.*do not acknowledge it"
@@ -201,8 +197,8 @@ async def test_json_lines_sink_appends_one_durable_line_per_letter(
     sink = JsonLinesDeadLetterSink(tmp_path / "dlq" / "feedback.jsonl")
     gate = ValidationGate(managers(), mode="strict", sink=sink)
 
-    await gate.check(envelope({**V2, "level": "meh"}))
-    await gate.check({**V2, "ts": float("nan")}, schema="telemetry.FeedbackEvent")
+    await gate.check(envelope({**V2_EVENT, "level": "meh"}))
+    await gate.check({**V2_EVENT, "ts": float("nan")}, schema="telemetry.FeedbackEvent")
 
     letters = sink.read()
     assert [letter["errors"][0].split(":")[0] for letter in letters] == ["$.level", "$.ts"]
@@ -214,16 +210,16 @@ async def test_json_lines_sink_appends_one_durable_line_per_letter(
 async def test_bare_payloads_name_their_schema(managers: Callable[..., SchemaManager]) -> None:
     gate = ValidationGate(managers(), mode="log")
 
-    assert (await gate.check(V1, schema="telemetry.FeedbackEvent", track="v1")).accepted
+    assert (await gate.check(V1_EVENT, schema="telemetry.FeedbackEvent", track="v1")).accepted
     with pytest.raises(ConfigError, match=r"a bare payload needs its schema"):
-        await gate.check(V1)
+        await gate.check(V1_EVENT)
     with pytest.raises(ConfigError, match=r"envelope has no meta\.schema_id"):
-        await gate.check({"meta": {}, "payload": V1})
+        await gate.check({"meta": {}, "payload": V1_EVENT})
 
 
 async def test_a_custom_schema_mapping(managers: Callable[..., SchemaManager]) -> None:
     gate = ValidationGate(managers(), mode="log", schema_for=lambda meta: meta["headers"]["type"])
-    message = envelope(V2)
+    message = envelope(V2_EVENT)
     message["meta"]["headers"]["type"] = "telemetry.FeedbackEvent"
     message["meta"]["schema_id"] = "urn:opaque:42"
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
 from pytest_schema_registry import RegistryServer
+from tests.helpers import ROOT
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+README = ROOT / "README.md"
 
 
 def readme_example(marker: str) -> str:
@@ -23,7 +23,6 @@ def readme_example(marker: str) -> str:
 def test_using_it_in_your_tests_example_passes(
     pytester: pytest.Pytester, server: RegistryServer
 ) -> None:
-    pytester.makefile(".ini", pytest="[pytest]\nasyncio_default_fixture_loop_scope = function\n")
     pytester.makepyfile(test_feedback_contract=readme_example("tests/test_feedback_contract.py"))
 
     result = pytester.runpytest(f"--registry-url={server.url}", "--strict-markers")

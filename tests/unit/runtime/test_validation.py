@@ -19,24 +19,12 @@ import pytest
 
 from pytest_schema_registry import PayloadValidator, SchemaCompileError
 from pytest_schema_registry._runtime.validation import check_payload, format_path
+from tests.helpers import BACKENDS, EXAMPLES, RECURSIVE, ROOT, V1_EVENT, nested
 
-from .conftest import EXAMPLES
-
-BACKENDS = ["jsonschema-rs", "jsonschema"]
 FEEDBACK_V1 = json.loads((EXAMPLES / "v1/telemetry.FeedbackEvent/1.1.2.json").read_text())
 FEEDBACK_V2 = json.loads((EXAMPLES / "v2/telemetry.FeedbackEvent/2.0.0.json").read_text())
 HEALTH_V1 = json.loads((EXAMPLES / "v1/telemetry.HealthStatus/1.0.0.json").read_text())
-EVENT = {"coordinator_id": "c-1", "queue_size": 3, "capacity": 10, "level": "soft", "ts": 1.5}
-
-
-def nested(depth: int) -> dict[str, Any]:
-    """Return {"a": {"a": ...}} with `depth` dicts in all, built without recursion."""
-    root: dict[str, Any] = {}
-    node = root
-    for _ in range(depth - 1):
-        node["a"] = {}
-        node = node["a"]
-    return root
+EVENT = V1_EVENT
 
 
 @pytest.fixture(params=BACKENDS)
@@ -233,11 +221,6 @@ def test_format_path(path: tuple[str | int, ...], rendered: str) -> None:
 
 # -- payloads that must not crash or slip through --------------------------------------------------
 
-RECURSIVE = {
-    "definitions": {"n": {"type": "object", "properties": {"a": {"$ref": "#/definitions/n"}}}},
-    "$ref": "#/definitions/n",
-}
-
 
 @pytest.mark.parametrize(
     ("payload", "message"),
@@ -295,7 +278,7 @@ def test_a_deep_payload_cannot_crash_the_process() -> None:
     """The raw validator segfaults here; run in a child so a regression cannot kill the suite."""
     script = (
         "from pytest_schema_registry import PayloadValidator\n"
-        "from tests.test_validation import RECURSIVE, nested\n"
+        "from tests.helpers import RECURSIVE, nested\n"
         "print(PayloadValidator(RECURSIVE).validate(nested(100_000))[0])\n"
     )
     result = subprocess.run(
@@ -303,7 +286,7 @@ def test_a_deep_payload_cannot_crash_the_process() -> None:
         capture_output=True,
         text=True,
         check=False,
-        cwd=Path(__file__).resolve().parent.parent,
+        cwd=ROOT,
         timeout=120,
     )
 

@@ -15,10 +15,9 @@ from pytest_schema_registry import (
     SchemaNotFoundError,
     content_sha256,
 )
+from tests.helpers import FEEDBACK
 
 pytestmark = pytest.mark.anyio
-
-FEEDBACK = "telemetry.FeedbackEvent"
 
 
 async def test_index_lists_latest_version_of_every_schema_per_track(client: RegistryClient) -> None:

@@ -22,8 +22,7 @@ from pytest_schema_registry import (
     SchemaIntegrityError,
     SchemaRegistryError,
 )
-
-from .conftest import TOKEN, RecordedSleeps, dead_url
+from tests.helpers import TOKEN, RecordedSleeps, dead_url
 
 pytestmark = pytest.mark.anyio
 

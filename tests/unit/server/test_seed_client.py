@@ -13,8 +13,7 @@ from core_registry_client import RegistryClient as SeedClient
 from core_registry_client.client import SchemaNotFoundError as SeedNotFound
 
 from pytest_schema_registry import RegistryServer, content_sha256
-
-from .conftest import TOKEN
+from tests.helpers import TOKEN
 
 pytestmark = pytest.mark.anyio
 

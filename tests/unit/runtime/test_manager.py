@@ -20,15 +20,10 @@ from pytest_schema_registry import (
     SchemaManager,
     SchemaNotFoundError,
 )
-
-from .conftest import TOKEN, dead_url
-from .test_validation import nested
+from tests.helpers import FEEDBACK, TOKEN, V1_EVENT, V2_EVENT, dead_url, nested
 
 pytestmark = pytest.mark.anyio
 
-FEEDBACK = "telemetry.FeedbackEvent"
-V1_EVENT = {"coordinator_id": "c-1", "queue_size": 3, "capacity": 10, "level": "soft", "ts": 1.5}
-V2_EVENT = {**V1_EVENT, "schema_version": "2.0.0"}
 V2_PATH = f"/schemas/v2/{FEEDBACK}"
 
 

@@ -12,8 +12,7 @@ import pytest
 
 from pytest_schema_registry import RegistryServer
 from pytest_schema_registry._server.folder import SchemaFolder, version_order
-
-from .conftest import TOKEN
+from tests.helpers import TOKEN
 
 
 def write(

@@ -19,8 +19,7 @@ from pytest_schema_registry.strategies import (
     invalid_from_schema,
     registry_payloads,
 )
-
-from .conftest import EXAMPLES
+from tests.helpers import BACKENDS, EXAMPLES
 
 EXAMPLE_SCHEMAS = {
     path.parent.name + "@" + path.stem: json.loads(path.read_text())
@@ -115,7 +114,6 @@ FAMILY: dict[str, dict[str, Any]] = {
 }
 
 CASES = {**EXAMPLE_SCHEMAS, **FAMILY}
-BACKENDS = ["jsonschema-rs", "jsonschema"]
 quick = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -264,41 +262,6 @@ def test_registry_payloads_without_a_source_say_what_to_do(monkeypatch: pytest.M
 
     with pytest.raises(SchemaRegistryError, match="has no schema source"):
         find(registry_payloads("x"), lambda v: True, settings=settings(database=None))
-
-
-def test_data_draws_compose(pytester: pytest.Pytester) -> None:
-    """st.data() with the fixture form, offline from snapshots only (no registry, no cassette)."""
-    snapshot = pytester.path / "tests/contracts/schemas/v1/telemetry.FeedbackEvent.json"
-    snapshot.parent.mkdir(parents=True)
-    snapshot.write_text(json.dumps(FEEDBACK_V1))
-    pytester.makefile(
-        ".ini",
-        pytest="[pytest]\nasyncio_default_fixture_loop_scope = function\nschema_track = v1\n",
-    )
-    pytester.makepyfile("""
-        from hypothesis import given, settings, strategies as st
-        from pytest_schema_registry.strategies import registry_invalid_payloads, registry_payloads
-
-        @settings(max_examples=20, deadline=None)
-        @given(registry_payloads("telemetry.FeedbackEvent"))
-        def test_given(event):
-            assert event["level"] in ("ok", "soft", "hard")
-
-        @settings(max_examples=20, deadline=None)
-        @given(registry_invalid_payloads("telemetry.FeedbackEvent"))
-        def test_invalid(broken):
-            assert broken.reason
-
-        @settings(max_examples=10, deadline=None)
-        @given(data=st.data())
-        def test_data(registry_strategies, data):
-            event = data.draw(registry_strategies.valid("telemetry.FeedbackEvent"))
-            assert "ts" in event
-    """)
-
-    result = pytester.runpytest("-p", "no:cacheprovider")
-
-    result.assert_outcomes(passed=3)
 
 
 # -- a generated family of schemas ---------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import signal
 import socket
@@ -16,17 +17,19 @@ import httpx
 import pytest
 
 from pytest_schema_registry import RegistryServer
-
-from .conftest import EXAMPLES
+from tests.helpers import EXAMPLES, PLUGIN_ENVIRONMENT
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run the command as a user would, without the outer run's registry variables."""
+    environment = {k: v for k, v in os.environ.items() if k not in PLUGIN_ENVIRONMENT}
     return subprocess.run(
         [sys.executable, "-m", "pytest_schema_registry", *args],
         capture_output=True,
         text=True,
         timeout=60,
         check=False,
+        env=environment,
     )
 
 
@@ -71,7 +74,7 @@ def serving(request: pytest.FixtureRequest) -> Iterator[Serving]:
 
 
 def test_serve_answers_and_stops_cleanly_on_ctrl_c(
-    serving: tuple[subprocess.Popen[str], str],
+    serving: Serving,
 ) -> None:
     process, url = serving.process, serving.url
 

@@ -6,8 +6,7 @@ import pytest
 
 from pytest_schema_registry import ConfigError, RegistryConfig
 from pytest_schema_registry._core.config import ENV_VARIABLES
-
-from .conftest import TOKEN
+from tests.helpers import ROOT, TOKEN
 
 
 def test_defaults_match_the_seed() -> None:
@@ -173,9 +172,8 @@ def test_config_is_frozen_and_copied_with_validation() -> None:
 
 
 def test_env_example_lists_every_variable_with_its_default() -> None:
-    from pathlib import Path
 
-    text = (Path(__file__).resolve().parent.parent / "env.example").read_text()
+    text = (ROOT / "env.example").read_text()
     listed = {line.split("=", 1)[0].lstrip("# ") for line in text.splitlines() if "=" in line}
 
     assert set(ENV_VARIABLES) <= listed

@@ -1,0 +1,118 @@
+"""What several test modules share: paths, the canary token, payload builders, inner-session setup.
+
+Test modules import from here, never from `conftest` or from each other. Kept light (no pytest at
+import time): a test's child process imports it too.
+"""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pytest_schema_registry._core.config import ENV_VARIABLES
+from pytest_schema_registry._harness.options import OPTIONS
+
+if TYPE_CHECKING:
+    import pytest
+
+    from pytest_schema_registry import RegistryServer
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples" / "registry"
+TOKEN = "canary-token-7f3a9c"  # a distinctive value, so a leak anywhere is easy to find
+FEEDBACK = "telemetry.FeedbackEvent"
+BACKENDS = ["jsonschema-rs", "jsonschema"]
+
+# -- payloads ----------------------------------------------------------------------------------------
+
+V1_EVENT = {"coordinator_id": "c-1", "queue_size": 3, "capacity": 10, "level": "soft", "ts": 1.5}
+V2_EVENT = {**V1_EVENT, "schema_version": "2.0.0"}
+RECURSIVE = {
+    "definitions": {"n": {"type": "object", "properties": {"a": {"$ref": "#/definitions/n"}}}},
+    "$ref": "#/definitions/n",
+}
+
+
+def nested(depth: int) -> dict[str, Any]:
+    """Return {"a": {"a": ...}} with `depth` dicts in all, built without recursion."""
+    root: dict[str, Any] = {}
+    node = root
+    for _ in range(depth - 1):
+        node["a"] = {}
+        node = node["a"]
+    return root
+
+
+# -- registries ----------------------------------------------------------------------------------------
+
+
+def dead_url() -> str:
+    """Return the URL of a port nothing listens on: a registry that is down from the start."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{sock.getsockname()[1]}"
+
+
+class RecordedSleeps(list[float]):
+    """Stand in for `anyio.sleep`: remember each requested wait, wait for none."""
+
+    async def __call__(self, seconds: float) -> None:
+        self.append(seconds)
+
+
+# -- inner pytest sessions (pytester) --------------------------------------------------------------------
+
+# Every variable an inner session's settings read, from the tables that read them: none may leak in.
+PLUGIN_ENVIRONMENT = tuple(sorted({*ENV_VARIABLES, *(o.env for o in OPTIONS if o.env)}))
+INI_BASE = (
+    "[pytest]\nasyncio_default_fixture_loop_scope = function\n"  # pytest-asyncio nags without
+)
+
+VALID_V2 = (
+    '{"schema_version": "2.0.0", "coordinator_id": "c-1", "queue_size": 3, "capacity": 10, '
+    '"level": "ok", "ts": 1.5}'
+)
+
+TEST_NEEDING_A_REGISTRY = """
+def test_needs_registry(schema_contract):
+    schema_contract.assert_valid("telemetry.FeedbackEvent", {})
+
+def test_does_not(tmp_path):
+    assert tmp_path.exists()
+"""
+
+CONTRACT_TESTS = """
+import pytest
+
+EVENT = {"schema_version": "2.0.0", "coordinator_id": "c-1", "queue_size": 3, "capacity": 10,
+         "level": "ok", "ts": 1.5}
+
+def test_valid(schema_contract):
+    schema_contract.assert_valid("telemetry.FeedbackEvent", EVENT)
+
+def test_invalid(schema_contract):
+    schema_contract.assert_invalid("telemetry.FeedbackEvent", dict(EVENT, level="meh"), match=r"^\\$\\.level")
+
+def test_fallback(schema_contract):
+    assert schema_contract.validate("telemetry.HealthStatus", {}).schema.track == "v1"
+
+@pytest.mark.registry_schema("telemetry.FeedbackEvent", track="v1")
+def test_marker(schema):
+    assert schema.version == "1.1.2"
+"""
+
+CASSETTE = Path("cassettes/schema_registry.yaml")
+LOCK = Path("tests/contracts/schemas/registry.lock.json")
+
+
+def write_ini(pytester: pytest.Pytester, body: str = "") -> None:
+    """Write the inner session's pytest.ini; a later call replaces it."""
+    pytester.makefile(".ini", pytest=f"{INI_BASE}{body}\n")
+
+
+def record(pytester: pytest.Pytester, server: RegistryServer, *args: str) -> pytest.RunResult:
+    """Run the inner session in record mode against `server`."""
+    return pytester.runpytest(
+        "--registry-mode=record", f"--registry-url={server.url}", f"--registry-token={TOKEN}", *args
+    )

@@ -1,0 +1,44 @@
+"""--registry-url: no registry says what to pass; a dead one fails in one clear line."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.helpers import (
+    TEST_NEEDING_A_REGISTRY,
+    dead_url,
+)
+
+
+def test_without_a_registry_tests_that_need_one_skip_saying_what_to_pass(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(TEST_NEEDING_A_REGISTRY)
+
+    result = pytester.runpytest("-rs")
+
+    result.assert_outcomes(passed=1, skipped=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*no schema registry configured: pass --registry-url URL, set "
+            "REGISTRY_URL, or add registry_url to the [[]pytest[]] ini section*"
+        ]
+    )
+    assert "schema registry" not in result.stdout.str().split("short test summary")[0][-500:]
+
+
+def test_a_dead_registry_fails_with_a_clear_message_and_no_traceback(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(TEST_NEEDING_A_REGISTRY)
+
+    result = pytester.runpytest(f"--registry-url={dead_url()}", "--registry-timeout=2")
+
+    result.assert_outcomes(passed=1, failed=1)
+    text = result.stdout.str()
+    failure = text.split("_ test_needs_registry _")[1].split("-- Captured log call --")[0]
+    lines = [line.strip("_- ") for line in failure.splitlines() if line.strip("_- ")]
+    assert len(lines) == 1, failure  # the message alone: no traceback, no source
+    assert lines[0].startswith("RegistryUnavailableError: GET http://127.0.0.1:")
+    assert "registry unavailable (network): ConnectError" in lines[0]
+    assert "registry errors: 1 network" in text

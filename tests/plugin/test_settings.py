@@ -1,0 +1,133 @@
+"""Every option from the command line, ini or environment: precedence and clear usage errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from pytest_schema_registry.plugin import SETTINGS_KEY
+from tests.helpers import (
+    write_ini,
+)
+
+
+@pytest.mark.parametrize(
+    ("cli", "ini", "env", "expected", "origin"),
+    [
+        ([], "", {}, (None, "v2", 300.0), None),
+        (
+            [],
+            "",
+            {"REGISTRY_URL": "http://env.test", "REGISTRY_CACHE_TTL": "7"},
+            ("http://env.test", "v2", 7.0),
+            "REGISTRY_URL",
+        ),
+        (
+            [],
+            "registry_url = http://ini.test\nregistry_cache_ttl = 8\nschema_track = v9",
+            {"REGISTRY_URL": "http://env.test", "REGISTRY_CACHE_TTL": "7"},
+            ("http://ini.test", "v9", 8.0),
+            "ini registry_url",
+        ),
+        (
+            ["--registry-url=http://cli.test", "--registry-cache-ttl=9"],
+            "registry_url = http://ini.test\nregistry_cache_ttl = 8",
+            {"REGISTRY_URL": "http://env.test", "SCHEMA_PREFER_TRACK": "v5"},
+            ("http://cli.test", "v5", 9.0),
+            "--registry-url",
+        ),
+    ],
+    ids=["defaults", "environment", "ini-over-environment", "cli-over-ini"],
+)
+def test_precedence_is_cli_then_ini_then_environment_then_default(
+    pytester: pytest.Pytester,
+    monkeypatch: pytest.MonkeyPatch,
+    cli: list[str],
+    ini: str,
+    env: dict[str, str],
+    expected: tuple[object, ...],
+    origin: str | None,
+) -> None:
+    write_ini(pytester, ini)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+
+    settings = pytester.parseconfigure(*cli).stash[SETTINGS_KEY]
+
+    config = settings.config
+    assert (config.url, config.prefer_track, config.cache_ttl) == expected
+    assert config.enabled is (config.url is not None)
+    if origin:
+        assert settings.origins["registry_url"] == origin
+
+
+def test_every_option_has_an_ini_key(pytester: pytest.Pytester) -> None:
+    write_ini(
+        pytester,
+        "registry_url = http://ini.test\nregistry_token = t\nschema_track = v3\n"
+        "schema_fallback_track = none\nregistry_timeout = 4\nregistry_cache_ttl = 5\n"
+        "registry_mode = off\nregistry_required = true\n",
+    )
+
+    settings = pytester.parseconfigure().stash[SETTINGS_KEY]
+
+    config = settings.config
+    assert (config.url, config.token, config.prefer_track, config.fallback_track) == (
+        "http://ini.test",
+        "t",
+        "v3",
+        None,
+    )
+    assert (config.timeout, config.cache_ttl, settings.access, settings.required) == (
+        4,
+        5,
+        "off",
+        True,
+    )
+    assert not config.enabled and not settings.available
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--registry-timeout=abc"], "--registry-timeout='abc': expected seconds as a number > 0"),
+        (
+            ["--registry-url=localhost:8081"],
+            "--registry-url='localhost:8081': expected an absolute",
+        ),
+        (
+            ["--registry-mode=sometimes"],
+            "--registry-mode='sometimes': expected one of auto, replay, record, live, off",
+        ),
+        (
+            ["--registry-record=sometimes"],
+            "--registry-record='sometimes': expected one of new, all",
+        ),
+    ],
+)
+def test_bad_values_stop_the_session_with_a_usage_error(
+    pytester: pytest.Pytester, args: list[str], message: str
+) -> None:
+    result = pytester.runpytest(*args)
+
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert f"schema registry: {message}" in result.stderr.str()
+    assert "Traceback" not in result.stderr.str()
+
+
+def test_bad_ini_values_name_the_key(pytester: pytest.Pytester) -> None:
+    write_ini(pytester, "registry_required = perhaps")
+
+    result = pytester.runpytest()
+
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert "ini registry_required='perhaps': expected true or false" in result.stderr.str()
+
+
+def test_bad_environment_values_name_the_variable(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REGISTRY_CACHE_TTL", "abc")
+
+    result = pytester.runpytest()
+
+    assert "REGISTRY_CACHE_TTL='abc': expected seconds as a number >= 0" in result.stderr.str()
