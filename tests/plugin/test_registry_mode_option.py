@@ -6,11 +6,7 @@ import pytest
 import yaml
 
 from pytest_schema_registry import RegistryServer
-from tests.helpers import (
-    CASSETTE,
-    TEST_NEEDING_A_REGISTRY,
-    record,
-)
+from tests.helpers import CASSETTE, TEST_NEEDING_A_REGISTRY, record
 
 
 def test_mode_off_skips_registry_tests(pytester: pytest.Pytester, server: RegistryServer) -> None:

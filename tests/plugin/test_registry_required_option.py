@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import (
-    TEST_NEEDING_A_REGISTRY,
-)
+from tests.helpers import TEST_NEEDING_A_REGISTRY
 
 
 def test_registry_required_turns_the_skip_into_a_failure(pytester: pytest.Pytester) -> None:

@@ -5,10 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pytest_schema_registry import RegistryServer
-from tests.helpers import (
-    TOKEN,
-    record,
-)
+from tests.helpers import TOKEN, record
 
 
 def test_the_token_is_never_printed(pytester: pytest.Pytester, server: RegistryServer) -> None:

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import (
-    TEST_NEEDING_A_REGISTRY,
-    dead_url,
-)
+from tests.helpers import TEST_NEEDING_A_REGISTRY, dead_url
 
 
 def test_without_a_registry_tests_that_need_one_skip_saying_what_to_pass(

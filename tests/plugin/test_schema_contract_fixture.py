@@ -5,9 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pytest_schema_registry import RegistryServer
-from tests.helpers import (
-    VALID_V2,
-)
+from tests.helpers import VALID_V2
 
 
 def test_failing_assert_valid_lists_every_error_path_and_the_schema(

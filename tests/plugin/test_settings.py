@@ -5,9 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pytest_schema_registry.plugin import SETTINGS_KEY
-from tests.helpers import (
-    write_ini,
-)
+from tests.helpers import write_ini
 
 
 @pytest.mark.parametrize(

@@ -8,11 +8,7 @@ import json
 import pytest
 
 from pytest_schema_registry import RegistryClient, RegistryServer
-from tests.helpers import (
-    LOCK,
-    TOKEN,
-    record,
-)
+from tests.helpers import LOCK, TOKEN, record
 
 
 def upload(server: RegistryServer, name: str, track: str, version: str, content: dict) -> None:

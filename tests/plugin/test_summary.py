@@ -5,9 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pytest_schema_registry import RegistryServer
-from tests.helpers import (
-    VALID_V2,
-)
+from tests.helpers import VALID_V2
 
 
 def test_summary_section(pytester: pytest.Pytester, server: RegistryServer) -> None:

@@ -8,12 +8,7 @@ import pytest
 import yaml
 
 from pytest_schema_registry import RegistryServer
-from tests.helpers import (
-    CASSETTE,
-    LOCK,
-    VALID_V2,
-    record,
-)
+from tests.helpers import CASSETTE, LOCK, VALID_V2, record
 
 
 def test_xdist_runs_one_manager_per_worker_and_merges_the_summary(
