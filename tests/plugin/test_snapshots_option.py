@@ -11,6 +11,9 @@ from pytest_schema_registry import RegistryClient, RegistryServer
 from tests.helpers import LOCK, TOKEN, record
 
 
+pytestmark = pytest.mark.usefixtures("contract_project")
+
+
 def upload(server: RegistryServer, name: str, track: str, version: str, content: dict) -> None:
     async def send() -> None:
         async with RegistryClient(server.url, token=TOKEN) as admin:
@@ -19,7 +22,6 @@ def upload(server: RegistryServer, name: str, track: str, version: str, content:
     asyncio.run(send())
 
 
-@pytest.mark.usefixtures("contract_project")
 def test_snapshot_update_writes_reviewable_files(
     pytester: pytest.Pytester, server: RegistryServer
 ) -> None:
@@ -46,7 +48,6 @@ def test_snapshot_update_writes_reviewable_files(
     assert content == json.dumps(json.loads(content), indent=2, sort_keys=True) + "\n"
 
 
-@pytest.mark.usefixtures("contract_project")
 def test_drift_is_reported_fails_the_session_and_is_accepted_with_update(
     pytester: pytest.Pytester, server: RegistryServer
 ) -> None:
@@ -82,7 +83,6 @@ def test_drift_is_reported_fails_the_session_and_is_accepted_with_update(
     }
 
 
-@pytest.mark.usefixtures("contract_project")
 def test_a_stale_cassette_is_an_error_that_says_how_to_re_record(
     pytester: pytest.Pytester, server: RegistryServer
 ) -> None:
@@ -104,7 +104,6 @@ def test_a_stale_cassette_is_an_error_that_says_how_to_re_record(
     )
 
 
-@pytest.mark.usefixtures("contract_project")
 def test_a_corrupt_snapshot_lock_fails_the_session_with_a_message(
     pytester: pytest.Pytester, server: RegistryServer
 ) -> None:
