@@ -15,14 +15,17 @@ import hypothesis  # noqa: F401
 import pytest
 
 import pytest_schema_registry._harness.session
+import pytest_schema_registry._offline.cassettes
 import pytest_schema_registry._runtime.manager
 import pytest_schema_registry.strategies  # noqa: F401
 from pytest_schema_registry import RegistryClient, RegistryServer, RetryPolicy
 from tests.helpers import EXAMPLES, PLUGIN_ENVIRONMENT, TOKEN, RecordedSleeps, write_ini
 
-# The imports above load the whole runtime (httpcore is imported lazily by httpx) before any test
-# runs: pytester's in-process sessions unload modules first imported inside them, and a later
-# re-import would pair a fresh httpcore with httpx's cached error map of the old one.
+# The imports above load the whole runtime (httpcore is imported lazily by httpx; vcrpy and PyYAML
+# by the cassettes) before any test runs: pytester's in-process sessions unload modules first
+# imported inside them, and a later re-import pairs fresh modules with stale ones: httpx's cached
+# error map of the old httpcore, or PyYAML's C emitter with the old module's node classes (a
+# second record run then dies with "EmitterError: expected SCALAR ...").
 
 pytest_plugins = ["pytester"]
 

@@ -10,7 +10,6 @@ import pytest
 from pytest_schema_registry import RegistryClient, RegistryServer
 from tests.helpers import LOCK, TOKEN, record
 
-
 pytestmark = pytest.mark.usefixtures("contract_project")
 
 
