@@ -60,6 +60,9 @@ if TYPE_CHECKING:  # the same table, spelled out for type checkers (a test keeps
         SchemaRegistryError as SchemaRegistryError,
     )
     from ._core.errors import (
+        SnapshotError as SnapshotError,
+    )
+    from ._core.errors import (
         UnsupportedSchemaError as UnsupportedSchemaError,
     )
     from ._core.errors import (
@@ -167,6 +170,7 @@ _EXPORTED_FROM: dict[str, tuple[str, ...]] = {
         "SchemaIntegrityError",
         "SchemaNotFoundError",
         "SchemaRegistryError",
+        "SnapshotError",
         "UnsupportedSchemaError",
         "UploadConflictError",
     ),

@@ -14,6 +14,7 @@ SchemaRegistryError             catch this to catch everything we raise
 ├── RegistryNotConfiguredError  a test needs a registry (or a schema source) and has none
 ├── CassetteError               the registry cassette cannot be read
 │   └── CassetteMissError       replay met a request the cassette never recorded
+├── SnapshotError               the snapshot folder cannot be read, or a name cannot live in it
 ├── UploadConflictError         the embedded registry already holds that version, with other content
 └── ConfigError (a ValueError)  a setting we cannot use: names setting, value, accepted form
 ```
@@ -46,6 +47,7 @@ __all__ = [
     "SchemaIntegrityError",
     "SchemaNotFoundError",
     "SchemaRegistryError",
+    "SnapshotError",
     "UnavailableReason",
     "UnsupportedSchemaError",
     "UploadConflictError",
@@ -198,6 +200,12 @@ class CassetteMissError(CassetteError):
     """Raised when replay meets a request the cassette never recorded; says how to record it."""
 
     error_type = "not_recorded"
+
+
+class SnapshotError(SchemaRegistryError):
+    """Raised when the snapshot folder cannot be read or a schema name cannot be stored in it."""
+
+    error_type = "snapshot"
 
 
 class UploadConflictError(SchemaRegistryError):

@@ -90,7 +90,7 @@ class RegistrySession:
         return client
 
     def fetch_schema(
-        self, name: str, *, track: str | None = None, version: str | None = None
+        self, name: str, track: str | None = None, version: str | None = None
     ) -> SchemaDocument:
         """Return a schema: negotiated like validation, or exactly `track`/`version` if given."""
         manager = self.manager()

@@ -50,16 +50,23 @@ _URL_KEY = "registry_url"
 _RUN_KEY = "recorded_by_run"
 
 
+# vcrpy matchers signal a mismatch by raising AssertionError; a bare `assert` would vanish under
+# `python -O` and make every request match every recording.
+
+
 def _path(r1: VcrRequest, r2: VcrRequest) -> None:
-    assert r1.path == r2.path  # noqa: S101 - vcrpy matchers signal a mismatch by AssertionError
+    if r1.path != r2.path:
+        raise AssertionError(f"{r1.path} != {r2.path}")
 
 
 def _query(r1: VcrRequest, r2: VcrRequest) -> None:
-    assert sorted(r1.query) == sorted(r2.query)  # noqa: S101
+    if sorted(r1.query) != sorted(r2.query):
+        raise AssertionError(f"{sorted(r1.query)} != {sorted(r2.query)}")
 
 
 def _method(r1: VcrRequest, r2: VcrRequest) -> None:
-    assert r1.method == r2.method  # noqa: S101
+    if r1.method != r2.method:
+        raise AssertionError(f"{r1.method} != {r2.method}")
 
 
 _MATCH_ON = (_method, _path, _query)

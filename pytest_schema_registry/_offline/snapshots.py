@@ -27,6 +27,7 @@ from urllib.parse import quote
 
 from filelock import FileLock
 
+from .._core.errors import SnapshotError
 from .._core.files import pretty_json, write_json_atomically
 from .._core.models import SchemaDocument
 
@@ -82,7 +83,7 @@ class SnapshotStore:
             data = json.loads(self.lock_path.read_text(encoding="utf-8"))
             return {(e["name"], e["track"]): e for e in data["schemas"]}
         except (ValueError, KeyError, TypeError) as exc:
-            raise ValueError(f"{self.lock_path} is not a snapshot lock file: {exc}") from None
+            raise SnapshotError(f"{self.lock_path} is not a snapshot lock file: {exc}") from None
 
     def content(self, name: str, track: str) -> dict[str, Any] | None:
         """Return a snapshot's content, or None when it has none."""
@@ -97,7 +98,9 @@ class SnapshotStore:
         path = self.directory / _encode(track) / f"{_encode(name)}.json"
         root = self.directory.resolve()
         if root not in path.resolve().parents:
-            raise ValueError(f"schema {name!r} on track {track!r} would be stored outside {root}")
+            raise SnapshotError(
+                f"schema {name!r} on track {track!r} would be stored outside {root}"
+            )
         return path
 
     def compare(self, documents: list[SchemaDocument]) -> list[Drift]:

@@ -56,7 +56,7 @@ def check_identifier(kind: str, value: object) -> str:
     return value
 
 
-def _check_identifiers(track: object, name: object, version: object) -> None:
+def _check_identifiers(name: object, track: object, version: object) -> None:
     """Check a schema's track, name and version as file names, naming the first bad one."""
     for kind, value in (("track", track), ("name", name), ("version", version)):
         check_identifier(kind, value)
@@ -193,14 +193,20 @@ class SchemaFolder:
     # -- writing --------------------------------------------------------------------------------
 
     def add(
-        self, track: str, name: str, version: str, content: dict[str, Any], meta: dict[str, Any]
+        self,
+        name: str,
+        *,
+        track: str,
+        version: str,
+        content: dict[str, Any],
+        meta: dict[str, Any],
     ) -> tuple[StoredSchema, bool]:
         """Write a new version atomically; return it and whether it was new.
 
         Re-uploading identical content is a no-op, so a retried upload is safe; different content
         under an existing version raises `UploadConflictError`, since consumers cache by version.
         """
-        _check_identifiers(track, name, version)
+        _check_identifiers(name, track, version)
         with self._lock:
             self.refresh()
             existing = self.get(name, track=track, version=version)
@@ -213,7 +219,7 @@ class SchemaFolder:
                 return existing, False
             meta = {k: v for k, v in meta.items() if v not in (None, False, "")}
             meta.setdefault("created_at", _now_iso())
-            stored = _build(track, name, version, content, _check_meta(meta, "upload"))
+            stored = _build(name, track, version, content, _check_meta(meta, "upload"))
             folder = self.root / track / name
             folder.mkdir(parents=True, exist_ok=True)
             # Metadata first: once the version file appears, a rescan sees the version whole.
@@ -256,7 +262,7 @@ def _load(
 def _load_version(path: Path) -> StoredSchema:
     """Parse one `DIR/track/name/version.json` and its optional metadata sidecar."""
     track, name, version = path.parent.parent.name, path.parent.name, path.name[: -len(".json")]
-    _check_identifiers(track, name, version)
+    _check_identifiers(name, track, version)
     content = _read_json_object(path, "schema")
     meta_path = path.with_name(version + _META_SUFFIX)
     meta = (
@@ -265,11 +271,11 @@ def _load_version(path: Path) -> StoredSchema:
         else {}
     )
     meta.setdefault("created_at", _mtime_iso(path))
-    return _build(track, name, version, content, meta)
+    return _build(name, track, version, content, meta)
 
 
 def _build(
-    track: str, name: str, version: str, content: dict[str, Any], meta: dict[str, Any]
+    name: str, track: str, version: str, content: dict[str, Any], meta: dict[str, Any]
 ) -> StoredSchema:
     """Assemble what the API serves about one version, refusing contradictions."""
     if track in _RESERVED_TRACKS:

@@ -143,7 +143,11 @@ def _upload(folder: SchemaFolder, body: Any) -> tuple[int, Any]:
     }
     try:
         stored, created = folder.add(
-            body["track"], body["name"], body["core_version"], body["content"], meta
+            body["name"],
+            track=body["track"],
+            version=body["core_version"],
+            content=body["content"],
+            meta=meta,
         )
     except UploadConflictError as exc:
         raise HTTPError(409, str(exc)) from None

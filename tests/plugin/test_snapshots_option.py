@@ -113,6 +113,6 @@ def test_a_corrupt_snapshot_lock_fails_the_session_with_a_message(
 
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.stdout.fnmatch_lines(
-        ["ERROR: ValueError: */registry.lock.json is not a snapshot lock file: *"]
+        ["ERROR: SnapshotError: */registry.lock.json is not a snapshot lock file: *"]
     )
     assert "INTERNALERROR" not in result.stdout.str()

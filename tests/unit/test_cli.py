@@ -298,3 +298,16 @@ def test_diff_against_a_dead_registry_fails_cleanly(server: RegistryServer, tmp_
     assert result.returncode == 1
     assert "registry unavailable (network)" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_diff_against_a_broken_lock_file_says_which_file(
+    server: RegistryServer, tmp_path: Path
+) -> None:
+    cli("fetch", "--url", server.url, "--output", str(tmp_path), "--all")
+    (tmp_path / "registry.lock.json").write_text('{"schemas": [{"name": "no track"}]}')
+
+    result = cli("diff", "--url", server.url, "--snapshots", str(tmp_path))
+
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"schema-registry: {tmp_path / 'registry.lock.json'} is not a")
+    assert "Traceback" not in result.stderr

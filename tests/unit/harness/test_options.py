@@ -95,7 +95,6 @@ def test_record_scope_and_paths_are_resolved_against_the_rootdir(tmp_path: Path)
             {"REGISTRY_TIMEOUT": "0"},
             "REGISTRY_TIMEOUT='0': expected seconds as a number > 0",
         ),
-        ({"registry_token": "s3cret", "registry_timeout": "x"}, {}, {}, "--registry-timeout='x'"),
     ],
 )
 def test_bad_values_name_their_origin(
@@ -105,4 +104,3 @@ def test_bad_values_name_their_origin(
         resolve_settings(cli, ini, environ, rootdir=tmp_path)
 
     assert str(caught.value).startswith(message)
-    assert "s3cret" not in str(caught.value)

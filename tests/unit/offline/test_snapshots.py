@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_schema_registry import SchemaDocument, content_sha256
+from pytest_schema_registry import SchemaDocument, SnapshotError, content_sha256
 from pytest_schema_registry._offline.snapshots import SnapshotStore
 
 
@@ -76,5 +76,5 @@ def test_compare_reports_new_and_changed_with_a_diff(tmp_path: Path) -> None:
 def test_a_corrupt_lock_file_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "registry.lock.json").write_text("{not json")
 
-    with pytest.raises(ValueError, match="is not a snapshot lock file"):
+    with pytest.raises(SnapshotError, match="is not a snapshot lock file"):
         SnapshotStore(tmp_path).entries()

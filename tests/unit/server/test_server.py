@@ -48,10 +48,10 @@ def test_latest_follows_version_order_not_file_order(tmp_path: Path) -> None:
     for version in ("1.1.10", "1.1.2", "1.2.0-rc1"):
         write(tmp_path, "v1", "s", version, {"title": version})
 
-    store = SchemaFolder(tmp_path)
+    folder = SchemaFolder(tmp_path)
 
-    assert [s.version for s in store.versions("s", track="v1")] == ["1.1.2", "1.1.10", "1.2.0-rc1"]
-    latest = store.get("s", track="v1")
+    assert [s.version for s in folder.versions("s", track="v1")] == ["1.1.2", "1.1.10", "1.2.0-rc1"]
+    latest = folder.get("s", track="v1")
     assert latest is not None and latest.version == "1.2.0-rc1"
 
 
@@ -91,9 +91,9 @@ def test_orphan_metadata_and_non_utf8_files_are_reported(tmp_path: Path) -> None
     write(tmp_path, "v1", "s", "1.0.0", {}, suffix=".meta.json")
     (tmp_path / "v1" / "s" / "2.0.0.json").write_bytes(b"\xff\xfe{}")
 
-    store = SchemaFolder(tmp_path)
+    folder = SchemaFolder(tmp_path)
 
-    reasons = sorted(p.reason for p in store.problems)
+    reasons = sorted(p.reason for p in folder.problems)
     assert reasons == ["metadata without a version file beside it", "schema file is not UTF-8 text"]
 
 
@@ -103,9 +103,9 @@ def test_hidden_and_underscored_entries_are_ignored(tmp_path: Path) -> None:
     write(tmp_path, "v1", "_drafts", "1.0.0", {})
     (tmp_path / "README.md").write_text("notes")
 
-    store = SchemaFolder(tmp_path)
+    folder = SchemaFolder(tmp_path)
 
-    assert (store.tracks(), store.names("v1"), store.problems) == (["v1"], ["s"], [])
+    assert (folder.tracks(), folder.names("v1"), folder.problems) == (["v1"], ["s"], [])
 
 
 def test_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
