@@ -19,6 +19,7 @@ import pytest
 
 from ._core.errors import ConfigError, SchemaRegistryError
 from ._generation.sources import SchemaSource, pop_schema_source, push_schema_source
+from ._harness.advice import DEGRADATION_MARKER
 from ._harness.options import OPTIONS, resolve_settings
 
 if TYPE_CHECKING:
@@ -41,6 +42,10 @@ _RUN_ID = "schema_registry_run_id"
 MARKER = (
     "registry_schema(name, track=None, version=None): bind the `schema` fixture to the registry "
     "schema `name` (negotiated, or exactly `track`/`version`)"
+)
+DEGRADATION_MARKER_HELP = (
+    f"{DEGRADATION_MARKER}: the test exercises answers given without a schema on purpose "
+    "(registry down, unknown schema); they do not fail it"
 )
 
 
@@ -67,6 +72,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", MARKER)
+    config.addinivalue_line("markers", DEGRADATION_MARKER_HELP)
     cli = {o.dest: config.getoption(o.dest) for o in OPTIONS}
     ini = {o.ini: config.getini(o.ini) for o in OPTIONS}
     # One id per run, shared with xdist workers, so their cassette saves merge, not clobber.
@@ -149,14 +155,40 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
 
 
 @pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
+    """Fail a test that met an answer given without a schema, unless it expects one.
+
+    The manager degrades on purpose in production (a payload passes while the registry is down);
+    a contract test that passed on such an answer would be a green that lies.
+    """
+    before = _degraded_so_far(item.config)
+    result = yield
+    registry_session = item.config.stash.get(SESSION_KEY, None)
+    if registry_session is None or item.get_closest_marker(DEGRADATION_MARKER):
+        return result
+    reason = registry_session.degradation_failure(before)
+    if reason is not None:
+        registry_session.degraded_tests.append(item.nodeid)
+        pytest.fail(reason, pytrace=False)
+    return result
+
+
+def _degraded_so_far(config: pytest.Config) -> int:
+    registry_session = config.stash.get(SESSION_KEY, None)
+    return 0 if registry_session is None else len(registry_session.degraded)
+
+
+@pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-    """Report registry errors as their message alone: the traceback would only be noise."""
+    """Report registry errors as their message alone (plus a fix hint): a traceback is noise."""
     report = yield
     if call.excinfo is not None and isinstance(call.excinfo.value, SchemaRegistryError):
         error = call.excinfo.value
-        report.longrepr = f"{type(error).__name__}: {error}"
+        registry_session = item.config.stash.get(SESSION_KEY, None)
+        hint = registry_session.hint_for(error) if registry_session is not None else ""
+        report.longrepr = f"{type(error).__name__}: {error}{hint}"
     return report
 
 

@@ -44,6 +44,7 @@ class SessionReport:
     stale: list[str] = field(default_factory=list)
     stale_hint: str = ""
     problems: list[str] = field(default_factory=list)  # e.g. a snapshot folder we could not write
+    degraded_tests: list[str] = field(default_factory=list)  # failed: answered without a schema
 
     @property
     def used(self) -> bool:
@@ -114,6 +115,7 @@ class SessionReport:
         self.stale = sorted(set(self.stale) | set(other.stale))
         self.stale_hint = self.stale_hint or other.stale_hint
         self.problems = sorted(set(self.problems) | set(other.problems))
+        self.degraded_tests = sorted(set(self.degraded_tests) | set(other.degraded_tests))
 
     def to_dict(self) -> dict[str, Any]:
         """Return plain data, safe to send between processes."""
@@ -132,6 +134,7 @@ class SessionReport:
             self._validation_line(),
             self._cache_line(),
             self._error_line(),
+            *self._degraded_lines(),
             *self._cassette_lines(),
             *self._snapshot_lines(),
             *(f"ERROR: {problem}" for problem in self.problems),
@@ -164,6 +167,16 @@ class SessionReport:
     def _error_line(self) -> str:
         errors = ", ".join(f"{n} {kind}" for kind, n in sorted(self.registry_errors.items()))
         return f"registry errors: {errors or 'none'}"
+
+    def _degraded_lines(self) -> list[str]:
+        if not self.degraded_tests:
+            return []
+        count = _count(len(self.degraded_tests), "test", "tests")
+        lines = [f"FAILED: {count} got answers without a schema (registry trouble):"]
+        lines += [f"  {node}" for node in self.degraded_tests[:_LISTED]]
+        if len(self.degraded_tests) > _LISTED:
+            lines.append(f"  ... and {len(self.degraded_tests) - _LISTED} more")
+        return lines
 
     def _cassette_lines(self) -> list[str]:
         if not self.cassette:

@@ -10,8 +10,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .._core.errors import RegistryNotConfiguredError, SchemaRegistryError
+from .._core.errors import RegistryNotConfiguredError, SchemaNotFoundError, SchemaRegistryError
+from .._core.secrets import redact_url
 from .._offline.snapshots import SnapshotStore
+from .advice import (
+    base_path_candidates,
+    degradation_reason,
+    did_you_mean,
+    first_answering,
+    nearest_names,
+)
 from .contract import SchemaContract
 from .options import PluginSettings
 from .report import SessionReport
@@ -38,6 +46,11 @@ class RegistrySession:
         self._cassette: RegistryCassette | None = None
         self._http: httpx.AsyncClient | None = None
         self._fetched: list[SchemaDocument] = []  # by the factory and the marker
+        # Answers the manager (or a gate) gave without a schema; the plugin fails the test
+        # that met one. Appended from the manager's thread, read between tests.
+        self.degraded: list[tuple[str, SchemaRegistryError]] = []
+        self._known_names: list[str] | None = None  # the index, fetched once for suggestions
+        self.degraded_tests: list[str] = []  # node ids the plugin failed for a degraded answer
 
     def manager(self) -> SchemaManager:
         """Return the started manager, starting it on first use."""
@@ -55,6 +68,7 @@ class RegistrySession:
             manager = SchemaManager.from_config(
                 config, http_client=self._http, metrics_registry=CollectorRegistry()
             )
+            manager.watch_degradation(lambda name, error: self.degraded.append((name, error)))
             self._manager = manager.start_in_thread()
         return self._manager
 
@@ -110,12 +124,46 @@ class RegistrySession:
     ) -> ValidationResult:
         return self.manager().check_sync(name, payload, prefer, fallback)
 
+    def degradation_failure(self, since: int) -> str | None:
+        """Say why the answers given without a schema since `since` fail a test; None if none."""
+        seen = self.degraded[since:]
+        if not seen:
+            return None
+        return degradation_reason(seen, self.hint_for(seen[0][1]))
+
+    def hint_for(self, error: SchemaRegistryError) -> str:
+        """Suggest the fix for a schema not found: a near name in the index, or the base path."""
+        if not isinstance(error, SchemaNotFoundError) or self._manager is None:
+            return ""
+        try:
+            names = self._index_names(self._manager)
+        except SchemaRegistryError as exc:  # a 404 on the index too: the base path may be wrong
+            return self._base_path_hint(self._manager) if exc.status_code == 404 else ""
+        return did_you_mean(nearest_names(error.name or "", names))
+
+    def _index_names(self, manager: SchemaManager) -> list[str]:
+        if self._known_names is None:
+            self._known_names = manager.run_sync(self.client().index()).names()
+        return self._known_names
+
+    def _base_path_hint(self, manager: SchemaManager) -> str:
+        url = self.settings.config.url
+        if self.settings.access not in ("live", "record") or not url:
+            return ""  # a replayed registry has no other paths to try
+
+        def answers(base_url: str) -> bool:
+            return _answers_at(manager, base_url, self.settings.config.token)
+
+        found = first_answering(base_path_candidates(url), answers)
+        return f"; a registry answers at {redact_url(found)}: check the base path" if found else ""
+
     def finish(self) -> SessionReport:
         """Close everything, save the cassette, check or update snapshots; return the report."""
         report = SessionReport(source=self.settings.source)
         if self._manager is None:
             return report
         report.record(self._manager)
+        report.degraded_tests = list(self.degraded_tests)
         documents = self._documents(self._manager)
         for document in documents:
             report.add_schema(document)
@@ -160,3 +208,21 @@ class RegistrySession:
         if self._http is not None:
             manager.run_sync(self._http.aclose())
         manager.close_sync()
+
+
+def _answers_at(manager: SchemaManager, base_url: str, token: str | None) -> bool:
+    """Say whether a registry index answers at `base_url` (one quick try, no retries)."""
+    from .._wire.client import RegistryClient
+    from .._wire.retry import RetryPolicy
+
+    async def probe() -> None:
+        async with RegistryClient(
+            base_url, token=token, timeout=2.0, retry=RetryPolicy(attempts=1)
+        ) as client:
+            await client.index()
+
+    try:
+        manager.run_sync(probe())
+    except SchemaRegistryError:
+        return False
+    return True

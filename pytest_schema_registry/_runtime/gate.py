@@ -140,6 +140,7 @@ class ValidationGate:
     async def _without_schema(
         self, message: Any, name: str, track: str | None, exc: SchemaRegistryError
     ) -> GateResult:
+        self.manager.notify_degraded(name, exc)
         result = GateResult(
             Decision.ACCEPT_WITH_WARNING, (str(exc),), name, track, None, UNAVAILABLE
         )

@@ -46,6 +46,7 @@ __all__ = ["SchemaManager"]
 log = logging.getLogger("pytest_schema_registry.manager")
 
 Clock = Callable[[], float]
+DegradationWatcher = Callable[[str, SchemaRegistryError], None]
 _T = TypeVar("_T")
 
 
@@ -113,6 +114,7 @@ class SchemaManager:
         self._entries = self._resolver.entries  # the same dict: the warm path reads it directly
         self._affinity = LoopAffinity(on_rehome=self._resolver.forget_flights)
         self._thread: LoopThread | None = None
+        self._degradation_watchers: list[DegradationWatcher] = []
 
     @classmethod
     def from_config(cls, config: RegistryConfig, **kwargs: Any) -> SchemaManager:
@@ -178,6 +180,22 @@ class SchemaManager:
             self._thread.call(self.close())
             self._thread.stop()
             self._thread = None
+
+    def watch_degradation(self, watcher: DegradationWatcher) -> None:
+        """Call `watcher(name, error)` whenever an answer is given without a schema.
+
+        Production degrades on purpose (a payload passes when the registry is down); a test
+        harness watches, so that a contract test cannot pass on such an answer.
+        """
+        self._degradation_watchers.append(watcher)
+
+    def notify_degraded(self, name: str, error: SchemaRegistryError) -> None:
+        """Tell the watchers an answer went out without a schema (the gate calls this too)."""
+        for watcher in self._degradation_watchers:
+            try:
+                watcher(name, error)
+            except Exception:  # a watcher must never break the never-raising API
+                log.exception("degradation watcher failed")
 
     @property
     def metrics(self) -> MetricsSink:
@@ -348,6 +366,7 @@ class SchemaManager:
 
     def _degrade(self, name: str, exc: SchemaRegistryError) -> tuple[bool, list[str]]:
         """Answer without a schema: let the payload through, unless enforce mode fails closed."""
+        self.notify_degraded(name, exc)
         self._stats.validations["error"] += 1
         self._metrics.validation(name, "error")
         if self.config.validation_mode == "enforce" and not self.config.fail_open:

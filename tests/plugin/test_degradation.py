@@ -1,0 +1,140 @@
+"""A test that meets an answer given without a schema fails, in one line that names the fix.
+
+In production `validate_payload` degrades on purpose: registry down or schema unknown, the payload
+passes (log mode). In a contract test that answer would be a green that lies.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from pytest_schema_registry import RegistryServer
+from tests.helpers import dead_url
+
+MANAGER_TESTS = """
+import pytest
+
+def test_garbage_is_valid(schema_manager):
+    assert schema_manager.validate_payload_sync("{name}", {{"garbage": True}}) == (True, [])
+"""
+
+
+def failure_lines(result: pytest.RunResult, test: str) -> list[str]:
+    """Return the lines of one test's failure section, without rulers and captured logs."""
+    section = result.stdout.str().split(f"_ {test} _")[1].split("-- Captured")[0]
+    section = section.split("=" * 10)[0]
+    return [line.strip("_- ") for line in section.splitlines() if line.strip("_- ")]
+
+
+def test_a_dead_registry_fails_the_test_that_passed_on_a_degraded_answer(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(MANAGER_TESTS.format(name="telemetry.FeedbackEvent"))
+
+    result = pytester.runpytest(f"--registry-url={dead_url()}", "--registry-timeout=2")
+
+    result.assert_outcomes(failed=1)
+    (line,) = failure_lines(result, "test_garbage_is_valid")
+    assert line.startswith(
+        "the manager answered for 'telemetry.FeedbackEvent' without a schema: "
+        "RegistryUnavailableError: "
+    )
+    assert line.endswith("@pytest.mark.registry_degradation_expected")
+    result.stdout.fnmatch_lines(
+        [
+            "FAILED: 1 test got answers without a schema (registry trouble):",
+            "  *.py::test_garbage_is_valid",
+        ]
+    )
+
+
+def test_a_typo_in_the_name_fails_with_the_nearest_names(
+    pytester: pytest.Pytester, server: RegistryServer
+) -> None:
+    pytester.makepyfile(MANAGER_TESTS.format(name="telemetry.FeedbakEvent"))
+
+    result = pytester.runpytest(f"--registry-url={server.url}")
+
+    result.assert_outcomes(failed=1)
+    (line,) = failure_lines(result, "test_garbage_is_valid")
+    assert "SchemaNotFoundError: " in line
+    assert "did you mean 'telemetry.FeedbackEvent'?" in line
+
+
+def test_a_typo_in_a_contract_assertion_suggests_the_name_too(
+    pytester: pytest.Pytester, server: RegistryServer
+) -> None:
+    pytester.makepyfile(
+        """
+        def test_contract(schema_contract):
+            schema_contract.assert_valid("telemetry.HealthStats", {})
+        """
+    )
+
+    result = pytester.runpytest(f"--registry-url={server.url}")
+
+    result.assert_outcomes(failed=1)
+    (line,) = failure_lines(result, "test_contract")
+    assert line.startswith("SchemaNotFoundError: ")
+    assert line.endswith("did you mean 'telemetry.HealthStatus'?")
+
+
+def test_a_wrong_base_path_is_pointed_out(
+    pytester: pytest.Pytester, server: RegistryServer
+) -> None:
+    """The example server lives under /api/v1; a URL without it 404s on every path."""
+    root = server.url.removesuffix("/api/v1")
+    pytester.makepyfile(MANAGER_TESTS.format(name="telemetry.FeedbackEvent"))
+
+    result = pytester.runpytest(f"--registry-url={root}")
+
+    result.assert_outcomes(failed=1)
+    (line,) = failure_lines(result, "test_garbage_is_valid")
+    assert f"a registry answers at {root}/api/v1: check the base path" in line
+
+
+def test_a_gate_letting_a_message_through_unvalidated_fails_the_test(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        """
+        import asyncio
+        from pytest_schema_registry import ValidationGate
+
+        def test_gate(schema_manager):
+            gate = ValidationGate(schema_manager, mode="log")
+            envelope = {"meta": {"schema_id": "telemetry.FeedbackEvent"}, "payload": {}}
+            assert schema_manager.run_sync(gate.check(envelope)).accepted
+        """
+    )
+
+    result = pytester.runpytest(f"--registry-url={dead_url()}", "--registry-timeout=2")
+
+    result.assert_outcomes(failed=1)
+    assert "the manager answered for 'telemetry.FeedbackEvent' without a schema" in (
+        result.stdout.str()
+    )
+
+
+def test_the_marker_lets_a_test_assert_degraded_behaviour(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.registry_degradation_expected
+        def test_outage_lets_payloads_through(schema_manager):
+            assert schema_manager.validate_payload_sync("telemetry.FeedbackEvent", {}) == (True, [])
+        """
+    )
+
+    result = pytester.runpytest(
+        f"--registry-url={dead_url()}", "--registry-timeout=2", "--strict-markers"
+    )
+
+    result.assert_outcomes(passed=1)
+
+
+def test_the_marker_is_registered(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest("--markers")
+
+    result.stdout.fnmatch_lines(["@pytest.mark.registry_degradation_expected: the test exercises*"])
