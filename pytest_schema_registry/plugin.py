@@ -220,6 +220,7 @@ def _skip_or_fail(registry_session: RegistrySession) -> None:
     message = registry_session.settings.missing_registry_message()
     if registry_session.settings.required:
         pytest.fail(message, pytrace=False)
+    registry_session.skipped_tests += 1
     pytest.skip(message)
 
 

@@ -37,9 +37,10 @@ __all__ = [
 # The cassette's file name; kept here so loading settings never imports vcrpy.
 CASSETTE_NAME = "schema_registry.yaml"
 
-# How this run reaches the registry (`--registry-mode`): `auto` settles into one of the others.
-Access = Literal["replay", "record", "live", "off"]
-ACCESS_CHOICES = ("auto", *get_args(Access))
+# How this run reaches the registry (`--registry-mode`). `auto` settles into live (a URL), replay
+# (a cassette) or, with neither, `none`: then tests that need a registry skip, saying why.
+Access = Literal["replay", "record", "live", "off", "none"]
+ACCESS_CHOICES = ("auto", "replay", "record", "live", "off")
 # What `--registry-record` keeps in the cassette: `new` adds to it, `all` records it afresh.
 RecordScope = Literal["new", "all"]
 RECORD_SCOPES: tuple[RecordScope, ...] = get_args(RecordScope)
@@ -212,7 +213,8 @@ class PluginSettings:
         return (
             "no schema registry configured: pass --registry-url URL, set REGISTRY_URL, or add "
             "registry_url to the [pytest] ini section (try `schema-registry serve DIR` locally); "
-            f"or replay a cassette recorded with {self.record_command()}"
+            f"or replay a cassette: none at {self.cassette_path} (record one with "
+            f"{self.record_command()})"
         )
 
 
@@ -283,15 +285,26 @@ def _parse(dest: str, raw: str | None, origin: str) -> Any:
 
 
 def _settle_access(raw: str | None, origin: str, url: str | None, cassette: Path) -> Access:
-    """Settle `--registry-mode`: `auto` is live with a URL, replay with a cassette, else live."""
+    """Settle `--registry-mode`; an explicit mode that cannot be honoured stops the run."""
     access = _one_of(raw, origin, ACCESS_CHOICES)
     if access == "record" and not url:
         raise ConfigError(
             f"{origin}={raw!r} needs a registry to record from: pass --registry-url URL "
             "(or set REGISTRY_URL)"
         )
+    if access == "live" and not url:
+        raise ConfigError(
+            f"{origin}={raw!r} needs a registry: pass --registry-url URL (or set REGISTRY_URL, "
+            "or registry_url in the ini file)"
+        )
+    if access == "replay" and not cassette.is_file():
+        raise ConfigError(
+            f"{origin}={raw!r} needs a cassette and there is none at {cassette}: record one "
+            "with pytest --registry-mode=record --registry-url URL (or point "
+            "--registry-cassette-dir at it; relative paths start at the rootdir)"
+        )
     if access == "auto":
-        return "live" if url else ("replay" if cassette.is_file() else "live")
+        return "live" if url else ("replay" if cassette.is_file() else "none")
     return cast(Access, access)
 
 

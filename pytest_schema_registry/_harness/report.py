@@ -45,6 +45,8 @@ class SessionReport:
     stale_hint: str = ""
     problems: list[str] = field(default_factory=list)  # e.g. a snapshot folder we could not write
     degraded_tests: list[str] = field(default_factory=list)  # failed: answered without a schema
+    registry_skips: int = 0  # tests skipped for want of a registry
+    skip_reason: str = ""
 
     @property
     def used(self) -> bool:
@@ -55,6 +57,7 @@ class SessionReport:
             or self.registry_errors
             or self.cassette
             or self.problems
+            or self.registry_skips
         )
 
     @property
@@ -116,6 +119,8 @@ class SessionReport:
         self.stale_hint = self.stale_hint or other.stale_hint
         self.problems = sorted(set(self.problems) | set(other.problems))
         self.degraded_tests = sorted(set(self.degraded_tests) | set(other.degraded_tests))
+        self.registry_skips += other.registry_skips
+        self.skip_reason = self.skip_reason or other.skip_reason
 
     def to_dict(self) -> dict[str, Any]:
         """Return plain data, safe to send between processes."""
@@ -128,6 +133,8 @@ class SessionReport:
 
     def lines(self) -> list[str]:
         """Return the summary section's lines."""
+        if self.registry_skips and not self.schemas and not self.cache_misses:
+            return [self._skip_line()]  # nothing reached a registry: only the skips to explain
         return [
             f"schemas from {self.source}",
             *self._schema_lines(),
@@ -135,6 +142,7 @@ class SessionReport:
             self._cache_line(),
             self._error_line(),
             *self._degraded_lines(),
+            *([self._skip_line()] if self.registry_skips else []),
             *self._cassette_lines(),
             *self._snapshot_lines(),
             *(f"ERROR: {problem}" for problem in self.problems),
@@ -167,6 +175,10 @@ class SessionReport:
     def _error_line(self) -> str:
         errors = ", ".join(f"{n} {kind}" for kind, n in sorted(self.registry_errors.items()))
         return f"registry errors: {errors or 'none'}"
+
+    def _skip_line(self) -> str:
+        count = _count(self.registry_skips, "test", "tests")
+        return f"skipped: {count} needing a registry: {self.skip_reason}"
 
     def _degraded_lines(self) -> list[str]:
         if not self.degraded_tests:

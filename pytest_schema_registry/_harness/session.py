@@ -51,6 +51,7 @@ class RegistrySession:
         self.degraded: list[tuple[str, SchemaRegistryError]] = []
         self._known_names: list[str] | None = None  # the index, fetched once for suggestions
         self.degraded_tests: list[str] = []  # node ids the plugin failed for a degraded answer
+        self.skipped_tests = 0  # tests the plugin skipped for want of a registry
 
     def manager(self) -> SchemaManager:
         """Return the started manager, starting it on first use."""
@@ -160,6 +161,9 @@ class RegistrySession:
     def finish(self) -> SessionReport:
         """Close everything, save the cassette, check or update snapshots; return the report."""
         report = SessionReport(source=self.settings.source)
+        if self.skipped_tests:
+            report.registry_skips = self.skipped_tests
+            report.skip_reason = self.settings.missing_registry_message()
         if self._manager is None:
             return report
         report.record(self._manager)

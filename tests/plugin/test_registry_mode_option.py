@@ -145,3 +145,31 @@ def test_coexists_with_pytest_recording_and_respx(
     assert (pytester.path / CASSETTE).read_text() == ours_before  # replay wrote nothing
     assert server.count("/health") == 2  # the vcr test's call, then the plain one
     assert not any(r.path.startswith("/schemas/") for r in server.requests)
+
+
+@pytest.mark.parametrize(
+    ("args", "complaint"),
+    [
+        (
+            ["--registry-mode=replay"],
+            "--registry-mode='replay' needs a cassette and there is none at {cassette}: record "
+            "one with pytest --registry-mode=record --registry-url URL",
+        ),
+        (
+            ["--registry-mode=live"],
+            "--registry-mode='live' needs a registry: pass --registry-url URL",
+        ),
+    ],
+    ids=["replay-without-cassette", "live-without-url"],
+)
+def test_an_explicit_mode_that_cannot_be_honoured_stops_the_run(
+    pytester: pytest.Pytester, args: list[str], complaint: str
+) -> None:
+    """Skipping every registry test would end green: an explicit request fails loudly instead."""
+    pytester.makepyfile(TEST_NEEDING_A_REGISTRY)
+
+    result = pytester.runpytest(*args)
+
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    cassette = pytester.path / CASSETTE
+    assert f"schema registry: {complaint.format(cassette=cassette)}" in result.stderr.str()

@@ -34,8 +34,9 @@ def test_command_line_beats_ini_beats_environment_beats_default(tmp_path: Path) 
     [
         ("auto", "http://r.test", True, "live"),
         ("auto", None, True, "replay"),
-        ("auto", None, False, "live"),
-        ("replay", "http://r.test", False, "replay"),
+        ("auto", None, False, "none"),
+        ("replay", "http://r.test", True, "replay"),
+        ("live", "http://r.test", True, "live"),
         ("record", "http://r.test", True, "record"),
         ("off", "http://r.test", True, "off"),
     ],
@@ -88,6 +89,18 @@ def test_record_scope_and_paths_are_resolved_against_the_rootdir(tmp_path: Path)
             {},
             {},
             "--registry-mode='record' needs a registry to record from",
+        ),
+        (
+            {"registry_mode": "live"},
+            {},
+            {"REGISTRY_URL": ""},
+            "--registry-mode='live' needs a registry: pass --registry-url",
+        ),
+        (
+            {},
+            {"registry_mode": "replay"},
+            {},
+            "ini registry_mode='replay' needs a cassette and there is none at ",
         ),
         (
             {},
