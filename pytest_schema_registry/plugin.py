@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 SETTINGS_KEY: pytest.StashKey[PluginSettings] = pytest.StashKey()
 SESSION_KEY: pytest.StashKey[RegistrySession] = pytest.StashKey()
 REPORT_KEY: pytest.StashKey[SessionReport] = pytest.StashKey()
+DESELECTED_KEY: pytest.StashKey[int] = pytest.StashKey()
 SOURCE_KEY: pytest.StashKey[SchemaSource] = pytest.StashKey()
 _WORKER_OUTPUT = "schema_registry_report"
 _RUN_ID = "schema_registry_run_id"
@@ -114,17 +115,44 @@ def pytest_configure_node(node: Any) -> None:
     node.workerinput[_RUN_ID] = node.config.stash[SETTINGS_KEY].run_id
 
 
+def pytest_deselected(items: list[pytest.Item]) -> None:
+    """Count deselected tests: a run that skipped some cannot tell which snapshots are unused."""
+    if items:
+        stash = items[0].config.stash
+        stash[DESELECTED_KEY] = stash.get(DESELECTED_KEY, 0) + len(items)
+
+
+def _partial_run(session: pytest.Session) -> str:
+    """Say why this run did not run the whole suite, or "" when it did."""
+    option, config = session.config.option, session.config
+    reasons = [
+        ("-k", bool(getattr(option, "keyword", ""))),
+        ("-m", bool(getattr(option, "markexpr", ""))),
+        ("deselected tests", config.stash.get(DESELECTED_KEY, 0) > 0),
+        ("test ids on the command line", any("::" in str(arg) for arg in config.args)),
+        ("the run stopped early", bool(session.shouldstop or session.shouldfail)),
+    ]
+    return next((reason for reason, applies in reasons if applies), "")
+
+
 def pytest_sessionfinish(session: pytest.Session) -> None:
     config = session.config
     registry_session = config.stash.get(SESSION_KEY, None)
     if registry_session is not None:
         own = registry_session.finish()
+        own.partial_run = _partial_run(session)
         if hasattr(config, "workeroutput"):  # an xdist worker: the controller reports
             config.workeroutput[_WORKER_OUTPUT] = own.to_dict()
             return
         config.stash.setdefault(REPORT_KEY, own)
     report = config.stash.get(REPORT_KEY, None)
-    if report is not None and report.failed and session.exitstatus == pytest.ExitCode.OK:
+    if report is None:
+        return
+    from ._harness.session import settle_unused_snapshots
+
+    report.partial_run = report.partial_run or _partial_run(session)
+    settle_unused_snapshots(report, config.stash[SETTINGS_KEY])
+    if report.failed and session.exitstatus == pytest.ExitCode.OK:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED  # drift, or a stale cassette
 
 

@@ -145,6 +145,14 @@ OPTIONS: tuple[Option, ...] = (
         flag_only=True,
     ),
     Option(
+        "schema_snapshot_prune",
+        "delete the snapshots no test used; full runs only (never with -k, -m, deselected "
+        "tests or test ids)",
+        "",
+        default="false",
+        flag_only=True,
+    ),
+    Option(
         "registry_required",
         "fail, instead of skip, tests that need a registry when none is configured",
         "",
@@ -175,6 +183,7 @@ class PluginSettings:
     cassette_path: Path = Path("cassettes") / CASSETTE_NAME
     snapshot_dir: Path = Path("tests/contracts/schemas")
     snapshot_update: bool = False
+    snapshot_prune: bool = False
     run_id: str = ""
     origins: Mapping[str, str] = field(default_factory=dict)
 
@@ -200,6 +209,13 @@ class PluginSettings:
         """Return the command line that records the cassette."""
         url = redact_url(self.config.url) if self.config.url else "URL"
         return f"pytest --registry-mode=record --registry-url={url}"
+
+    def update_command(self) -> str:
+        """Return the exact command that accepts drift: this run's registry, snapshots updated."""
+        if self.access == "replay" or not self.config.url:
+            return self.record_command() + " --schema-snapshot-update"
+        mode = "--registry-mode=record " if self.access == "record" else ""
+        return f"pytest {mode}--registry-url={redact_url(self.config.url)} --schema-snapshot-update"
 
     def missing_registry_message(self) -> str:
         """Say exactly what to pass when a test needs a registry and there is none."""
@@ -250,6 +266,7 @@ def resolve_settings(
         cassette_path=cassette_path,
         snapshot_dir=rootdir / (chosen["schema_snapshot_dir"] or "tests/contracts/schemas"),
         snapshot_update=_flag(chosen["schema_snapshot_update"], origins["schema_snapshot_update"]),
+        snapshot_prune=_flag(chosen["schema_snapshot_prune"], origins["schema_snapshot_prune"]),
         run_id=run_id,
         origins=origins,
     )

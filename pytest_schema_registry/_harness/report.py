@@ -43,6 +43,12 @@ class SessionReport:
     snapshot_updates: int = 0
     stale: list[str] = field(default_factory=list)
     stale_hint: str = ""
+    update_hint: str = ""  # the exact command that accepts drift
+    snapshot_note: str = ""  # why snapshots were not compared, when they were not
+    partial_run: str = ""  # why this run cannot tell which snapshots are unused (-k, ...)
+    unused_snapshots: list[str] = field(default_factory=list)
+    removed_snapshots: int = 0
+    prune_note: str = ""
     problems: list[str] = field(default_factory=list)  # e.g. a snapshot folder we could not write
     degraded_tests: list[str] = field(default_factory=list)  # failed: answered without a schema
     registry_skips: int = 0  # tests skipped for want of a registry
@@ -58,6 +64,7 @@ class SessionReport:
             or self.cassette
             or self.problems
             or self.registry_skips
+            or self.snapshot_note
         )
 
     @property
@@ -117,6 +124,10 @@ class SessionReport:
         self.snapshot_updates += other.snapshot_updates
         self.stale = sorted(set(self.stale) | set(other.stale))
         self.stale_hint = self.stale_hint or other.stale_hint
+        self.update_hint = self.update_hint or other.update_hint
+        self.partial_run = self.partial_run or other.partial_run
+        if not self.snapshots_checked:
+            self.snapshot_note = self.snapshot_note or other.snapshot_note
         self.problems = sorted(set(self.problems) | set(other.problems))
         self.degraded_tests = sorted(set(self.degraded_tests) | set(other.degraded_tests))
         self.registry_skips += other.registry_skips
@@ -221,15 +232,27 @@ class SessionReport:
             for drift in self.drift:
                 lines.append(f"  {drift['headline']}")
                 lines += [f"    {line}" for line in drift["diff"].splitlines()]
-            lines.append("accept it with: pytest --schema-snapshot-update (then review the diff)")
+            lines.append(f"accept it with: {self.update_hint} (then review the diff)")
             return lines
         if self.snapshots_checked:
-            return [f"snapshots: no drift ({self.snapshot_dir})"]
-        if self.snapshot_dir:
-            return [
-                f"snapshots: none in {self.snapshot_dir}; write them with --schema-snapshot-update"
-            ]
-        return []
+            return [f"snapshots: no drift ({self.snapshot_dir})", *self._unused_lines()]
+        return [self.snapshot_note] if self.snapshot_note else []
+
+    def _unused_lines(self) -> list[str]:
+        if self.removed_snapshots:
+            return [f"snapshots: removed {self.removed_snapshots} that no test used"]
+        if self.prune_note:
+            return [self.prune_note]
+        if not self.unused_snapshots:
+            return []
+        count = _count(len(self.unused_snapshots), "snapshot", "snapshots")
+        listed = ", ".join(self.unused_snapshots[:_LISTED])
+        more = (
+            f" and {len(self.unused_snapshots) - _LISTED} more"
+            if len(self.unused_snapshots) > _LISTED
+            else ""
+        )
+        return [f"{count} unused: {listed}{more} (remove with --schema-snapshot-prune)"]
 
 
 def _schema_line(schema: dict[str, Any], width: int) -> str:

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from .._runtime.manager import SchemaManager
     from .._wire.client import RegistryClient
 
-__all__ = ["RegistrySession"]
+__all__ = ["RegistrySession", "settle_unused_snapshots"]
 
 _REPLAY_PLACEHOLDER = "http://registry.invalid"  # a replayed registry's host is never contacted
 
@@ -190,20 +190,30 @@ class RegistrySession:
         store = SnapshotStore(self.settings.snapshot_dir)
         latest = {(d.name, d.track): d for d in documents}  # judge the newest of each schema
         used = [latest[key] for key in sorted(latest)]
+        report.snapshot_dir = str(self.settings.snapshot_dir)
+        report.update_hint = self.settings.update_command()
+        if not used:  # nothing fetched, nothing compared: never say "no drift" then
+            if store.exists():
+                report.snapshot_note = (
+                    f"snapshots: not checked, no schema was fetched ({store.directory})"
+                )
+            return
         if self.settings.access == "replay":
             if store.exists():
                 report.stale = [drift.headline() for drift in store.compare(used)]
                 report.stale_hint = self.settings.record_command() + " --schema-snapshot-update"
                 report.snapshots_checked = True
-                report.snapshot_dir = str(self.settings.snapshot_dir)
             return
-        report.snapshot_dir = str(self.settings.snapshot_dir)
         if self.settings.snapshot_update:
             report.snapshot_updates += store.write(used)
             report.snapshots_checked = True
-        elif store.exists():  # without snapshots yet, the summary says how to write them
+        elif store.exists():
             report.drift = [{"headline": d.headline(), "diff": d.diff} for d in store.compare(used)]
             report.snapshots_checked = True
+        else:
+            report.snapshot_note = (
+                f"snapshots: none in {store.directory}; write them with {report.update_hint}"
+            )
 
     def _close(self) -> None:
         manager, self._manager = self._manager, None
@@ -230,3 +240,26 @@ def _answers_at(manager: SchemaManager, base_url: str, token: str | None) -> boo
     except SchemaRegistryError:
         return False
     return True
+
+
+def settle_unused_snapshots(report: SessionReport, settings: PluginSettings) -> None:
+    """List (or, on request, remove) the snapshots no test of this whole run used.
+
+    Runs once, where the workers' reports are merged. A partial run (`-k`, deselected tests, ...)
+    cannot tell what is unused, so it lists nothing and removes nothing.
+    """
+    if not report.snapshots_checked or report.stale or report.drift:
+        return
+    if report.partial_run:
+        if settings.snapshot_prune:
+            report.prune_note = (
+                f"snapshots: not pruned, this is a partial run ({report.partial_run}): "
+                "prune on a full run"
+            )
+        return
+    store = SnapshotStore(settings.snapshot_dir)
+    unused = store.unused({(s["name"], s["track"]) for s in report.schemas.values()})
+    if settings.snapshot_prune:
+        report.removed_snapshots = store.remove(unused) if unused else 0
+    else:
+        report.unused_snapshots = [f"{name} ({track})" for name, track in unused]

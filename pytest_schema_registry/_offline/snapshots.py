@@ -29,40 +29,52 @@ from filelock import FileLock
 
 from .._core.errors import SnapshotError
 from .._core.files import pretty_json, write_json_atomically
-from .._core.models import SchemaDocument
+from .._core.models import Integrity, SchemaDocument
 
-__all__ = ["LOCK_NAME", "Drift", "SnapshotStore"]
+__all__ = ["LOCK_NAME", "Drift", "DriftKind", "SnapshotStore"]
 
 LOCK_NAME = "registry.lock.json"
 _SAFE = "._@+-"
 _DIFF_LINES = 40
 
 
+DriftKind = Literal["new", "missing", "changed", "unreadable", "lock"]
+
+
 @dataclass(frozen=True, slots=True)
 class Drift:
-    """How one schema the run used differs from its snapshot."""
+    """How one schema the run used differs from its snapshot file (the contract)."""
 
     name: str
     track: str
-    kind: Literal["new", "changed"]
+    kind: DriftKind
     snapshot_version: str | None
     registry_version: str
     diff: str
+    file: str = ""
 
     def headline(self) -> str:
+        """Say in one line what differs, for the summary."""
+        where = f"{self.name} ({self.track})"
         if self.kind == "new":
-            return (
-                f"{self.name} ({self.track}): not in the snapshots "
-                f"(registry has {self.registry_version})"
-            )
-        return (
-            f"{self.name} ({self.track}): snapshot {self.snapshot_version}, "
-            f"registry {self.registry_version}"
-        )
+            return f"{where}: not in the snapshots (registry has {self.registry_version})"
+        if self.kind == "missing":
+            registry = f"registry has {self.registry_version}"
+            return f"{where}: snapshot file {self.file} is missing ({registry})"
+        if self.kind == "unreadable":
+            return f"{where}: snapshot file {self.file} is not a JSON object"
+        if self.kind == "lock":
+            return f"{where}: {LOCK_NAME} does not describe snapshot file {self.file}"
+        return f"{where}: snapshot {self.snapshot_version}, registry {self.registry_version}"
 
 
 class SnapshotStore:
-    """The snapshot folder: read entries, compare documents, write updates."""
+    """The snapshot folder: read entries, compare documents, write updates.
+
+    The snapshot *files* are the contract: a schema drifts when the registry's content differs
+    from its file's (compared as canonical JSON), when the file is missing or unreadable, or when
+    the lock file does not describe the file. The lock only records where each file came from.
+    """
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
@@ -86,12 +98,13 @@ class SnapshotStore:
             raise SnapshotError(f"{self.lock_path} is not a snapshot lock file: {exc}") from None
 
     def content(self, name: str, track: str) -> dict[str, Any] | None:
-        """Return a snapshot's content, or None when it has none."""
+        """Return a snapshot's content, or None when it has no readable file."""
         path = self.path_for(name, track)
-        if not path.is_file():
+        try:
+            loaded = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
             return None
-        loaded: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-        return loaded
+        return loaded if isinstance(loaded, dict) else None
 
     def path_for(self, name: str, track: str) -> Path:
         """Return where a schema's content lives; a name can never leave the folder."""
@@ -104,35 +117,68 @@ class SnapshotStore:
         return path
 
     def compare(self, documents: list[SchemaDocument]) -> list[Drift]:
-        """Return how `documents` differ from the snapshots, sorted by name and track."""
+        """Return how `documents` differ from the snapshot files, sorted by name and track."""
         entries = self.entries()
-        drifts = []
+        found = []
         for document in sorted(documents, key=lambda d: (d.name, d.track)):
-            entry = entries.get((document.name, document.track))
-            if entry is None:
-                drifts.append(self._drift(document, None, "new"))
-            elif entry["sha256"] != document.sha256:
-                drifts.append(self._drift(document, entry, "changed"))
-        return drifts
+            drift = self._drift(document, entries.get((document.name, document.track)))
+            if drift is not None:
+                found.append(drift)
+        return found
 
-    def _drift(
+    def unused(self, used: set[tuple[str, str]]) -> list[tuple[str, str]]:
+        """Return the snapshots (lock entries) no schema of `used` accounts for, sorted."""
+        return sorted(key for key in self.entries() if key not in used)
+
+    def remove(self, keys: list[tuple[str, str]]) -> int:
+        """Delete these snapshots (files and lock entries) under the lock; return how many."""
+        with FileLock(str(self.directory / f".{LOCK_NAME}.lock")):
+            entries = self.entries()
+            for key in keys:
+                self.path_for(*key).unlink(missing_ok=True)
+                entries.pop(key, None)
+            self._write_lock(entries)
+        return len(keys)
+
+    def _drift(self, document: SchemaDocument, entry: dict[str, Any] | None) -> Drift | None:
+        path = self.path_for(document.name, document.track)
+        file = str(path.relative_to(self.directory))
+        if not path.is_file():
+            kind: DriftKind = "new" if entry is None else "missing"
+            return self._make(document, entry, kind, None, file)
+        before = self.content(document.name, document.track)
+        if before is None:
+            return self._make(document, entry, "unreadable", None, file)
+        if _canonical(before) != _canonical(document.content):
+            return self._make(document, entry, "changed", before, file)
+        if entry is None or Integrity.check(before, entry.get("sha256", "")) is Integrity.MISMATCH:
+            return self._make(document, entry, "lock", before, file)
+        return None
+
+    def _make(
         self,
         document: SchemaDocument,
         entry: dict[str, Any] | None,
-        kind: Literal["new", "changed"],
+        kind: DriftKind,
+        before: dict[str, Any] | None,
+        file: str,
     ) -> Drift:
-        before = self.content(document.name, document.track) if entry else None
         return Drift(
             name=document.name,
             track=document.track,
             kind=kind,
-            snapshot_version=entry["version"] if entry else None,
+            snapshot_version=entry.get("version") if entry else None,
             registry_version=document.version,
-            diff=_diff(before, document.content, document.name, document.track),
+            diff="" if kind == "lock" else _diff(before, document),
+            file=file,
         )
 
     def write(self, documents: list[SchemaDocument], *, now: datetime | None = None) -> int:
-        """Write `documents` (merging with the lock file under a lock); return how many changed."""
+        """Write what differs (files, lock entries), merging under a lock; return how many.
+
+        A file edited or deleted by hand is rewritten; an unchanged schema keeps its fetch time,
+        so the lock file's diff stays quiet.
+        """
         fetched_at = (now or datetime.now(UTC)).isoformat(timespec="seconds")
         self.directory.mkdir(parents=True, exist_ok=True)
         with FileLock(str(self.directory / f".{LOCK_NAME}.lock")):
@@ -140,15 +186,30 @@ class SnapshotStore:
             changed = 0
             for document in documents:
                 key = (document.name, document.track)
-                if entries.get(key, {}).get("sha256") == document.sha256:
-                    continue  # unchanged: keep the old fetch time, so the diff stays quiet
+                fresh = _entry(document, fetched_at)
+                if self._drift(document, entries.get(key)) is None and _same_entry(
+                    entries.get(key), fresh
+                ):
+                    continue
                 write_json_atomically(self.path_for(*key), document.content)
-                entries[key] = _entry(document, fetched_at)
+                entries[key] = fresh
                 changed += 1
             if changed:
-                schemas = [entries[key] for key in sorted(entries)]
-                write_json_atomically(self.lock_path, {"schemas": schemas})
+                self._write_lock(entries)
         return changed
+
+    def _write_lock(self, entries: dict[tuple[str, str], dict[str, Any]]) -> None:
+        write_json_atomically(self.lock_path, {"schemas": [entries[k] for k in sorted(entries)]})
+
+
+def _canonical(content: Any) -> str:
+    """Compare schemas as JSON, not as files: key order and whitespace do not matter."""
+    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _same_entry(old: dict[str, Any] | None, new: dict[str, Any]) -> bool:
+    """Say whether a lock entry already says what `new` says (its fetch time aside)."""
+    return old is not None and all(old.get(k) == v for k, v in new.items() if k != "fetched_at")
 
 
 def _encode(part: str) -> str:
@@ -169,14 +230,15 @@ def _entry(document: SchemaDocument, fetched_at: str) -> dict[str, Any]:
     }
 
 
-def _diff(before: dict[str, Any] | None, after: dict[str, Any], name: str, track: str) -> str:
+def _diff(before: dict[str, Any] | None, document: SchemaDocument) -> str:
+    """Return a unified diff from the snapshot file to the registry's content, capped."""
     old = pretty_json(before).splitlines() if before is not None else []
     lines = list(
         difflib.unified_diff(
             old,
-            pretty_json(after).splitlines(),
-            f"snapshot/{track}/{name}",
-            f"registry/{track}/{name}",
+            pretty_json(document.content).splitlines(),
+            f"snapshot/{document.track}/{document.name}",
+            f"registry/{document.track}/{document.name}",
             lineterm="",
             n=2,
         )

@@ -7,10 +7,16 @@ import json
 
 import pytest
 
-from pytest_schema_registry import RegistryClient, RegistryServer
-from tests.helpers import LOCK, TOKEN, record
+from pytest_schema_registry import RegistryClient, RegistryServer, content_sha256
+from tests.helpers import LOCK, TOKEN, dead_url, record
 
 pytestmark = pytest.mark.usefixtures("contract_project")
+
+
+def accept_hint(result: pytest.RunResult) -> str:
+    """Return the command the summary says accepts the drift."""
+    (line,) = [line for line in result.outlines if line.startswith("accept it with: ")]
+    return line.removeprefix("accept it with: ").removesuffix(" (then review the diff)")
 
 
 def upload(server: RegistryServer, name: str, track: str, version: str, content: dict) -> None:
@@ -59,7 +65,8 @@ def test_drift_is_reported_fails_the_session_and_is_accepted_with_update(
     upload(server, "telemetry.FeedbackEvent", "v2", "2.1.0", changed)
 
     drifted = pytester.runpytest(f"--registry-url={server.url}")
-    accepted = pytester.runpytest(f"--registry-url={server.url}", "--schema-snapshot-update")
+    hint = accept_hint(drifted)
+    accepted = pytester.runpytest(*hint.split()[1:])  # the printed command, as printed
     clean = pytester.runpytest(f"--registry-url={server.url}")
 
     assert drifted.ret == pytest.ExitCode.TESTS_FAILED
@@ -70,9 +77,9 @@ def test_drift_is_reported_fails_the_session_and_is_accepted_with_update(
             "  telemetry.FeedbackEvent (v2): snapshot 2.0.0, registry 2.1.0",
             "    --- snapshot/v2/telemetry.FeedbackEvent",
             "    +++ registry/v2/telemetry.FeedbackEvent",
-            "accept it with: pytest --schema-snapshot-update (then review the diff)",
         ]
     )
+    assert hint == f"pytest --registry-url={server.url} --schema-snapshot-update"
     accepted.stdout.fnmatch_lines(["snapshots: updated 1 in *"])
     clean.stdout.fnmatch_lines(["snapshots: no drift (*)"])
     lock = json.loads((pytester.path / LOCK).read_text())
@@ -86,9 +93,14 @@ def test_a_stale_cassette_is_an_error_that_says_how_to_re_record(
     pytester: pytest.Pytester, server: RegistryServer
 ) -> None:
     record(pytester, server, "--schema-snapshot-update")
+    # The reviewed snapshot moved on (file and lock, as an update would write them); the
+    # cassette did not.
+    snapshot = pytester.path / "tests/contracts/schemas/v2/telemetry.FeedbackEvent.json"
+    content = {**json.loads(snapshot.read_text()), "title": "FeedbackEvent, reviewed"}
+    snapshot.write_text(json.dumps(content))
     lock_path = pytester.path / LOCK
     lock = json.loads(lock_path.read_text())
-    lock["schemas"][1]["sha256"] = "0" * 64  # the reviewed snapshot moved on; the cassette did not
+    lock["schemas"][1]["sha256"] = content_sha256(content)
     lock_path.write_text(json.dumps(lock))
 
     result = pytester.runpytest()
@@ -116,3 +128,82 @@ def test_a_corrupt_snapshot_lock_fails_the_session_with_a_message(
         ["ERROR: SnapshotError: */registry.lock.json is not a snapshot lock file: *"]
     )
     assert "INTERNALERROR" not in result.stdout.str()
+
+
+SNAPSHOT_V2 = "tests/contracts/schemas/v2/telemetry.FeedbackEvent.json"
+SNAPSHOT_V1 = "tests/contracts/schemas/v1/telemetry.FeedbackEvent.json"
+
+
+@pytest.mark.parametrize("edit", ["older-schema", "deleted"])
+def test_the_snapshot_file_is_the_contract_not_the_lock(
+    pytester: pytest.Pytester, server: RegistryServer, edit: str
+) -> None:
+    """Replace a reviewed snapshot with an older schema (or delete it), lock untouched."""
+    record(pytester, server, "--schema-snapshot-update")
+    snapshot = pytester.path / SNAPSHOT_V2
+    if edit == "deleted":
+        snapshot.unlink()
+    else:
+        snapshot.write_text((pytester.path / SNAPSHOT_V1).read_text())
+
+    live = pytester.runpytest(f"--registry-url={server.url}")
+    replay = pytester.runpytest()
+    hint = accept_hint(live)
+    updated = pytester.runpytest(*hint.split()[1:])
+    again = pytester.runpytest(f"--registry-url={server.url}")
+
+    assert live.ret == replay.ret == pytest.ExitCode.TESTS_FAILED
+    headline = (
+        "  telemetry.FeedbackEvent (v2): snapshot file v2/telemetry.FeedbackEvent.json is missing *"
+        if edit == "deleted"
+        else "  telemetry.FeedbackEvent (v2): snapshot 2.0.0, registry 2.0.0"
+    )
+    live.stdout.fnmatch_lines(["SCHEMA DRIFT against the snapshots in *:", headline])
+    replay.stdout.fnmatch_lines(["STALE CASSETTE: *", headline])
+    updated.stdout.fnmatch_lines(["snapshots: updated 1 in *"])
+    assert (updated.ret, again.ret) == (pytest.ExitCode.OK, pytest.ExitCode.OK)
+    again.stdout.fnmatch_lines(["snapshots: no drift (*)"])
+
+
+def test_unused_snapshots_are_listed_and_pruned_only_on_a_full_run(
+    pytester: pytest.Pytester, server: RegistryServer
+) -> None:
+    record(pytester, server, "--schema-snapshot-update")
+    (pytester.path / "test_contracts.py").write_text(
+        "def test_only_feedback(schema_contract):\n"
+        '    schema_contract.validate("telemetry.FeedbackEvent", {})\n'
+    )
+
+    listed = pytester.runpytest()
+    partial = pytester.runpytest("-k", "feedback", "--schema-snapshot-prune")
+    pruned = pytester.runpytest("--schema-snapshot-prune")
+    after = pytester.runpytest()
+
+    listed.stdout.fnmatch_lines(
+        [
+            "snapshots: no drift (*)",
+            "2 snapshots unused: telemetry.FeedbackEvent (v1), telemetry.HealthStatus (v1) "
+            "(remove with --schema-snapshot-prune)",
+        ]
+    )
+    assert listed.ret == pytest.ExitCode.OK  # reported, not failed
+    partial.stdout.fnmatch_lines(["snapshots: not pruned, this is a partial run (-k): *"])
+    pruned.stdout.fnmatch_lines(["snapshots: removed 2 that no test used"])
+    lock = json.loads((pytester.path / LOCK).read_text())
+    assert [(e["name"], e["track"]) for e in lock["schemas"]] == [("telemetry.FeedbackEvent", "v2")]
+    assert not (pytester.path / SNAPSHOT_V1).exists()
+    assert "snapshots unused" not in after.stdout.str()
+
+
+def test_no_drift_is_never_claimed_when_nothing_was_compared(
+    pytester: pytest.Pytester, server: RegistryServer
+) -> None:
+    record(pytester, server, "--schema-snapshot-update")
+
+    result = pytester.runpytest(f"--registry-url={dead_url()}", "--registry-timeout=2")
+
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    assert "no drift" not in result.stdout.str()
+    result.stdout.fnmatch_lines(
+        ["registry errors: * network", "snapshots: not checked, no schema was fetched (*)"]
+    )

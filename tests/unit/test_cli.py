@@ -311,3 +311,16 @@ def test_diff_against_a_broken_lock_file_says_which_file(
     assert result.returncode == 1
     assert result.stderr.startswith(f"schema-registry: {tmp_path / 'registry.lock.json'} is not a")
     assert "Traceback" not in result.stderr
+
+
+def test_diff_reads_the_snapshot_files_not_only_the_lock(
+    server: RegistryServer, tmp_path: Path
+) -> None:
+    cli("fetch", "--url", server.url, "--output", str(tmp_path), "--all", "--track", "v1")
+    snapshot = tmp_path / "v1" / "telemetry.FeedbackEvent.json"
+    snapshot.write_text(json.dumps({"type": "object"}))  # edited by hand, lock untouched
+
+    result = cli("diff", "--url", server.url, "--snapshots", str(tmp_path))
+
+    assert result.returncode == 1
+    assert "telemetry.FeedbackEvent (v1): snapshot 1.1.2, registry 1.1.2" in result.stdout

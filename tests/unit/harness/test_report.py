@@ -89,6 +89,7 @@ def test_lines_show_schemas_counts_and_drift_with_the_command_that_accepts_it() 
         stale_serves=1,
         drift=[{"headline": "telemetry.FeedbackEvent (v2): changed", "diff": "-old\n+new"}],
         snapshot_dir="tests/contracts/schemas",
+        update_hint="pytest --registry-url=http://r.test --schema-snapshot-update",
     )
 
     lines = report.lines()
@@ -105,7 +106,8 @@ def test_lines_show_schemas_counts_and_drift_with_the_command_that_accepts_it() 
         "  telemetry.FeedbackEvent (v2): changed",
         "    -old",
         "    +new",
-        "accept it with: pytest --schema-snapshot-update (then review the diff)",
+        "accept it with: pytest --registry-url=http://r.test --schema-snapshot-update "
+        "(then review the diff)",
     ]
 
 

@@ -78,3 +78,89 @@ def test_a_corrupt_lock_file_is_a_clear_error(tmp_path: Path) -> None:
 
     with pytest.raises(SnapshotError, match="is not a snapshot lock file"):
         SnapshotStore(tmp_path).entries()
+
+
+# -- the files are the contract ------------------------------------------------------------------
+
+OLD = {"type": "object", "title": "A"}
+NEW = {"type": "object", "title": "A", "required": ["ts"]}
+
+
+def test_a_file_replaced_by_hand_is_drift_even_with_the_lock_untouched(tmp_path: Path) -> None:
+    store = SnapshotStore(tmp_path)
+    store.write([document("a", content=NEW)])
+    store.path_for("a", "v1").write_text(json.dumps(OLD))  # an older schema, lock untouched
+
+    (drift,) = store.compare([document("a", content=NEW)])
+
+    assert (drift.kind, drift.headline()) == ("changed", "a (v1): snapshot 1.0.0, registry 1.0.0")
+    assert '+  "required": [' in drift.diff
+
+
+def test_a_deleted_file_is_drift(tmp_path: Path) -> None:
+    store = SnapshotStore(tmp_path)
+    store.write([document("a")])
+    store.path_for("a", "v1").unlink()
+
+    (drift,) = store.compare([document("a")])
+
+    assert drift.headline() == "a (v1): snapshot file v1/a.json is missing (registry has 1.0.0)"
+
+
+def test_a_lock_that_does_not_describe_its_file_is_drift(tmp_path: Path) -> None:
+    store = SnapshotStore(tmp_path)
+    store.write([document("a")])
+    lock = json.loads(store.lock_path.read_text())
+    lock["schemas"][0]["sha256"] = "0" * 64
+    store.lock_path.write_text(json.dumps(lock))
+
+    (drift,) = store.compare([document("a")])
+
+    assert (
+        drift.headline() == "a (v1): registry.lock.json does not describe snapshot file v1/a.json"
+    )
+
+
+@pytest.mark.parametrize("text", ["{not json", "[1, 2]", ""])
+def test_an_unreadable_file_is_drift_not_a_crash(tmp_path: Path, text: str) -> None:
+    store = SnapshotStore(tmp_path)
+    store.write([document("a")])
+    store.path_for("a", "v1").write_text(text)
+
+    (drift,) = store.compare([document("a")])
+
+    assert drift.headline() == "a (v1): snapshot file v1/a.json is not a JSON object"
+
+
+def test_key_order_and_whitespace_are_not_drift(tmp_path: Path) -> None:
+    store = SnapshotStore(tmp_path)
+    store.write([document("a", content=NEW)])
+    store.path_for("a", "v1").write_text('{"required":["ts"],  "title":"A","type":"object"}')
+
+    assert store.compare([document("a", content=NEW)]) == []
+
+
+def test_update_rewrites_files_edited_or_deleted_by_hand(tmp_path: Path) -> None:
+    store = SnapshotStore(tmp_path)
+    store.write([document("a", content=NEW), document("b")])
+    store.path_for("a", "v1").write_text(json.dumps(OLD))
+    store.path_for("b", "v1").unlink()
+
+    rewritten = store.write([document("a", content=NEW), document("b")])
+
+    assert rewritten == 2
+    assert store.compare([document("a", content=NEW), document("b")]) == []
+    assert store.write([document("a", content=NEW), document("b")]) == 0
+
+
+def test_unused_snapshots_are_listed_and_removed_only_on_request(tmp_path: Path) -> None:
+    store = SnapshotStore(tmp_path)
+    store.write([document("a"), document("b"), document("c", "v2")])
+
+    unused = store.unused({("a", "v1")})
+
+    assert unused == [("b", "v1"), ("c", "v2")]
+    assert store.path_for("b", "v1").is_file()
+    assert store.remove(unused) == 2
+    assert sorted(store.entries()) == [("a", "v1")]
+    assert not store.path_for("b", "v1").exists() and not store.path_for("c", "v2").exists()
