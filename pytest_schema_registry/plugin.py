@@ -36,6 +36,7 @@ SETTINGS_KEY: pytest.StashKey[PluginSettings] = pytest.StashKey()
 SESSION_KEY: pytest.StashKey[RegistrySession] = pytest.StashKey()
 REPORT_KEY: pytest.StashKey[SessionReport] = pytest.StashKey()
 DESELECTED_KEY: pytest.StashKey[int] = pytest.StashKey()
+ENVIRONMENT_ERROR_KEY: pytest.StashKey[ConfigError] = pytest.StashKey()
 SOURCE_KEY: pytest.StashKey[SchemaSource] = pytest.StashKey()
 _WORKER_OUTPUT = "schema_registry_report"
 _RUN_ID = "schema_registry_run_id"
@@ -54,7 +55,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("schema-registry", "contract testing against a schema registry")
     for option in OPTIONS:
         help_text = option.help + (f" [env: {option.env}]" if option.env else "")
-        if option.flag_only:
+        if option.flag_only:  # no value: `--flag=x` or `--flag x` would swallow a test path
             group.addoption(
                 option.flag,
                 dest=option.dest,
@@ -78,14 +79,37 @@ def pytest_configure(config: pytest.Config) -> None:
     ini = {o.ini: config.getini(o.ini) for o in OPTIONS}
     # One id per run, shared with xdist workers, so their cassette saves merge, not clobber.
     run_id = getattr(config, "workerinput", {}).get(_RUN_ID) or uuid.uuid4().hex
+    resolve = functools.partial(resolve_settings, cli, ini, rootdir=config.rootpath, run_id=run_id)
     try:
-        settings = resolve_settings(cli, ini, os.environ, rootdir=config.rootpath, run_id=run_id)
+        settings = resolve(os.environ)
     except ConfigError as exc:
-        raise pytest.UsageError(f"schema registry: {exc}") from None
+        settings = _without_the_environment(config, resolve, exc)
     config.stash[SETTINGS_KEY] = settings
     source: SchemaSource = functools.partial(_schema_content, config)
     config.stash[SOURCE_KEY] = source
     push_schema_source(source)
+
+
+def _without_the_environment(
+    config: pytest.Config, resolve: Callable[..., PluginSettings], error: ConfigError
+) -> PluginSettings:
+    """Stop on a bad option or ini key; a bad variable only warns, until a test needs it.
+
+    The environment is shared with every other tool, and a project that never uses the
+    registry must not be stopped by a `REGISTRY_*` variable meant for something else.
+    """
+    try:
+        settings = resolve({})
+    except ConfigError:
+        raise pytest.UsageError(f"schema registry: {error}") from None
+    config.stash[ENVIRONMENT_ERROR_KEY] = error
+    config.issue_config_time_warning(
+        pytest.PytestConfigWarning(
+            f"schema registry: {error}; tests that use the registry will fail until it is fixed"
+        ),
+        stacklevel=2,
+    )
+    return settings
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -229,6 +253,8 @@ def _session(request: pytest.FixtureRequest) -> RegistrySession:
 
 def _registry_session(config: pytest.Config) -> RegistrySession:
     """Return the session's registry side, made when a test first needs one (free until then)."""
+    if ENVIRONMENT_ERROR_KEY in config.stash:
+        raise config.stash[ENVIRONMENT_ERROR_KEY]  # warned at start; a registry test fails on it
     if SESSION_KEY not in config.stash:
         from ._harness.session import RegistrySession
 

@@ -111,7 +111,8 @@ class RegistryConfig:
         values: dict[str, Any] = {}
         for variable, (field_name, parse) in ENV_VARIABLES.items():
             raw = env.get(variable)
-            if raw is not None and field_name not in values:
+            # An overridden variable is not parsed: a value that loses precedence cannot fail.
+            if raw is not None and field_name not in values and field_name not in overrides:
                 values[field_name] = _parse_env(variable, raw, parse)
         values.update(overrides)
         if "enabled" not in values and values.get("url"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pytest_schema_registry.plugin import SETTINGS_KEY
-from tests.helpers import write_ini
+from tests.helpers import TEST_NEEDING_A_REGISTRY, write_ini
 
 
 @pytest.mark.parametrize(
@@ -121,11 +121,40 @@ def test_bad_ini_values_name_the_key(pytester: pytest.Pytester) -> None:
     assert "ini registry_required='perhaps': expected true or false" in result.stderr.str()
 
 
-def test_bad_environment_values_name_the_variable(
+def test_a_bad_variable_warns_a_session_that_never_uses_the_registry(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The environment is shared with other tools: it must not stop an unrelated test run."""
+    monkeypatch.setenv("REGISTRY_CACHE_TTL", "abc")
+    pytester.makepyfile("def test_unrelated():\n    pass\n")
+
+    result = pytester.runpytest()
+
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(
+        ["*PytestConfigWarning: schema registry: REGISTRY_CACHE_TTL='abc': expected seconds *"]
+    )
+
+
+def test_a_bad_variable_fails_the_tests_that_use_the_registry_naming_it(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REGISTRY_CACHE_TTL", "abc")
+    pytester.makepyfile(TEST_NEEDING_A_REGISTRY)
+
+    result = pytester.runpytest("--registry-url=http://127.0.0.1:9")
+
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(
+        ["ConfigError: REGISTRY_CACHE_TTL='abc': expected seconds as a number >= 0"]
+    )
+
+
+def test_a_value_that_loses_precedence_is_not_validated(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("REGISTRY_CACHE_TTL", "abc")
 
-    result = pytester.runpytest()
+    config = pytester.parseconfigure("--registry-cache-ttl", "5")
 
-    assert "REGISTRY_CACHE_TTL='abc': expected seconds as a number >= 0" in result.stderr.str()
+    assert config.stash[SETTINGS_KEY].config.cache_ttl == 5.0

@@ -177,3 +177,12 @@ def test_env_example_lists_every_variable_with_its_default() -> None:
     listed = {line.split("=", 1)[0].lstrip("# ") for line in text.splitlines() if "=" in line}
 
     assert set(ENV_VARIABLES) <= listed
+
+
+def test_an_overridden_variable_is_not_parsed() -> None:
+    """A value that loses precedence cannot fail: `--registry-cache-ttl 5` beats a bad variable."""
+    config = RegistryConfig.from_env(
+        {"REGISTRY_CACHE_TTL": "abc", "REGISTRY_TIMEOUT": "x"}, cache_ttl=5, timeout=2
+    )
+
+    assert (config.cache_ttl, config.timeout) == (5, 2)
