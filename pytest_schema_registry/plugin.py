@@ -163,8 +163,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     config = session.config
     registry_session = config.stash.get(SESSION_KEY, None)
     if registry_session is not None:
-        own = registry_session.finish()
-        own.partial_run = _partial_run(session)
+        own = registry_session.finish(partial_run=_partial_run(session))
         if hasattr(config, "workeroutput"):  # an xdist worker: the controller reports
             config.workeroutput[_WORKER_OUTPUT] = own.to_dict()
             return

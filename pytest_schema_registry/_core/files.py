@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
 from pathlib import Path
 from typing import Any
 
-__all__ = ["pretty_json", "write_json_atomically", "write_text_atomically"]
+__all__ = ["pretty_json", "private_path_for", "write_json_atomically", "write_text_atomically"]
 
 
 def write_text_atomically(path: Path, text: str) -> None:
@@ -24,6 +25,17 @@ def write_text_atomically(path: Path, text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def private_path_for(path: Path, suffix: str) -> Path:
+    """Return a file outside the project that belongs to `path` (its lock, its run marker).
+
+    Folders users commit (`cassettes/`, the snapshots) must hold only what they review: nothing
+    our bookkeeping leaves behind. The name derives from the resolved path, so every xdist
+    worker on the machine finds the same file.
+    """
+    digest = hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:16]
+    return Path(tempfile.gettempdir()) / f"pytest-schema-registry-{digest}-{path.name}{suffix}"
 
 
 def pretty_json(data: Any) -> str:

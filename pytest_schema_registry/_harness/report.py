@@ -50,6 +50,7 @@ class SessionReport:
     removed_snapshots: int = 0
     prune_note: str = ""
     problems: list[str] = field(default_factory=list)  # e.g. a snapshot folder we could not write
+    problems_noted: list[str] = field(default_factory=list)  # worth saying, not worth failing
     degraded_tests: list[str] = field(default_factory=list)  # failed: answered without a schema
     registry_skips: int = 0  # tests skipped for want of a registry
     skip_reason: str = ""
@@ -129,6 +130,7 @@ class SessionReport:
         if not self.snapshots_checked:
             self.snapshot_note = self.snapshot_note or other.snapshot_note
         self.problems = sorted(set(self.problems) | set(other.problems))
+        self.problems_noted = sorted(set(self.problems_noted) | set(other.problems_noted))
         self.degraded_tests = sorted(set(self.degraded_tests) | set(other.degraded_tests))
         self.registry_skips += other.registry_skips
         self.skip_reason = self.skip_reason or other.skip_reason
@@ -156,6 +158,7 @@ class SessionReport:
             *([self._skip_line()] if self.registry_skips else []),
             *self._cassette_lines(),
             *self._snapshot_lines(),
+            *(f"note: {note}" for note in self.problems_noted),
             *(f"ERROR: {problem}" for problem in self.problems),
         ]
 

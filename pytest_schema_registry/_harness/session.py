@@ -158,9 +158,12 @@ class RegistrySession:
         found = first_answering(base_path_candidates(url), answers)
         return f"; a registry answers at {redact_url(found)}: check the base path" if found else ""
 
-    def finish(self) -> SessionReport:
-        """Close everything, save the cassette, check or update snapshots; return the report."""
-        report = SessionReport(source=self.settings.source)
+    def finish(self, *, partial_run: str = "") -> SessionReport:
+        """Close everything, save the cassette, check or update snapshots; return the report.
+
+        `partial_run` says why this run did not run every test (`-k`, ...), or is empty.
+        """
+        report = SessionReport(source=self.settings.source, partial_run=partial_run)
         if self.skipped_tests:
             report.registry_skips = self.skipped_tests
             report.skip_reason = self.settings.missing_registry_message()
@@ -174,7 +177,13 @@ class RegistrySession:
         self._close()
         try:
             if self._cassette is not None:
-                report.add_cassette(self._cassette, saved=self._cassette.save())
+                saved = self._cassette.save(partial=bool(partial_run))
+                report.add_cassette(self._cassette, saved=saved)
+                if partial_run and self.settings.record_scope == "all":
+                    report.problems_noted.append(
+                        f"--registry-record=all on a partial run ({partial_run}) kept the "
+                        "recordings of the tests that did not run: re-record all on a full run"
+                    )
             self._check_snapshots(report, documents)
         except (OSError, ValueError, SchemaRegistryError) as exc:  # say it; never INTERNALERROR
             report.problems.append(f"{type(exc).__name__}: {exc}")

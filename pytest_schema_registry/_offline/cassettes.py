@@ -39,7 +39,7 @@ from vcr.serialize import serialize
 from vcr.serializers import yamlserializer
 
 from .._core.errors import CassetteError, CassetteMissError
-from .._core.files import write_text_atomically
+from .._core.files import private_path_for, write_text_atomically
 from .._core.secrets import REDACTED, SECRET_HEADERS, redact_text, redact_url
 
 __all__ = ["RegistryCassette"]
@@ -47,7 +47,26 @@ __all__ = ["RegistryCassette"]
 # What the cassette does this run: play recordings back, add to them, or record afresh.
 CassetteUse = Literal["replay", "record", "rerecord"]
 _URL_KEY = "registry_url"
-_RUN_KEY = "recorded_by_run"
+# Headers that change on every answer of an unchanged registry: kept, they would turn each
+# re-recording into a diff to review.
+_VOLATILE_HEADERS = frozenset(
+    {
+        "date",
+        "age",
+        "server",
+        "via",
+        "expires",
+        "x-request-id",
+        "request-id",
+        "x-correlation-id",
+        "x-runtime",
+        "x-response-time",
+        "cf-ray",
+        "x-amz-cf-id",
+        "x-amzn-requestid",
+        "x-amzn-trace-id",
+    }
+)
 
 
 # vcrpy matchers signal a mismatch by raising AssertionError; a bare `assert` would vanish under
@@ -127,26 +146,31 @@ class RegistryCassette:
         """Return the requests this run recorded, as `METHOD path?query`."""
         return sorted(_label(request) for request, _ in self._recorded)
 
-    def save(self) -> int:
+    def save(self, *, partial: bool = False) -> int:
         """Merge this run's recordings into the file, under a lock; return interactions saved.
 
         `record` keeps what the file had and replaces what this run re-recorded; `rerecord`
-        keeps only this run's recordings (every xdist worker's, recognised by the run id).
+        keeps only this run's recordings (every xdist worker's, recognised by the run id),
+        except on a `partial` run, which cannot tell which recordings the other tests need: it
+        keeps them, like `record`. Interactions are sorted and volatile headers dropped, so
+        re-recording an unchanged registry leaves the file byte-identical.
         """
         if self.use == "replay" or not self._recorded:
             return 0
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with FileLock(str(self.path.parent / f".{self.path.name}.lock")):
-            on_disk, metadata = _read(self.path)
-            same_run = metadata.get(_RUN_KEY) == self.run_id
-            kept = on_disk if (self.use == "record" or same_run) else []
+        marker = private_path_for(self.path, ".run")
+        with FileLock(private_path_for(self.path, ".lock")):
+            on_disk, _ = _read(self.path)
+            same_run = _read_marker(marker) == self.run_id
+            kept = on_disk if (self.use == "record" or partial or same_run) else []
             final = [
                 (request, response)
                 for request, response in kept
                 if not any(_matches(request, mine) for mine, _ in self._recorded)
             ] + self._recorded
-            metadata = {_URL_KEY: self._base_url, _RUN_KEY: self.run_id}
-            _write(self.path, final, metadata)
+            final.sort(key=lambda pair: _label(pair[0]))
+            _write(self.path, final, {_URL_KEY: self._base_url})
+            marker.write_text(self.run_id, encoding="utf-8")
         return len(final)
 
     # -- the wire ---------------------------------------------------------------------------
@@ -180,13 +204,21 @@ class RegistryCassette:
         response["headers"] = {
             name: [redact_text(v, *self._secrets) for v in values]
             for name, values in response["headers"].items()
-            if name.lower() not in SECRET_HEADERS
+            if name.lower() not in SECRET_HEADERS and name.lower() not in _VOLATILE_HEADERS
         }
         body: bytes = response["body"]["string"]
         for secret in self._secrets:
             body = body.replace(secret.encode(), REDACTED.encode())
         response["body"]["string"] = body
         return response
+
+
+def _read_marker(marker: Path) -> str | None:
+    """Return the run id that last saved the cassette, if this machine saw it."""
+    try:
+        return marker.read_text(encoding="utf-8")
+    except OSError:
+        return None
 
 
 def _read(path: Path) -> tuple[list[tuple[VcrRequest, dict[str, Any]]], dict[str, Any]]:

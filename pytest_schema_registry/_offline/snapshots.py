@@ -10,9 +10,9 @@ tests/contracts/schemas/
 Everything is sorted and pretty-printed so a schema change reads as a small diff in review. Names
 come from the registry, so they are never trusted as paths: every character outside
 `[A-Za-z0-9._@+-]` is percent-encoded, and so are leading dots (no `..`, no hidden files); the
-final path is still checked to sit inside the snapshot folder. Writes take a file lock, re-read
-the lock file and merge, and replace files atomically, so `pytest -n 4 --schema-snapshot-update`
-loses nothing.
+final path is still checked to sit inside the snapshot folder. Writes take a file lock (kept
+outside the folder, which holds only what people review), re-read the lock file and merge, and
+replace files atomically, so `pytest -n 4 --schema-snapshot-update` loses nothing.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from urllib.parse import quote
 from filelock import FileLock
 
 from .._core.errors import SnapshotError
-from .._core.files import pretty_json, write_json_atomically
+from .._core.files import pretty_json, private_path_for, write_json_atomically
 from .._core.models import Integrity, SchemaDocument
 
 __all__ = ["LOCK_NAME", "Drift", "DriftKind", "SnapshotStore"]
@@ -132,7 +132,7 @@ class SnapshotStore:
 
     def remove(self, keys: list[tuple[str, str]]) -> int:
         """Delete these snapshots (files and lock entries) under the lock; return how many."""
-        with FileLock(str(self.directory / f".{LOCK_NAME}.lock")):
+        with FileLock(private_path_for(self.lock_path, ".lock")):
             entries = self.entries()
             for key in keys:
                 self.path_for(*key).unlink(missing_ok=True)
@@ -181,7 +181,7 @@ class SnapshotStore:
         """
         fetched_at = (now or datetime.now(UTC)).isoformat(timespec="seconds")
         self.directory.mkdir(parents=True, exist_ok=True)
-        with FileLock(str(self.directory / f".{LOCK_NAME}.lock")):
+        with FileLock(private_path_for(self.lock_path, ".lock")):
             entries = self.entries()
             changed = 0
             for document in documents:

@@ -79,13 +79,22 @@ def test_record_appends_new_and_record_all_starts_over(
     record(pytester, server, "-k", "valid")
     appended = yaml.safe_load((pytester.path / CASSETTE).read_text())["interactions"]
 
-    record(pytester, server, "-k", "fallback", "--registry-record=all")
+    partial = record(pytester, server, "-k", "fallback", "--registry-record=all")
+    kept = yaml.safe_load((pytester.path / CASSETTE).read_text())["interactions"]
+    (pytester.path / "test_contracts.py").write_text(
+        "def test_fallback(schema_contract):\n"
+        '    assert schema_contract.validate("telemetry.HealthStatus", {}).schema.track == "v1"\n'
+    )
+    record(pytester, server, "--registry-record=all")  # a full run of the (smaller) suite
     fresh = yaml.safe_load((pytester.path / CASSETTE).read_text())["interactions"]
 
     assert len(appended) == 2  # v1 (marker) kept, v2 (valid, invalid) added
+    # A partial run cannot tell what the deselected tests need: it keeps their recordings.
+    assert len(kept) == 4
+    partial.stdout.fnmatch_lines(["note: --registry-record=all on a partial run (-k) kept *"])
     assert [i["request"]["uri"].rsplit("/", 2)[-2:] for i in fresh] == [
-        ["v2", "telemetry.HealthStatus"],
         ["v1", "telemetry.HealthStatus"],
+        ["v2", "telemetry.HealthStatus"],
     ]
 
 
@@ -173,3 +182,40 @@ def test_an_explicit_mode_that_cannot_be_honoured_stops_the_run(
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     cassette = pytester.path / CASSETTE
     assert f"schema registry: {complaint.format(cassette=cassette)}" in result.stderr.str()
+
+
+@pytest.mark.usefixtures("contract_project")
+def test_re_recording_an_unchanged_registry_changes_no_byte(
+    pytester: pytest.Pytester, server: RegistryServer
+) -> None:
+    """No dates, no run ids, a stable order: a review shows only real changes."""
+    record(pytester, server, "--schema-snapshot-update")
+    first = (pytester.path / CASSETTE).read_bytes()
+    record(pytester, server, "--registry-record=all")
+    again = (pytester.path / CASSETTE).read_bytes()
+
+    assert again == first
+    assert b"Date" not in first and b"run" not in first.split(b"interactions")[0]
+
+
+@pytest.mark.usefixtures("contract_project")
+def test_the_folders_users_commit_hold_no_lock_files(
+    pytester: pytest.Pytester, server: RegistryServer
+) -> None:
+    """`git add cassettes/ tests/contracts/schemas/` must stage only what people review."""
+    record(pytester, server, "--schema-snapshot-update", "-n", "2")
+
+    committed = sorted(
+        str(p.relative_to(pytester.path))
+        for folder in ("cassettes", "tests/contracts/schemas")
+        for p in (pytester.path / folder).rglob("*")
+        if p.is_file()
+    )
+
+    assert committed == [
+        "cassettes/schema_registry.yaml",
+        "tests/contracts/schemas/registry.lock.json",
+        "tests/contracts/schemas/v1/telemetry.FeedbackEvent.json",
+        "tests/contracts/schemas/v1/telemetry.HealthStatus.json",
+        "tests/contracts/schemas/v2/telemetry.FeedbackEvent.json",
+    ]
