@@ -219,7 +219,7 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
         return result
     reason = registry_session.degradation_failure(before)
     if reason is not None:
-        registry_session.degraded_tests.append(item.nodeid)
+        registry_session.registry_failures.append(item.nodeid)
         pytest.fail(reason, pytrace=False)
     return result
 
@@ -238,7 +238,10 @@ def pytest_runtest_makereport(
     if call.excinfo is not None and isinstance(call.excinfo.value, SchemaRegistryError):
         error = call.excinfo.value
         registry_session = item.config.stash.get(SESSION_KEY, None)
-        hint = registry_session.hint_for(error) if registry_session is not None else ""
+        hint = ""
+        if registry_session is not None:
+            hint = registry_session.hint_for(error)
+            registry_session.registry_failures.append(item.nodeid)
         report.longrepr = f"{type(error).__name__}: {error}{hint}"
     return report
 

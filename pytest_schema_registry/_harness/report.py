@@ -51,7 +51,7 @@ class SessionReport:
     prune_note: str = ""
     problems: list[str] = field(default_factory=list)  # e.g. a snapshot folder we could not write
     problems_noted: list[str] = field(default_factory=list)  # worth saying, not worth failing
-    degraded_tests: list[str] = field(default_factory=list)  # failed: answered without a schema
+    registry_failures: list[str] = field(default_factory=list)  # tests failed by registry trouble
     registry_skips: int = 0  # tests skipped for want of a registry
     skip_reason: str = ""
 
@@ -131,7 +131,7 @@ class SessionReport:
             self.snapshot_note = self.snapshot_note or other.snapshot_note
         self.problems = sorted(set(self.problems) | set(other.problems))
         self.problems_noted = sorted(set(self.problems_noted) | set(other.problems_noted))
-        self.degraded_tests = sorted(set(self.degraded_tests) | set(other.degraded_tests))
+        self.registry_failures = sorted(set(self.registry_failures) | set(other.registry_failures))
         self.registry_skips += other.registry_skips
         self.skip_reason = self.skip_reason or other.skip_reason
 
@@ -149,6 +149,7 @@ class SessionReport:
         if self.registry_skips and not self.schemas and not self.cache_misses:
             return [self._skip_line()]  # nothing reached a registry: only the skips to explain
         return [
+            self._outcome_line(),
             f"schemas from {self.source}",
             *self._schema_lines(),
             self._validation_line(),
@@ -190,18 +191,40 @@ class SessionReport:
         errors = ", ".join(f"{n} {kind}" for kind, n in sorted(self.registry_errors.items()))
         return f"registry errors: {errors or 'none'}"
 
+    def _outcome_line(self) -> str:
+        """State the outcome first: what failed, or what held."""
+        failures = [
+            (
+                self.drift,
+                f"{_count(len(self.drift), 'schema', 'schemas')} drifted from the snapshots",
+            ),
+            (self.stale, f"the cassette is stale ({_count(len(self.stale), 'schema', 'schemas')})"),
+            (
+                self.registry_failures,
+                f"registry trouble failed {_count(len(self.registry_failures), 'test', 'tests')}",
+            ),
+            (self.problems, _count(len(self.problems), "problem", "problems")),
+        ]
+        said = [text for present, text in failures if present]
+        if said:
+            return "FAILED: " + "; ".join(said)
+        if self.registry_errors and not self.schemas:
+            return "registry unavailable: no schema was fetched"
+        checked = "; snapshots match" if self.snapshots_checked else ""
+        return f"ok: {_count(len(self.schemas), 'schema', 'schemas')} used{checked}"
+
     def _skip_line(self) -> str:
         count = _count(self.registry_skips, "test", "tests")
         return f"skipped: {count} needing a registry: {self.skip_reason}"
 
     def _degraded_lines(self) -> list[str]:
-        if not self.degraded_tests:
+        if not self.registry_failures:
             return []
-        count = _count(len(self.degraded_tests), "test", "tests")
-        lines = [f"FAILED: {count} got answers without a schema (registry trouble):"]
-        lines += [f"  {node}" for node in self.degraded_tests[:_LISTED]]
-        if len(self.degraded_tests) > _LISTED:
-            lines.append(f"  ... and {len(self.degraded_tests) - _LISTED} more")
+        count = _count(len(self.registry_failures), "test", "tests")
+        lines = [f"{count} failed on registry trouble (an error, or an answer without a schema):"]
+        lines += [f"  {node}" for node in self.registry_failures[:_LISTED]]
+        if len(self.registry_failures) > _LISTED:
+            lines.append(f"  ... and {len(self.registry_failures) - _LISTED} more")
         return lines
 
     def _cassette_lines(self) -> list[str]:

@@ -50,7 +50,7 @@ class RegistrySession:
         # that met one. Appended from the manager's thread, read between tests.
         self.degraded: list[tuple[str, SchemaRegistryError]] = []
         self._known_names: list[str] | None = None  # the index, fetched once for suggestions
-        self.degraded_tests: list[str] = []  # node ids the plugin failed for a degraded answer
+        self.registry_failures: list[str] = []  # tests failed by registry trouble (node ids)
         self.skipped_tests = 0  # tests the plugin skipped for want of a registry
 
     def manager(self) -> SchemaManager:
@@ -170,7 +170,7 @@ class RegistrySession:
         if self._manager is None:
             return report
         report.record(self._manager)
-        report.degraded_tests = list(self.degraded_tests)
+        report.registry_failures = list(self.registry_failures)
         documents = self._documents(self._manager)
         for document in documents:
             report.add_schema(document)

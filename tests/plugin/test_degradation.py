@@ -42,7 +42,9 @@ def test_a_dead_registry_fails_the_test_that_passed_on_a_degraded_answer(
     assert line.endswith("@pytest.mark.registry_degradation_expected")
     result.stdout.fnmatch_lines(
         [
-            "FAILED: 1 test got answers without a schema (registry trouble):",
+            "FAILED: registry trouble failed 1 test",
+            "schemas from *",
+            "1 test failed on registry trouble (an error, or an answer without a schema):",
             "  *.py::test_garbage_is_valid",
         ]
     )

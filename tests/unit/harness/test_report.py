@@ -94,14 +94,15 @@ def test_lines_show_schemas_counts_and_drift_with_the_command_that_accepts_it() 
 
     lines = report.lines()
 
-    assert lines[:5] == [
+    assert lines[:6] == [
+        "FAILED: 1 schema drifted from the snapshots",
         "schemas from cassettes/schema_registry.yaml (replay)",
         "  telemetry.FeedbackEvent  v2   2.0.0        abc123def456",
         "validations: 1 valid, 2 invalid, 0 without a schema",
         "cache: 1 hit, 0 misses, 1 stale serve",
         "registry errors: none",
     ]
-    assert lines[5:] == [
+    assert lines[6:] == [
         "SCHEMA DRIFT against the snapshots in tests/contracts/schemas:",
         "  telemetry.FeedbackEvent (v2): changed",
         "    -old",
@@ -126,3 +127,15 @@ def test_problems_fail_the_session_and_are_printed() -> None:
     assert report.used
     assert report.failed
     assert report.lines()[-1] == "ERROR: OSError: snapshot folder is read-only"
+
+
+def test_the_first_line_states_the_outcome() -> None:
+    ok = worker(schemas={"a@v1@1": schema("a")}, snapshots_checked=True)
+    down = worker(registry_errors={"network": 3}, registry_failures=["t.py::a", "t.py::b"])
+    unavailable = worker(registry_errors={"timeout": 1})
+    stale = worker(stale=["a (v1): snapshot 1, registry 2"], problems=["OSError: read-only"])
+
+    assert ok.lines()[0] == "ok: 1 schema used; snapshots match"
+    assert down.lines()[0] == "FAILED: registry trouble failed 2 tests"
+    assert unavailable.lines()[0] == "registry unavailable: no schema was fetched"
+    assert stale.lines()[0] == "FAILED: the cassette is stale (1 schema); 1 problem"
