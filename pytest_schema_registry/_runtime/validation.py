@@ -18,6 +18,7 @@ with its format extras it costs over a second to import.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Iterable, Mapping
@@ -28,7 +29,10 @@ import jsonschema_rs
 from .._core.config import Backend
 from .._core.errors import ConfigError, SchemaCompileError
 
-__all__ = ["PayloadValidator", "check_payload", "format_path"]
+__all__ = ["PayloadValidator", "check_payload", "enum_message", "format_path"]
+
+_ENUM_SHOWN = 10  # allowed values listed before "and N more"
+_VALUE_CHARS = 60  # a value in a message is cut beyond this
 
 _DRAFTS: dict[str, str] = {
     "json-schema.org/draft-04/schema": "Draft4",
@@ -120,7 +124,11 @@ class _RustBackend:
 
     def errors(self, payload: Any) -> Iterable[ErrorItem]:
         for error in self._validator.iter_errors(payload):
-            yield tuple(error.instance_path), error.message
+            options = getattr(error.kind, "options", None)
+            if isinstance(error.kind, jsonschema_rs.ValidationErrorKind.Enum) and options:
+                yield tuple(error.instance_path), enum_message(error.instance, options)
+            else:
+                yield tuple(error.instance_path), error.message
 
 
 class _PythonBackend:
@@ -156,7 +164,13 @@ class _PythonBackend:
 
         try:
             for error in self._validator.iter_errors(payload):
-                yield tuple(error.absolute_path), error.message
+                if error.validator == "enum" and isinstance(error.validator_value, list):
+                    yield (
+                        tuple(error.absolute_path),
+                        enum_message(error.instance, error.validator_value),
+                    )
+                else:
+                    yield tuple(error.absolute_path), error.message
         except referencing.exceptions.Unresolvable as exc:
             yield (), f"unresolvable reference: {exc}"
 
@@ -183,6 +197,23 @@ def _ecma_patterns(cls: Any) -> Any:
 
     keywords = {"pattern": pattern, "patternProperties": pattern_properties}
     return jsonschema.validators.extend(cls, keywords)  # type: ignore[no-untyped-call]
+
+
+def enum_message(instance: Any, options: list[Any]) -> str:
+    """Say which values an enum allows (up to ten, then how many more): a reader can fix it.
+
+    jsonschema-rs names two (`is not one of "ok", "soft" or 2 other candidates`), which hides
+    exactly the value a producer needed.
+    """
+    shown = ", ".join(_short(option) for option in options[:_ENUM_SHOWN])
+    more = f" and {len(options) - _ENUM_SHOWN} more" if len(options) > _ENUM_SHOWN else ""
+    return f"{_short(instance)} is not one of {shown}{more}"
+
+
+def _short(value: Any) -> str:
+    """Render a JSON value for a message, cut short if long."""
+    text = json.dumps(value, ensure_ascii=False, default=repr)
+    return text if len(text) <= _VALUE_CHARS else text[: _VALUE_CHARS - 1] + "…"
 
 
 def _error_order(item: ErrorItem) -> tuple[tuple[tuple[int, int | str], ...], str]:

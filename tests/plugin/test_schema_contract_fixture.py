@@ -30,7 +30,7 @@ def test_failing_assert_valid_lists_every_error_path_and_the_schema(
             'E*  $: "ts" is a required property',
             "E*  $.capacity: 0 is less than or equal to the minimum of 0",
             'E*  $.coordinator_id: 7 is not of type "string"',
-            'E*  $.level: "meh" is not one of "ok", "soft" or "hard"',
+            'E*  $.level: "meh" is not one of "ok", "soft", "hard"',
             "E*  $.queue_size: -1 is less than the minimum of 0",
         ]
     )

@@ -142,7 +142,7 @@ async def test_enforce_mode_dead_letters_the_untouched_message(
         "1.1.2",
         "enforce",
     )
-    assert letter.errors == ('$.level: "meh" is not one of "ok", "soft" or "hard"',)
+    assert letter.errors == ('$.level: "meh" is not one of "ok", "soft", "hard"',)
     assert actions(metrics, "error", "dead_lettered") == 1
 
 

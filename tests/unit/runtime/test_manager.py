@@ -95,7 +95,7 @@ async def test_valid_and_invalid_payloads_with_exact_error_paths(manager: Schema
 
     assert not valid
     assert errors == [
-        '$.level: "meh" is not one of "ok", "soft" or "hard"',
+        '$.level: "meh" is not one of "ok", "soft", "hard"',
         "$.queue_size: -1 is less than the minimum of 0",
         r'$.schema_version: "3.0" does not match "^2\.\d+\.\d+$"',
     ]

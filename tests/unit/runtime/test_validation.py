@@ -339,3 +339,25 @@ def test_remote_and_file_references_are_never_fetched(tmp_path: Path) -> None:
     python = PayloadValidator(file_ref, backend="jsonschema")
     valid, errors = python.validate(42)
     assert not valid and "unresolvable reference" in errors[0]
+
+
+def test_an_enum_violation_lists_the_allowed_values(backend: str) -> None:
+    """jsonschema-rs named two values and 'N other candidates': the one a producer needed hid."""
+    schema = {
+        "properties": {
+            "level": {"enum": ["ok", "soft", "hard", "critical"]},
+            "code": {"enum": list(range(13))},
+            "blob": {"enum": ["x" * 100]},
+        }
+    }
+
+    valid, errors = PayloadValidator(schema, backend=backend).validate(  # type: ignore[arg-type]
+        {"level": "panic", "code": 99, "blob": "y"}
+    )
+
+    assert not valid
+    assert errors == [
+        '$.blob: "y" is not one of "' + "x" * 58 + "…",
+        "$.code: 99 is not one of 0, 1, 2, 3, 4, 5, 6, 7, 8, 9 and 3 more",
+        '$.level: "panic" is not one of "ok", "soft", "hard", "critical"',
+    ]
