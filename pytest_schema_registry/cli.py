@@ -76,6 +76,11 @@ def _parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="prefix for every route, e.g. /api/v1 (default: none)",
     )
+    serve.add_argument(
+        "--require-token",
+        action="store_true",
+        help="want the token on reads too (all but /health), as a locked-down registry does",
+    )
     serve.add_argument("-q", "--quiet", action="store_true", help="do not log each request")
     serve.set_defaults(run=_serve)
     _add_fetch(commands)
@@ -140,8 +145,15 @@ def _serve(args: argparse.Namespace) -> int:
         raise _UsageError(f"DIR {str(args.directory)!r} is not a directory")
     if not 0 <= args.port <= 65535:
         raise _UsageError(f"--port {args.port}: expected a port number from 0 to 65535")
+    if args.require_token and not args.token:
+        raise _UsageError("--require-token needs --token TOKEN")
     server = RegistryServer(
-        args.directory, host=args.host, port=args.port, token=args.token, base_path=args.base_path
+        args.directory,
+        host=args.host,
+        port=args.port,
+        token=args.token,
+        base_path=args.base_path,
+        reads_need_token=args.require_token,
     )
     for problem in server.folder.problems:
         print(f"schema-registry: skipped {problem}", file=sys.stderr)
@@ -155,7 +167,15 @@ def _serve(args: argparse.Namespace) -> int:
         )
         return EXIT_FAILURE
     count = sum(len(server.folder.names(track)) for track in server.folder.tracks())
+    if count == 0:
+        print(
+            f"schema-registry: warning: {args.directory} holds no schemas; expected "
+            "DIR/{track}/{name}/{version}.json, e.g. DIR/v1/telemetry.FeedbackEvent/1.1.2.json",
+            file=sys.stderr,
+        )
     admin = "admin API open with the token" if args.token else "admin API closed (no --token)"
+    if args.require_token:
+        admin += ", reads need it too"
     print(
         f"Serving {count} schemas from {args.directory} at {server.url} ({admin}). "
         "Press Ctrl+C to stop.",

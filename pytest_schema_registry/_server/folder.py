@@ -20,6 +20,7 @@ cannot be served is reported with its path and reason and left out; the rest are
 from __future__ import annotations
 
 import json
+import logging
 import re
 import threading
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ from .._core.models import content_sha256
 
 __all__ = ["FolderProblem", "SchemaFolder", "StoredSchema", "check_identifier"]
 
+log = logging.getLogger("pytest_schema_registry.server")
 _IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+:~-]{0,199}")
 _META_SUFFIX = ".meta.json"
 _RESERVED_TRACKS = frozenset({"by-id"})
@@ -132,6 +134,7 @@ class SchemaFolder:
         self._signature: tuple[tuple[str, int, int], ...] | None = None
         self._schemas: dict[tuple[str, str], list[StoredSchema]] = {}
         self.problems: list[FolderProblem] = []
+        self._scanned = False  # problems of the first scan are the caller's to report
         self.refresh()
 
     # -- reading --------------------------------------------------------------------------------
@@ -143,8 +146,13 @@ class SchemaFolder:
             signature = tuple(_stat_signature(path) for path in files)
             if signature == self._signature:
                 return False
+            before = {str(problem) for problem in self.problems}
             self._schemas, self.problems = _load(self.root, files)
             self._signature = signature
+            for problem in self.problems:
+                if self._scanned and str(problem) not in before:  # the first scan's, callers say
+                    log.warning("skipped %s", problem)
+            self._scanned = True
             return True
 
     def tracks(self) -> list[str]:

@@ -45,12 +45,20 @@ class Request:
             raise HTTPError(400, "request body is not valid JSON") from None
 
 
-def route(folder: SchemaFolder, request: Request, *, admin_open: bool) -> tuple[int, Any]:
-    """Dispatch on (method, decoded path segments); return (status, JSON body)."""
+def route(
+    folder: SchemaFolder, request: Request, *, admin_open: bool, reads_need_token: bool = False
+) -> tuple[int, Any]:
+    """Dispatch on (method, decoded path segments); return (status, JSON body).
+
+    With `reads_need_token`, every read but `/health` wants the bearer token too, as a locked-down
+    registry does, so a wrong `--registry-token` fails locally the way it fails for real.
+    """
     if request.path is None:
         raise HTTPError(404, "Not Found")
     segments = [unquote(s) for s in request.path.strip("/").split("/")]
     if request.method == "GET":
+        if reads_need_token and segments != ["health"] and not request.authorized:
+            raise HTTPError(401, "missing or wrong bearer token")
         folder.refresh()
         return _get(folder, segments, request.query)
     if segments == ["admin", "schemas"]:

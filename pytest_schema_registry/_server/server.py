@@ -25,6 +25,7 @@ from types import TracebackType
 from typing import Any, Self
 from urllib.parse import parse_qs
 
+from .._core.errors import ConfigError
 from .folder import SchemaFolder
 from .routes import HTTPError, Request, route
 
@@ -68,7 +69,8 @@ class RegistryServer:
     """Run the embedded registry on a background thread; `with RegistryServer(d) as s: s.url`.
 
     `port=0` picks a free port. `base_path` (e.g. `/api/v1`) prefixes every route, so URLs look
-    like the real service's. Without a `token`, the admin API is closed.
+    like the real service's. Without a `token`, the admin API is closed; with
+    `reads_need_token=True`, reads want the token too (rehearse a locked-down registry).
     """
 
     def __init__(
@@ -79,7 +81,11 @@ class RegistryServer:
         port: int = 0,
         token: str | None = None,
         base_path: str = "",
+        reads_need_token: bool = False,
     ) -> None:
+        if reads_need_token and not token:
+            raise ConfigError("reads_need_token=True needs a token: RegistryServer(..., token=...)")
+        self.reads_need_token = reads_need_token
         self.folder = SchemaFolder(root)
         self.host = host
         self.base_path = "/" + base_path.strip("/") if base_path.strip("/") else ""
@@ -284,7 +290,12 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             authorized = registry._authorized(self.headers.get("Authorization"))
             request = Request(method, path, query, authorized, self._body())
-            status, body = route(registry.folder, request, admin_open=registry._token is not None)
+            status, body = route(
+                registry.folder,
+                request,
+                admin_open=registry._token is not None,
+                reads_need_token=registry.reads_need_token,
+            )
         except HTTPError as answer:
             status, body = answer.status, {"detail": answer.detail}
         self._send_json(status, body)

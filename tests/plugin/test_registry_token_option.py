@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from pytest_schema_registry import RegistryServer
-from tests.helpers import TOKEN, record
+from tests.helpers import TEST_NEEDING_A_REGISTRY, TOKEN, record
 
 
 def test_the_token_is_never_printed(pytester: pytest.Pytester, server: RegistryServer) -> None:
@@ -58,3 +60,19 @@ def test_the_canary_token_reaches_no_written_file(
     for path in written:
         assert TOKEN.encode() not in path.read_bytes(), path
     assert server.requests[0].authorized  # it was sent, all the same
+
+
+def test_a_wrong_token_fails_locally_as_it_would_against_a_real_registry(
+    pytester: pytest.Pytester, registry_dir: Path
+) -> None:
+    pytester.makepyfile(TEST_NEEDING_A_REGISTRY)
+
+    with RegistryServer(registry_dir, token=TOKEN, reads_need_token=True) as locked:
+        wrong = pytester.runpytest(f"--registry-url={locked.url}", "--registry-token=stale")
+        right = pytester.runpytest(f"--registry-url={locked.url}", f"--registry-token={TOKEN}")
+
+    wrong.assert_outcomes(passed=1, failed=1)
+    wrong.stdout.fnmatch_lines(["RegistryAuthError: *registry rejected the token (401)*"])
+    assert "stale" not in wrong.stdout.str()
+    right.assert_outcomes(passed=1, failed=1)  # the payload is invalid: the registry answered
+    right.stdout.fnmatch_lines(["*payload is invalid against telemetry.FeedbackEvent (track v2*"])

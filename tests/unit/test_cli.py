@@ -324,3 +324,43 @@ def test_diff_reads_the_snapshot_files_not_only_the_lock(
 
     assert result.returncode == 1
     assert "telemetry.FeedbackEvent (v1): snapshot 1.1.2, registry 1.1.2" in result.stdout
+
+
+def serve_briefly(directory: Path, *extra: str) -> tuple[str, str]:
+    """Start `serve`, read its banner, stop it; return (stdout, stderr)."""
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "pytest_schema_registry",
+            "serve",
+            str(directory),
+            "--port",
+            "0",
+            *extra,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    banner = process.stdout.readline()
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=10)
+    return banner + out, err
+
+
+def test_serve_on_an_empty_folder_warns_with_the_expected_layout(tmp_path: Path) -> None:
+    out, err = serve_briefly(tmp_path)
+
+    assert "Serving 0 schemas" in out
+    assert "holds no schemas; expected DIR/{track}/{name}/{version}.json" in err
+
+
+def test_serve_can_want_the_token_on_reads(tmp_path: Path) -> None:
+    refused = cli("serve", str(EXAMPLES), "--port", "0", "--require-token")
+    out, _ = serve_briefly(EXAMPLES, "--token", "t", "--require-token")
+
+    assert refused.returncode == 2
+    assert "--require-token needs --token TOKEN" in refused.stderr
+    assert "admin API open with the token, reads need it too" in out

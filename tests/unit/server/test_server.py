@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from pytest_schema_registry import RegistryServer
+from pytest_schema_registry import ConfigError, RegistryServer
 from pytest_schema_registry._server.folder import SchemaFolder, version_order
 from tests.helpers import TOKEN
 
@@ -302,3 +302,31 @@ def test_stop_cuts_a_delayed_answer_short(server: RegistryServer) -> None:
 
     assert time.monotonic() - started < 5
     assert len(outcome) == 1 and isinstance(outcome[0], httpx.HTTPError)
+
+
+def test_reads_can_want_the_token_like_a_locked_down_registry(registry_dir: Path) -> None:
+    with RegistryServer(registry_dir, token=TOKEN, reads_need_token=True) as locked:
+        anonymous = httpx.get(f"{locked.url}/index")
+        wrong = httpx.get(f"{locked.url}/index", headers={"Authorization": "Bearer nope"})
+        right = httpx.get(f"{locked.url}/index", headers={"Authorization": f"Bearer {TOKEN}"})
+        health = httpx.get(f"{locked.url}/health")
+
+    assert (anonymous.status_code, wrong.status_code) == (401, 401)
+    assert (right.status_code, health.status_code) == (200, 200)
+    with pytest.raises(ConfigError, match="reads_need_token=True needs a token"):
+        RegistryServer(registry_dir, reads_need_token=True)
+
+
+def test_a_bad_file_added_while_serving_is_logged_when_skipped(
+    server: RegistryServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    bad = write(server.folder.root, "v1", "telemetry.Broken", "1.0.0", "{not json")
+
+    with caplog.at_level("WARNING", logger="pytest_schema_registry.server"):
+        answer = httpx.get(f"{server.url}/index")
+        httpx.get(f"{server.url}/index")  # unchanged folder: said once, not per request
+
+    assert answer.status_code == 200
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 1
+    assert warnings[0].startswith(f"skipped {bad}: ")
