@@ -6,6 +6,7 @@ import time): a test's child process imports it too.
 
 from __future__ import annotations
 
+import re
 import socket
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples" / "registry"
+README = ROOT / "README.md"
 TOKEN = "canary-token-7f3a9c"  # a distinctive value, so a leak anywhere is easy to find
 FEEDBACK = "telemetry.FeedbackEvent"
 BACKENDS = ["jsonschema-rs", "jsonschema"]
@@ -116,3 +118,19 @@ def record(pytester: pytest.Pytester, server: RegistryServer, *args: str) -> pyt
     return pytester.runpytest(
         "--registry-mode=record", f"--registry-url={server.url}", f"--registry-token={TOKEN}", *args
     )
+
+
+def readme_example(marker: str) -> str:
+    """Return the code block that follows `<!-- example: {marker} ... -->` in the README."""
+    pattern = rf"<!-- example: {re.escape(marker)}[^>]*-->\s*```python\n(.*?)```"
+    match = re.search(pattern, README.read_text(), re.DOTALL)
+    assert match, f"no example {marker!r} in the README"
+    return match.group(1)
+
+
+def summary_lines(result: pytest.RunResult) -> list[str]:
+    """Return the lines of an inner session's "schema registry" summary section."""
+    lines = result.outlines
+    start = next(i for i, line in enumerate(lines) if "= schema registry =" in line) + 1
+    end = next((i for i in range(start, len(lines)) if lines[i].startswith("=")), len(lines))
+    return lines[start:end]

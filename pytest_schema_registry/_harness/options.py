@@ -211,10 +211,15 @@ class PluginSettings:
         return f"pytest --registry-mode=record --registry-url={url}"
 
     def update_command(self) -> str:
-        """Return the exact command that accepts drift: this run's registry, snapshots updated."""
+        """Return the exact command that accepts drift: this run's registry, snapshots updated.
+
+        With a cassette in the project, accepting drift re-records it too: otherwise the next
+        offline run would find the cassette stale against the snapshots just accepted.
+        """
         if self.access == "replay" or not self.config.url:
             return self.record_command() + " --schema-snapshot-update"
-        mode = "--registry-mode=record " if self.access == "record" else ""
+        recording = self.access == "record" or self.cassette_path.is_file()
+        mode = "--registry-mode=record " if recording else ""
         return f"pytest {mode}--registry-url={redact_url(self.config.url)} --schema-snapshot-update"
 
     def missing_registry_message(self) -> str:

@@ -6,6 +6,8 @@ passes (log mode). In a contract test that answer would be a green that lies.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from pytest_schema_registry import RegistryServer
@@ -140,3 +142,18 @@ def test_the_marker_is_registered(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest("--markers")
 
     result.stdout.fnmatch_lines(["@pytest.mark.registry_degradation_expected: the test exercises*"])
+
+
+def test_the_suggested_name_is_the_fix(pytester: pytest.Pytester, server: RegistryServer) -> None:
+    """Done when: the failure names the fix, and the run passes after it."""
+    pytester.makepyfile(test_typo=MANAGER_TESTS.format(name="telemetry.FeedbakEvent"))
+    failed = pytester.runpytest(f"--registry-url={server.url}")
+    (suggested,) = re.findall(r"did you mean '([^']+)'\?", failed.stdout.str())
+
+    pytester.makepyfile(
+        test_typo=MANAGER_TESTS.format(name=suggested).replace("== (True, [])", "[0] is False")
+    )
+    fixed = pytester.runpytest(f"--registry-url={server.url}")
+
+    assert failed.ret == pytest.ExitCode.TESTS_FAILED
+    fixed.assert_outcomes(passed=1)

@@ -7,17 +7,7 @@ import re
 import pytest
 
 from pytest_schema_registry import RegistryServer
-from tests.helpers import ROOT
-
-README = ROOT / "README.md"
-
-
-def readme_example(marker: str) -> str:
-    """Return the code block that follows `<!-- example: {marker} ... -->` in the README."""
-    pattern = rf"<!-- example: {re.escape(marker)}[^>]*-->\s*```python\n(.*?)```"
-    match = re.search(pattern, README.read_text(), re.DOTALL)
-    assert match, f"no example {marker!r} in the README"
-    return match.group(1)
+from tests.helpers import README, readme_example
 
 
 def test_using_it_in_your_tests_example_passes(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import yaml
 
@@ -219,3 +221,21 @@ def test_the_folders_users_commit_hold_no_lock_files(
         "tests/contracts/schemas/v1/telemetry.HealthStatus.json",
         "tests/contracts/schemas/v2/telemetry.FeedbackEvent.json",
     ]
+
+
+def test_the_command_a_replay_without_cassette_names_is_the_fix(
+    pytester: pytest.Pytester, server: RegistryServer
+) -> None:
+    pytester.makepyfile(TEST_NEEDING_A_REGISTRY)
+    stopped = pytester.runpytest("--registry-mode=replay")
+    command = re.search(r"record one with (pytest [^(]+?) \(or", stopped.stderr.str())
+    assert command, stopped.stderr.str()
+
+    args = command.group(1).replace("--registry-url URL", f"--registry-url={server.url}").split()
+    recorded = pytester.runpytest(*args[1:])
+    replayed = pytester.runpytest("--registry-mode=replay")
+
+    assert stopped.ret == pytest.ExitCode.USAGE_ERROR
+    assert recorded.ret == replayed.ret == pytest.ExitCode.TESTS_FAILED  # {} is not a valid event
+    replayed.assert_outcomes(passed=1, failed=1)
+    replayed.stdout.fnmatch_lines(["*payload is invalid against telemetry.FeedbackEvent*"])

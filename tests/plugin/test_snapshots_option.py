@@ -79,7 +79,11 @@ def test_drift_is_reported_fails_the_session_and_is_accepted_with_update(
             "    +++ registry/v2/telemetry.FeedbackEvent",
         ]
     )
-    assert hint == f"pytest --registry-url={server.url} --schema-snapshot-update"
+    # A cassette exists (recorded above): accepting drift re-records it, so replay stays fresh.
+    assert (
+        hint
+        == f"pytest --registry-mode=record --registry-url={server.url} --schema-snapshot-update"
+    )
     accepted.stdout.fnmatch_lines(["snapshots: updated 1 in *"])
     clean.stdout.fnmatch_lines(["snapshots: no drift (*)"])
     lock = json.loads((pytester.path / LOCK).read_text())
