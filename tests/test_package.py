@@ -114,3 +114,12 @@ def test_code_quality(command: tuple[str, ...]) -> None:
     result = run(sys.executable, "-m", *command)
 
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_installing_the_package_brings_pytest() -> None:
+    """A pytest plugin that installs without pytest gives a newcomer no `pytest` to run."""
+    from importlib.metadata import requires
+
+    required = [r for r in requires("pytest-schema-registry") or [] if "extra ==" not in r]
+
+    assert any(r.replace(" ", "").startswith("pytest>=") for r in required), required
