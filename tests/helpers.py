@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 import socket
+import subprocess
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -134,3 +136,31 @@ def summary_lines(result: pytest.RunResult) -> list[str]:
     start = next(i for i, line in enumerate(lines) if "= schema registry =" in line) + 1
     end = next((i for i in range(start, len(lines)) if lines[i].startswith("=")), len(lines))
     return lines[start:end]
+
+
+def start_serve(directory: Path, *extra: str) -> tuple[subprocess.Popen[str], str]:
+    """Start the real `schema-registry serve DIR --port 0 ...`; return it and its banner line."""
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "pytest_schema_registry",
+            "serve",
+            str(directory),
+            "--port",
+            "0",
+            *extra,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    return process, process.stdout.readline()
+
+
+def served_url(process: subprocess.Popen[str], banner: str) -> str:
+    """Return the URL the banner announces, or fail with what the server said instead."""
+    match = re.search(r"at (http://\S+) ", banner)
+    assert match, f"no URL in {banner!r}; stderr: {process.stderr.read() if process.stderr else ''}"
+    return match.group(1)

@@ -8,17 +8,21 @@ Then every file the run left is listed: no lock file, no token.
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import EXAMPLES, TOKEN, readme_example, summary_lines
+from tests.helpers import (
+    EXAMPLES,
+    TOKEN,
+    readme_example,
+    served_url,
+    start_serve,
+    summary_lines,
+)
 
 
 @pytest.fixture
@@ -26,31 +30,12 @@ def served(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     """Run `schema-registry serve` on a copy of the example registry; yield its URL and folder."""
     folder = tmp_path / "registry"
     shutil.copytree(EXAMPLES, folder)
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "pytest_schema_registry",
-            "serve",
-            str(folder),
-            "--port",
-            "0",
-            "--base-path",
-            "/api/v1",
-            "--token",
-            TOKEN,
-            "--require-token",
-            "--quiet",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+    process, banner = start_serve(
+        folder, "--base-path", "/api/v1", "--token", TOKEN, "--require-token", "--quiet"
     )
-    assert process.stdout is not None
-    match = re.search(r"at (http://\S+) ", process.stdout.readline())
-    assert match, process.stderr.read() if process.stderr else ""
+    url = served_url(process, banner)
     try:
-        yield match.group(1), folder
+        yield url, folder
     finally:
         process.send_signal(signal.SIGINT)
         process.communicate(timeout=10)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import signal
 import socket
 import subprocess
@@ -17,7 +16,7 @@ import httpx
 import pytest
 
 from pytest_schema_registry import RegistryServer
-from tests.helpers import EXAMPLES, PLUGIN_ENVIRONMENT
+from tests.helpers import EXAMPLES, PLUGIN_ENVIRONMENT, served_url, start_serve
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -44,29 +43,10 @@ class Serving:
 def serving(request: pytest.FixtureRequest) -> Iterator[Serving]:
     """Start `schema-registry serve` with the test's extra arguments; yield it, URL and banner."""
     extra: list[str] = getattr(request, "param", [])
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "pytest_schema_registry",
-            "serve",
-            str(EXAMPLES),
-            "--port",
-            "0",
-            *extra,
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert process.stdout is not None
-    banner = process.stdout.readline()
-    match = re.search(r"at (http://\S+) ", banner)
-    assert match, (
-        f"no URL in banner {banner!r}; stderr: {process.stderr.read() if process.stderr else ''}"
-    )
+    process, banner = start_serve(EXAMPLES, *extra)
+    url = served_url(process, banner)
     try:
-        yield Serving(process, match.group(1), banner)
+        yield Serving(process, url, banner)
     finally:
         if process.poll() is None:
             process.kill()
@@ -328,23 +308,7 @@ def test_diff_reads_the_snapshot_files_not_only_the_lock(
 
 def serve_briefly(directory: Path, *extra: str) -> tuple[str, str]:
     """Start `serve`, read its banner, stop it; return (stdout, stderr)."""
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "pytest_schema_registry",
-            "serve",
-            str(directory),
-            "--port",
-            "0",
-            *extra,
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert process.stdout is not None
-    banner = process.stdout.readline()
+    process, banner = start_serve(directory, *extra)
     process.send_signal(signal.SIGINT)
     out, err = process.communicate(timeout=10)
     return banner + out, err
