@@ -8,7 +8,6 @@ instead of hunting for it.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Iterable
 from urllib.parse import urlsplit, urlunsplit
 
@@ -32,6 +31,8 @@ def nearest_names(name: str, known: Iterable[str], *, limit: int = 3) -> list[st
     The cutoff keeps a missing namespace (`FeedbackEvent` for `telemetry.FeedbackEvent`, 0.72)
     and drops names that merely share one (`telemetry.RateAdjustment`, 0.65).
     """
+    import difflib  # lazy: the plugin loads this module in every session, hints are rare
+
     by_folded = {n.casefold(): n for n in sorted(set(known))}
     close = difflib.get_close_matches(name.casefold(), list(by_folded), n=limit, cutoff=0.7)
     return [by_folded[folded] for folded in close]
