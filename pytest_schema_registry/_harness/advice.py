@@ -66,9 +66,10 @@ def degradation_reason(seen: list[tuple[str, SchemaRegistryError]], hint: str) -
     """Say, in one line, why answers given without a schema fail the test, and what to do."""
     name, error = seen[0]
     more = f" (and {len(seen) - 1} more such answer(s))" if len(seen) > 1 else ""
+    said = f"the manager answered for {name!r} without a schema{more}: {type(error).__name__}: "
+    said += f"{error}{hint}"
     return (
-        f"the manager answered for {name!r} without a schema{more}: "
-        f"{type(error).__name__}: {error}{hint}. In production that answer degrades on purpose; "
-        f"a contract test needs the schema. Fix the registry or the name, or mark a test that "
-        f"exercises degradation on purpose with @pytest.mark.{DEGRADATION_MARKER}"
+        f"{said}{' ' if said.endswith('?') else '. '}In production that answer degrades on "
+        "purpose; a contract test needs the schema. Fix the registry or the name, or mark a test "
+        f"that exercises degradation on purpose with @pytest.mark.{DEGRADATION_MARKER}"
     )
