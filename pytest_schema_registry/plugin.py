@@ -206,22 +206,52 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
 
 
 @pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
+    """Watch fixture setup too: a fixture can validate (and degrade) on a test's behalf."""
+    return (yield from _watching_degradation(item))
+
+
+@pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
     """Fail a test that met an answer given without a schema, unless it expects one.
 
     The manager degrades on purpose in production (a payload passes while the registry is down);
-    a contract test that passed on such an answer would be a green that lies.
+    a contract test that passed on such an answer would be a green that lies. When the test
+    failed anyway (an assertion on the degraded answer), the registry's error is the reason.
     """
+    return (yield from _watching_degradation(item))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, None, None]:
+    return (yield from _watching_degradation(item))
+
+
+def _watching_degradation(item: pytest.Item) -> Generator[None, None, None]:
     before = _degraded_so_far(item.config)
-    result = yield
-    registry_session = item.config.stash.get(SESSION_KEY, None)
-    if registry_session is None or item.get_closest_marker(DEGRADATION_MARKER):
-        return result
-    reason = registry_session.degradation_failure(before)
+    try:
+        result = yield
+    except Exception:
+        reason = _degradation_reason(item, before)
+        if reason is None:
+            raise
+        # The registry's trouble is why the test failed: say that, in one line.
+        raise pytest.fail.Exception(reason, pytrace=False) from None
+    reason = _degradation_reason(item, before)
     if reason is not None:
-        registry_session.registry_failures.append(item.nodeid)
         pytest.fail(reason, pytrace=False)
     return result
+
+
+def _degradation_reason(item: pytest.Item, before: int) -> str | None:
+    """Say why degraded answers since `before` fail this test; None if none, or expected."""
+    registry_session = item.config.stash.get(SESSION_KEY, None)
+    if registry_session is None or item.get_closest_marker(DEGRADATION_MARKER):
+        return None
+    reason = registry_session.degradation_failure(before)
+    if reason is not None and item.nodeid not in registry_session.registry_failures:
+        registry_session.registry_failures.append(item.nodeid)
+    return reason
 
 
 def _degraded_so_far(config: pytest.Config) -> int:
@@ -241,9 +271,22 @@ def pytest_runtest_makereport(
         hint = ""
         if registry_session is not None:
             hint = registry_session.hint_for(error)
-            registry_session.registry_failures.append(item.nodeid)
+            if item.nodeid not in registry_session.registry_failures:
+                registry_session.registry_failures.append(item.nodeid)
         report.longrepr = f"{type(error).__name__}: {error}{hint}"
+    elif report.skipped and call.excinfo is not None:
+        _count_registry_skip(item.config, str(call.excinfo.value))
     return report
+
+
+def _count_registry_skip(config: pytest.Config, reason: str) -> None:
+    """Count a skip for want of a registry, per test (a session fixture's skip is re-raised)."""
+    registry_session = config.stash.get(SESSION_KEY, None)
+    if (
+        registry_session is not None
+        and reason == registry_session.settings.missing_registry_message()
+    ):
+        registry_session.skipped_tests += 1
 
 
 # -- fixtures --------------------------------------------------------------------------------------
@@ -276,7 +319,6 @@ def _skip_or_fail(registry_session: RegistrySession) -> None:
     message = registry_session.settings.missing_registry_message()
     if registry_session.settings.required:
         pytest.fail(message, pytrace=False)
-    registry_session.skipped_tests += 1
     pytest.skip(message)
 
 

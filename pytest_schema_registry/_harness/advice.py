@@ -66,7 +66,7 @@ def degradation_reason(seen: list[tuple[str, SchemaRegistryError]], hint: str) -
     """Say, in one line, why answers given without a schema fail the test, and what to do."""
     name, error = seen[0]
     more = f" (and {len(seen) - 1} more such answer(s))" if len(seen) > 1 else ""
-    said = f"the manager answered for {name!r} without a schema{more}: {type(error).__name__}: "
+    said = f"the manager could not get the schema for {name!r}{more}: {type(error).__name__}: "
     said += f"{error}{hint}"
     return (
         f"{said}{' ' if said.endswith('?') else '. '}In production that answer degrades on "

@@ -10,7 +10,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .._core.errors import RegistryNotConfiguredError, SchemaNotFoundError, SchemaRegistryError
+from .._core.errors import (
+    ConfigError,
+    RegistryNotConfiguredError,
+    SchemaNotFoundError,
+    SchemaRegistryError,
+)
 from .._core.secrets import redact_url
 from .._offline.snapshots import SnapshotStore
 from .advice import (
@@ -57,6 +62,12 @@ class RegistrySession:
         """Return the started manager, starting it on first use."""
         if not self.settings.available:
             raise RegistryNotConfiguredError(self.settings.missing_registry_message())
+        if self.settings.config.validation_mode == "off":
+            raise ConfigError(
+                "validation mode 'off' (REGISTRY_VALIDATION_MODE or REGISTRY_ENFORCEMENT) answers "
+                "every payload valid: a contract test cannot run with it; unset it, or use log or "
+                "enforce"
+            )
         if self._manager is None:
             from prometheus_client import CollectorRegistry
 

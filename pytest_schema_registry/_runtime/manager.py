@@ -108,13 +108,18 @@ class SchemaManager:
             metrics_sink(metrics, metrics_registry) if self.config.active else NoMetrics()
         )
         self._stats = Stats()
+        self._degradation_watchers: list[DegradationWatcher] = []
         self._resolver = SchemaResolver(
-            self.config, self._started_client, clock=clock, metrics=self._metrics, stats=self._stats
+            self.config,
+            self._started_client,
+            clock=clock,
+            metrics=self._metrics,
+            stats=self._stats,
+            on_degraded=self.notify_degraded,
         )
         self._entries = self._resolver.entries  # the same dict: the warm path reads it directly
         self._affinity = LoopAffinity(on_rehome=self._resolver.forget_flights)
         self._thread: LoopThread | None = None
-        self._degradation_watchers: list[DegradationWatcher] = []
 
     @classmethod
     def from_config(cls, config: RegistryConfig, **kwargs: Any) -> SchemaManager:

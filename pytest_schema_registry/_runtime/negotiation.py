@@ -8,6 +8,8 @@ back as a note for the caller to log.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from .._core.errors import (
     RegistryUnavailableError,
     SchemaNotFoundError,
@@ -22,9 +24,19 @@ Notes = tuple[str, ...]
 
 
 async def negotiate(
-    client: RegistryClient, name: str, prefer: str, fallback: str | None, *, may_fail_over: bool
+    client: RegistryClient,
+    name: str,
+    prefer: str,
+    fallback: str | None,
+    *,
+    may_fail_over: bool,
+    on_failover: Callable[[RegistryUnavailableError], None] | None = None,
 ) -> tuple[SchemaDocument, Notes]:
-    """Return the document to validate `name` with, and notes on any compromise made."""
+    """Return the document to validate `name` with, and notes on any compromise made.
+
+    `on_failover` hears of a preferred track that was unavailable while the fallback served:
+    production carries on with the fallback, a contract test must not.
+    """
     preferred: SchemaDocument | None = None
     problem: SchemaRegistryError | None = None
     try:
@@ -53,6 +65,8 @@ async def negotiate(
         ) from None
     notes = deprecation_notes(chosen)
     if isinstance(problem, RegistryUnavailableError):
+        if on_failover is not None:
+            on_failover(problem)
         notes += (
             f"track {prefer} of {name!r} unavailable ({problem.error_type}); "
             f"using track {fallback} until it answers",

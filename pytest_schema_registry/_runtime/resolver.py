@@ -44,7 +44,9 @@ class SchemaResolver:
         clock: Callable[[], float],
         metrics: MetricsSink,
         stats: Stats,
+        on_degraded: Callable[[str, SchemaRegistryError], None] = lambda name, error: None,
     ) -> None:
+        self._on_degraded = on_degraded
         self.entries: dict[Key, Entry] = {}
         self._config = config
         self._client = client
@@ -96,7 +98,10 @@ class SchemaResolver:
         name = key[0]
         try:
             document, notes = await negotiate(
-                await self._client(), *key, may_fail_over=stale is None
+                await self._client(),
+                *key,
+                may_fail_over=stale is None,
+                on_failover=lambda error: self._failed_over(name, error),
             )
             validator = self._compile(document)
         except SchemaRegistryError as exc:
@@ -139,6 +144,11 @@ class SchemaResolver:
                 ) from None
             self._compiled[key] = validator
         return validator
+
+    def _failed_over(self, name: str, error: SchemaRegistryError) -> None:
+        """Count the preferred track's outage, and tell the manager the answer is a compromise."""
+        self._count_registry_error(name, error)
+        self._on_degraded(name, error)
 
     def _serve_stale(self, entry: Entry) -> Entry:
         self._stats.stale_serves += 1

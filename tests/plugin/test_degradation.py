@@ -38,7 +38,7 @@ def test_a_dead_registry_fails_the_test_that_passed_on_a_degraded_answer(
     result.assert_outcomes(failed=1)
     (line,) = failure_lines(result, "test_garbage_is_valid")
     assert line.startswith(
-        "the manager answered for 'telemetry.FeedbackEvent' without a schema: "
+        "the manager could not get the schema for 'telemetry.FeedbackEvent': "
         "RegistryUnavailableError: "
     )
     assert line.endswith("@pytest.mark.registry_degradation_expected")
@@ -115,7 +115,7 @@ def test_a_gate_letting_a_message_through_unvalidated_fails_the_test(
     result = pytester.runpytest(f"--registry-url={dead_url()}", "--registry-timeout=2")
 
     result.assert_outcomes(failed=1)
-    assert "the manager answered for 'telemetry.FeedbackEvent' without a schema" in (
+    assert "the manager could not get the schema for 'telemetry.FeedbackEvent'" in (
         result.stdout.str()
     )
 
@@ -158,3 +158,84 @@ def test_the_suggested_name_is_the_fix(pytester: pytest.Pytester, server: Regist
 
     assert failed.ret == pytest.ExitCode.TESTS_FAILED
     fixed.assert_outcomes(passed=1)
+
+
+def test_a_preferred_track_down_fails_the_test_the_fallback_would_have_passed(
+    pytester: pytest.Pytester, server: RegistryServer
+) -> None:
+    """v2 answers 503: production falls back to v1; a v2 contract test must not pass on v1."""
+    server.inject_fault("/schemas/v2/telemetry.FeedbackEvent", status=503, times=20)
+    pytester.makepyfile(
+        """
+        V1_ONLY = {"coordinator_id": "c", "queue_size": 1, "capacity": 2, "level": "ok", "ts": 1.0}
+
+        def test_v2_contract(schema_contract):
+            schema_contract.assert_valid("telemetry.FeedbackEvent", V1_ONLY)
+        """
+    )
+
+    result = pytester.runpytest(f"--registry-url={server.url}")
+
+    result.assert_outcomes(failed=1)
+    (line,) = failure_lines(result, "test_v2_contract")
+    assert line.startswith(
+        "the manager could not get the schema for 'telemetry.FeedbackEvent': "
+        "RegistryUnavailableError: "
+    )
+    result.stdout.fnmatch_lines(["registry errors: 1 server"])
+
+
+def test_degraded_answers_in_fixtures_fail_the_test_too(
+    pytester: pytest.Pytester, server: RegistryServer
+) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.fixture(scope="module")
+        def verdict(schema_manager):
+            return schema_manager.validate_payload_sync("telemetry.NoSuchEvent", {"x": 1})
+
+        def test_setup(verdict):
+            assert verdict == (True, [])
+
+        def test_teardown(schema_manager, request):
+            request.addfinalizer(lambda: schema_manager.validate_payload_sync("telemetry.Nope", {}))
+        """
+    )
+
+    result = pytester.runpytest(f"--registry-url={server.url}")
+
+    result.assert_outcomes(passed=1, errors=2)  # test_teardown's call passed; its teardown errored
+    assert result.stdout.str().count("the manager could not get the schema for") >= 2
+
+
+def test_an_assertion_on_a_degraded_answer_reports_the_registry_error(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        """
+        def test_invalid_is_rejected(schema_manager):
+            valid, errors = schema_manager.validate_payload_sync("telemetry.FeedbackEvent", {})
+            assert not valid
+        """
+    )
+
+    result = pytester.runpytest(f"--registry-url={dead_url()}", "--registry-timeout=2")
+
+    result.assert_outcomes(failed=1)
+    (line,) = failure_lines(result, "test_invalid_is_rejected")
+    assert "RegistryUnavailableError" in line
+    result.stdout.fnmatch_lines(["  *::test_invalid_is_rejected"])
+
+
+def test_validation_mode_off_cannot_turn_a_contract_run_green(
+    pytester: pytest.Pytester, server: RegistryServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REGISTRY_VALIDATION_MODE", "off")
+    pytester.makepyfile(MANAGER_TESTS.format(name="telemetry.FeedbackEvent"))
+
+    result = pytester.runpytest(f"--registry-url={server.url}")
+
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["ConfigError: validation mode 'off' *a contract test cannot run*"])

@@ -46,3 +46,20 @@ def test_a_dead_registry_fails_with_a_clear_message_and_no_traceback(
     assert lines[0].startswith("RegistryUnavailableError: GET http://127.0.0.1:")
     assert "registry unavailable (network): ConnectError" in lines[0]
     assert "registry errors: 1 network" in text
+
+
+def test_every_skipped_test_is_counted_even_behind_a_session_fixture(
+    pytester: pytest.Pytester,
+) -> None:
+    """pytest caches a session fixture's skip and re-raises it: each test still counts."""
+    pytester.makepyfile(
+        "def test_a(schema_manager): pass\n"
+        "def test_b(schema_manager): pass\n"
+        "def test_c(schema_manager): pass\n"
+        "def test_d(registry_schema): pass\n"
+    )
+
+    result = pytester.runpytest()
+
+    result.assert_outcomes(skipped=4)
+    result.stdout.fnmatch_lines(["skipped: 4 tests needing a registry: *"])
