@@ -215,8 +215,8 @@ def _diff(args: argparse.Namespace) -> int:
 
     store = SnapshotStore(args.snapshots)
     if not store.exists():
-        raise _UsageError(f"--snapshots {str(args.snapshots)!r} holds no registry.lock.json")
-    keys = sorted(store.entries())
+        raise _UsageError(f"--snapshots {str(args.snapshots)!r} holds no snapshots")
+    keys = store.keys()
     documents, missing = asyncio.run(_diff_documents(args, keys))
     drifts = store.compare(documents)
     for name, track in missing:

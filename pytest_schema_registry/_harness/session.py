@@ -15,6 +15,7 @@ from .._core.errors import (
     RegistryNotConfiguredError,
     SchemaNotFoundError,
     SchemaRegistryError,
+    SnapshotError,
 )
 from .._core.secrets import redact_url
 from .._offline.snapshots import SnapshotStore
@@ -50,7 +51,8 @@ class RegistrySession:
         self._manager: SchemaManager | None = None
         self._cassette: RegistryCassette | None = None
         self._http: httpx.AsyncClient | None = None
-        self._fetched: list[SchemaDocument] = []  # by the factory and the marker
+        self._fetched: list[SchemaDocument] = []  # latest versions, by the factory and the marker
+        self._pinned: list[SchemaDocument] = []  # exact versions asked for: listed, not snapshotted
         # Answers the manager (or a gate) gave without a schema; the plugin fails the test
         # that met one. Appended from the manager's thread, read between tests.
         self.degraded: list[tuple[str, SchemaRegistryError]] = []
@@ -124,7 +126,7 @@ class RegistrySession:
             return manager.get_schema_sync(name)
         track = track or self.settings.config.prefer_track
         document = manager.run_sync(self.client().fetch_schema(name, track=track, version=version))
-        self._fetched.append(document)
+        (self._fetched if version is None else self._pinned).append(document)
         return document
 
     def contract(self) -> SchemaContract:
@@ -182,8 +184,8 @@ class RegistrySession:
             return report
         report.record(self._manager)
         report.registry_failures = list(self.registry_failures)
-        documents = self._documents(self._manager)
-        for document in documents:
+        current = self._current(self._manager)
+        for document in [*current, *self._pinned]:
             report.add_schema(document)
         self._close()
         try:
@@ -195,21 +197,28 @@ class RegistrySession:
                         f"--registry-record=all on a partial run ({partial_run}) kept the "
                         "recordings of the tests that did not run: re-record all on a full run"
                     )
-            self._check_snapshots(report, documents)
+            self._check_snapshots(report, current)
         except (OSError, ValueError, SchemaRegistryError) as exc:  # say it; never INTERNALERROR
-            report.problems.append(f"{type(exc).__name__}: {exc}")
+            fix = f"; rewrite it with {self.settings.update_command()}"
+            report.problems.append(
+                f"{type(exc).__name__}: {exc}{fix if isinstance(exc, SnapshotError) else ''}"
+            )
         return report
 
-    def _documents(self, manager: SchemaManager) -> list[SchemaDocument]:
-        unique = {(d.name, d.track, d.version): d for d in self._fetched}
-        unique.update({(d.name, d.track, d.version): d for d in manager.schemas_in_use()})
-        return [unique[key] for key in sorted(unique)]
+    def _current(self, manager: SchemaManager) -> list[SchemaDocument]:
+        """Return the latest document of each (name, track) the run used, the manager's last.
+
+        What the manager holds now is what validation used; a pinned version (`registry_schema(
+        ..., version=...)`) is not the contract the snapshots keep.
+        """
+        latest = {(d.name, d.track): d for d in self._fetched}
+        latest.update({(d.name, d.track): d for d in manager.schemas_in_use()})
+        return [latest[key] for key in sorted(latest)]
 
     def _check_snapshots(self, report: SessionReport, documents: list[SchemaDocument]) -> None:
         """Live and record runs compare with (or update) snapshots; replay must agree with them."""
         store = SnapshotStore(self.settings.snapshot_dir)
-        latest = {(d.name, d.track): d for d in documents}  # judge the newest of each schema
-        used = [latest[key] for key in sorted(latest)]
+        used = documents
         report.snapshot_dir = str(self.settings.snapshot_dir)
         report.update_hint = self.settings.update_command()
         if not used:  # nothing fetched, nothing compared: never say "no drift" then

@@ -23,13 +23,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from filelock import FileLock
 
 from .._core.errors import SnapshotError
 from .._core.files import pretty_json, private_path_for, write_json_atomically
-from .._core.models import Integrity, SchemaDocument
+from .._core.models import SchemaDocument
 
 __all__ = ["LOCK_NAME", "Drift", "DriftKind", "SnapshotStore"]
 
@@ -65,7 +65,8 @@ class Drift:
             return f"{where}: snapshot file {self.file} is not a JSON object"
         if self.kind == "lock":
             return f"{where}: {LOCK_NAME} does not describe snapshot file {self.file}"
-        return f"{where}: snapshot {self.snapshot_version}, registry {self.registry_version}"
+        snapshot = self.snapshot_version or "without a lock entry"
+        return f"{where}: snapshot {snapshot}, registry {self.registry_version}"
 
 
 class SnapshotStore:
@@ -84,8 +85,18 @@ class SnapshotStore:
         return self.directory / LOCK_NAME
 
     def exists(self) -> bool:
-        """Say whether the folder holds a lock file at all."""
-        return self.lock_path.is_file()
+        """Say whether the folder holds any snapshot: a lock file, or a snapshot file."""
+        return self.lock_path.is_file() or any(self._files())
+
+    def keys(self) -> list[tuple[str, str]]:
+        """Return every (name, track) the folder knows of: lock entries and files alike."""
+        on_disk = {(_decode(path.stem), _decode(path.parent.name)) for path in self._files()}
+        return sorted(on_disk | set(self.entries()))
+
+    def _files(self) -> list[Path]:
+        if not self.directory.is_dir():
+            return []
+        return sorted(p for p in self.directory.glob("*/*.json") if p.is_file())
 
     def entries(self) -> dict[tuple[str, str], dict[str, Any]]:
         """Return the lock file's entries keyed by (name, track); none when there is no file."""
@@ -127,8 +138,8 @@ class SnapshotStore:
         return found
 
     def unused(self, used: set[tuple[str, str]]) -> list[tuple[str, str]]:
-        """Return the snapshots (lock entries) no schema of `used` accounts for, sorted."""
-        return sorted(key for key in self.entries() if key not in used)
+        """Return the snapshots (lock entries or files) no schema of `used` accounts for."""
+        return [key for key in self.keys() if key not in used]
 
     def remove(self, keys: list[tuple[str, str]]) -> int:
         """Delete these snapshots (files and lock entries) under the lock; return how many."""
@@ -151,7 +162,7 @@ class SnapshotStore:
             return self._make(document, entry, "unreadable", None, file)
         if _canonical(before) != _canonical(document.content):
             return self._make(document, entry, "changed", before, file)
-        if entry is None or Integrity.check(before, entry.get("sha256", "")) is Integrity.MISMATCH:
+        if not _same_entry(entry, _entry(document, "")):  # the file is right; its lock entry not
             return self._make(document, entry, "lock", before, file)
         return None
 
@@ -182,7 +193,10 @@ class SnapshotStore:
         fetched_at = (now or datetime.now(UTC)).isoformat(timespec="seconds")
         self.directory.mkdir(parents=True, exist_ok=True)
         with FileLock(private_path_for(self.lock_path, ".lock")):
-            entries = self.entries()
+            try:
+                entries = self.entries()
+            except SnapshotError:  # a broken lock is one more thing the update rewrites
+                entries = {}
             changed = 0
             for document in documents:
                 key = (document.name, document.track)
@@ -210,6 +224,11 @@ def _canonical(content: Any) -> str:
 def _same_entry(old: dict[str, Any] | None, new: dict[str, Any]) -> bool:
     """Say whether a lock entry already says what `new` says (its fetch time aside)."""
     return old is not None and all(old.get(k) == v for k, v in new.items() if k != "fetched_at")
+
+
+def _decode(part: str) -> str:
+    """Invert `_encode` for a name read back from the folder."""
+    return "" if part == "%00" else unquote(part)
 
 
 def _encode(part: str) -> str:

@@ -211,3 +211,34 @@ def test_no_drift_is_never_claimed_when_nothing_was_compared(
     result.stdout.fnmatch_lines(
         ["registry errors: * network", "snapshots: not checked, no schema was fetched (*)"]
     )
+
+
+def test_a_pinned_older_version_is_not_the_snapshot(
+    pytester: pytest.Pytester, server: RegistryServer
+) -> None:
+    """registry_schema(..., version=...) asks for history; the snapshot keeps what validation used.
+
+    1.9.0 sorts after 1.10.0 as text: a snapshot chosen by sorting would keep the old one.
+    """
+    upload(server, "acme.Order", "v1", "1.9.0", {"type": "object", "description": "old"})
+    upload(server, "acme.Order", "v1", "1.10.0", {"type": "object", "description": "new"})
+    pytester.makepyfile(
+        """
+        import pytest
+
+        def test_latest(schema_contract):
+            assert schema_contract.validate("acme.Order", {}, track="v1").schema.version == "1.10.0"
+
+        @pytest.mark.registry_schema("acme.Order", track="v1", version="1.9.0")
+        def test_old(schema):
+            assert schema.version == "1.9.0"
+        """
+    )
+
+    written = pytester.runpytest(f"--registry-url={server.url}", "--schema-snapshot-update")
+    again = pytester.runpytest(f"--registry-url={server.url}")
+
+    lock = json.loads((pytester.path / LOCK).read_text())
+    assert [e["version"] for e in lock["schemas"] if e["name"] == "acme.Order"] == ["1.10.0"]
+    assert (written.ret, again.ret) == (pytest.ExitCode.OK, pytest.ExitCode.OK)
+    again.stdout.fnmatch_lines(["snapshots: no drift (*)"])

@@ -237,7 +237,7 @@ def test_fetch_fails_cleanly(
         ),
         (
             ["diff", "--url", "http://x.test", "--snapshots", "/nonexistent"],
-            "holds no registry.lock.json",
+            "holds no snapshots",
         ),
     ],
 )
@@ -328,3 +328,15 @@ def test_serve_can_want_the_token_on_reads(tmp_path: Path) -> None:
     assert refused.returncode == 2
     assert "--require-token needs --token TOKEN" in refused.stderr
     assert "admin API open with the token, reads need it too" in out
+
+
+def test_diff_sees_a_snapshot_file_the_lock_does_not_list(
+    server: RegistryServer, tmp_path: Path
+) -> None:
+    cli("fetch", "--url", server.url, "--output", str(tmp_path), "--all", "--track", "v1")
+    (tmp_path / "registry.lock.json").unlink()
+
+    result = cli("diff", "--url", server.url, "--snapshots", str(tmp_path))
+
+    assert result.returncode == 1
+    assert "telemetry.FeedbackEvent (v1): registry.lock.json does not describe" in result.stdout

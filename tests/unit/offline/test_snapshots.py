@@ -164,3 +164,65 @@ def test_unused_snapshots_are_listed_and_removed_only_on_request(tmp_path: Path)
     assert store.remove(unused) == 2
     assert sorted(store.entries()) == [("a", "v1")]
     assert not store.path_for("b", "v1").exists() and not store.path_for("c", "v2").exists()
+
+
+def test_files_without_a_lock_file_are_still_the_contract(tmp_path: Path) -> None:
+    store = SnapshotStore(tmp_path)
+    store.write([document("a", content=NEW)])
+    store.lock_path.unlink()
+    store.path_for("a", "v1").write_text(json.dumps(OLD))
+
+    assert store.exists()
+    assert store.keys() == [("a", "v1")]
+    (drift,) = store.compare([document("a", content=NEW)])
+    assert drift.headline() == "a (v1): snapshot without a lock entry, registry 1.0.0"
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"sha256": ""},
+        {"sha256": None},
+        {"sha256": 123},
+        {"version": "9.9.9"},
+        {"schema_id": "bogus"},
+    ],
+    ids=["empty-sha", "null-sha", "number-sha", "version", "schema-id"],
+)
+def test_a_lock_entry_that_says_something_else_is_drift(tmp_path: Path, change: dict) -> None:
+    store = SnapshotStore(tmp_path)
+    store.write([document("a")])
+    lock = json.loads(store.lock_path.read_text())
+    lock["schemas"][0].update(change)
+    store.lock_path.write_text(json.dumps(lock))
+
+    (drift,) = store.compare([document("a")])
+
+    assert drift.kind == "lock"
+    assert store.write([document("a")]) == 1
+    assert store.compare([document("a")]) == []
+
+
+def test_an_update_rewrites_a_broken_lock_file(tmp_path: Path) -> None:
+    store = SnapshotStore(tmp_path)
+    store.write([document("a")])
+    store.lock_path.write_text('{"schemas": [')
+
+    with pytest.raises(SnapshotError):
+        store.compare([document("a")])
+    assert store.write([document("a")]) == 1
+    assert store.compare([document("a")]) == []
+
+
+def test_a_file_no_lock_lists_is_unused_and_pruned(tmp_path: Path) -> None:
+    store = SnapshotStore(tmp_path)
+    store.write([document("a")])
+    orphan = tmp_path / "v2" / "telemetry.Orphan.json"
+    orphan.parent.mkdir()
+    orphan.write_text('{"type": "object"}')
+
+    unused = store.unused({("a", "v1")})
+
+    assert unused == [("telemetry.Orphan", "v2")]
+    store.remove(unused)
+    assert not orphan.exists()
