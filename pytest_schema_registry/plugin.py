@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 SETTINGS_KEY: pytest.StashKey[PluginSettings] = pytest.StashKey()
 SESSION_KEY: pytest.StashKey[RegistrySession] = pytest.StashKey()
 REPORT_KEY: pytest.StashKey[SessionReport] = pytest.StashKey()
-DESELECTED_KEY: pytest.StashKey[int] = pytest.StashKey()
+COVERAGE_KEY: pytest.StashKey[_RunCoverage] = pytest.StashKey()
 ENVIRONMENT_ERROR_KEY: pytest.StashKey[ConfigError] = pytest.StashKey()
 SOURCE_KEY: pytest.StashKey[SchemaSource] = pytest.StashKey()
 _WORKER_OUTPUT = "schema_registry_report"
@@ -75,6 +75,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", MARKER)
     config.addinivalue_line("markers", DEGRADATION_MARKER_HELP)
+    coverage = config.stash[COVERAGE_KEY] = _RunCoverage()
+    config.pluginmanager.register(coverage, "schema-registry-run-coverage")
     cli = {o.dest: config.getoption(o.dest) for o in OPTIONS}
     ini = {o.ini: config.getini(o.ini) for o in OPTIONS}
     # One id per run, shared with xdist workers, so their cassette saves merge, not clobber.
@@ -139,22 +141,43 @@ def pytest_configure_node(node: Any) -> None:
     node.workerinput[_RUN_ID] = node.config.stash[SETTINGS_KEY].run_id
 
 
-def pytest_deselected(items: list[pytest.Item]) -> None:
-    """Count deselected tests: a run that skipped some cannot tell which snapshots are unused."""
-    if items:
-        stash = items[0].config.stash
-        stash[DESELECTED_KEY] = stash.get(DESELECTED_KEY, 0) + len(items)
+class _RunCoverage:
+    """Notice what a run leaves out: deselected or skipped tests, collection errors."""
+
+    def __init__(self) -> None:
+        self.left_out: list[str] = []
+
+    def pytest_deselected(self, items: list[pytest.Item]) -> None:
+        if items:
+            self.left_out.append("deselected tests")
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self.left_out.append("collection errors")
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.skipped:
+            self.left_out.append("skipped tests")
 
 
 def _partial_run(session: pytest.Session) -> str:
-    """Say why this run did not run the whole suite, or "" when it did."""
+    """Say why this run did not run the whole suite, or "" when it did.
+
+    Anything that leaves tests out counts: a partial run cannot tell which snapshots or
+    recordings the other tests need, so it neither prunes nor re-records them from scratch.
+    """
     option, config = session.config.option, session.config
+    coverage = config.stash.get(COVERAGE_KEY, None)
+    not_run = coverage.left_out if coverage is not None else []
     reasons = [
         ("-k", bool(getattr(option, "keyword", ""))),
         ("-m", bool(getattr(option, "markexpr", ""))),
-        ("deselected tests", config.stash.get(DESELECTED_KEY, 0) > 0),
-        ("test ids on the command line", any("::" in str(arg) for arg in config.args)),
+        ("paths or test ids on the command line", config.args_source == config.ArgsSource.ARGS),
+        ("--ignore/--deselect", bool(option.ignore or option.ignore_glob or option.deselect)),
+        ("--lf or --sw", bool(getattr(option, "lf", False) or getattr(option, "stepwise", False))),
+        (not_run[0] if not_run else "", bool(not_run)),
         ("the run stopped early", bool(session.shouldstop or session.shouldfail)),
+        ("the run was interrupted", session.exitstatus == pytest.ExitCode.INTERRUPTED),
     ]
     return next((reason for reason, applies in reasons if applies), "")
 

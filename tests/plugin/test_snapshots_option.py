@@ -242,3 +242,56 @@ def test_a_pinned_older_version_is_not_the_snapshot(
     assert [e["version"] for e in lock["schemas"] if e["name"] == "acme.Order"] == ["1.10.0"]
     assert (written.ret, again.ret) == (pytest.ExitCode.OK, pytest.ExitCode.OK)
     again.stdout.fnmatch_lines(["snapshots: no drift (*)"])
+
+
+THREE_FILES = {
+    "test_a": 'def test_a(schema_contract):\n    schema_contract.validate("telemetry.FeedbackEvent", {})\n',
+    "test_b": 'def test_b(schema_contract):\n    schema_contract.validate("telemetry.RateAdjustment", {})\n',
+    "test_c": 'def test_c(schema_contract):\n    schema_contract.validate("telemetry.HealthStatus", {}, track="v1")\n',
+}
+
+
+@pytest.mark.parametrize(
+    ("args", "edit", "reason"),
+    [
+        (["test_a.py"], None, "paths or test ids on the command line"),
+        (["--ignore=test_b.py"], None, "--ignore/--deselect"),
+        (["--deselect=test_b.py::test_b"], None, "--ignore/--deselect"),
+        ([], ("test_b", "import pytest\n\n@pytest.mark.skip\n"), "skipped tests"),
+        ([], ("test_b", "import missing_module_xyz\n"), "collection errors"),
+        (["-n", "2", "test_a.py", "test_c.py"], None, "paths or test ids on the command line"),
+    ],
+    ids=["path", "ignore", "deselect", "skip", "collection-error", "xdist-paths"],
+)
+def test_every_kind_of_partial_run_refuses_to_prune(
+    pytester: pytest.Pytester,
+    server: RegistryServer,
+    args: list[str],
+    edit: tuple[str, str] | None,
+    reason: str,
+) -> None:
+    (pytester.path / "test_contracts.py").unlink()
+    pytester.makepyfile(**THREE_FILES)
+    record(pytester, server, "--schema-snapshot-update")
+    if edit is not None:
+        name, prefix = edit
+        pytester.makepyfile(**{name: prefix + THREE_FILES[name]})
+
+    result = pytester.runpytest("--schema-snapshot-prune", "--continue-on-collection-errors", *args)
+
+    result.stdout.fnmatch_lines([f"snapshots: not pruned, this is a partial run ({reason}): *"])
+    lock = json.loads((pytester.path / LOCK).read_text())
+    assert len(lock["schemas"]) == 3
+
+
+def test_rerecording_all_on_named_paths_keeps_the_other_recordings(
+    pytester: pytest.Pytester, server: RegistryServer
+) -> None:
+    (pytester.path / "test_contracts.py").unlink()
+    pytester.makepyfile(**THREE_FILES)
+    record(pytester, server)
+
+    record(pytester, server, "--registry-record=all", "test_a.py")
+    replayed = pytester.runpytest()
+
+    replayed.assert_outcomes(passed=3)
