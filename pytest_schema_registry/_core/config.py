@@ -30,6 +30,7 @@ __all__ = [
     "check_whole",
     "normalize_validation_mode",
     "parse_boolean",
+    "shown_value",
 ]
 
 ValidationMode = Literal["off", "log", "enforce"]
@@ -113,21 +114,30 @@ class RegistryConfig:
             raw = env.get(variable)
             # An overridden variable is not parsed: a value that loses precedence cannot fail.
             if raw is not None and field_name not in values and field_name not in overrides:
-                values[field_name] = _parse_env(variable, raw, parse)
+                values[field_name] = _parse_env(variable, raw, parse, field_name)
         values.update(overrides)
         if "enabled" not in values and values.get("url"):
             values["enabled"] = True  # a URL alone says "use this registry"
         return cls(**values)
 
 
-def _parse_env(variable: str, raw: str, parse: Callable[[str, str], Any]) -> Any:
+def _parse_env(variable: str, raw: str, parse: Callable[[str, str], Any], field_name: str) -> Any:
     """Parse one variable, re-raising any complaint with the variable's name and value."""
     try:
         return parse(variable, raw)
     except ConfigError:
         raise
     except ValueError as exc:
-        raise ConfigError(f"{variable}={raw!r}: {exc}") from None
+        raise ConfigError(f"{variable}={shown_value(field_name, raw)}: {exc}") from None
+
+
+def shown_value(field_name: str, raw: str | None) -> str:
+    """Render a setting's value for a message: never a token, never a URL's credentials."""
+    if field_name == "token":
+        return "'***'"
+    if field_name == "url" and raw is not None:
+        return repr(redact_url(raw))
+    return repr(raw)
 
 
 def _text(variable: str, raw: str) -> str | None:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, cast, get_args
 
-from .._core.config import ENV_VARIABLES, RegistryConfig, parse_boolean
+from .._core.config import ENV_VARIABLES, RegistryConfig, parse_boolean, shown_value
 from .._core.errors import ConfigError
 from .._core.secrets import redact_url
 
@@ -345,5 +345,4 @@ def _flag(raw: str | None, origin: str) -> bool:
 
 
 def _shown(dest: str, raw: str | None) -> str:
-    secret = next(o.secret for o in OPTIONS if o.dest == dest)
-    return "'***'" if secret else repr(raw)
+    return shown_value(_FIELDS[dest], raw)

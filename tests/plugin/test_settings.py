@@ -131,9 +131,19 @@ def test_a_bad_variable_warns_a_session_that_never_uses_the_registry(
     result = pytester.runpytest()
 
     result.assert_outcomes(passed=1)
-    result.stdout.fnmatch_lines(
-        ["*PytestConfigWarning: schema registry: REGISTRY_CACHE_TTL='abc': expected seconds *"]
-    )
+    result.stdout.fnmatch_lines(["warning: REGISTRY_CACHE_TTL='abc': expected seconds *"])
+
+
+def test_a_bad_variable_does_not_stop_a_session_that_errors_on_warnings(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REGISTRY_CACHE_TTL", "abc")
+    write_ini(pytester, "filterwarnings = error")
+    pytester.makepyfile("def test_unrelated():\n    pass\n")
+
+    result = pytester.runpytest()
+
+    result.assert_outcomes(passed=1)
 
 
 def test_a_bad_variable_fails_the_tests_that_use_the_registry_naming_it(

@@ -117,3 +117,18 @@ def test_bad_values_name_their_origin(
         resolve_settings(cli, ini, environ, rootdir=tmp_path)
 
     assert str(caught.value).startswith(message)
+
+
+@pytest.mark.parametrize("where", ["cli", "ini", "environment"])
+def test_a_bad_url_is_shown_without_its_credentials(tmp_path: Path, where: str) -> None:
+    url = "ftp://user:S3CRET@registry.example.com/api?token=TOK123"
+    sources: dict[str, dict[str, str]] = {"cli": {}, "ini": {}, "environment": {}}
+    key = "REGISTRY_URL" if where == "environment" else "registry_url"
+    sources[where][key] = url
+
+    with pytest.raises(ConfigError) as caught:
+        resolve_settings(sources["cli"], sources["ini"], sources["environment"], rootdir=tmp_path)
+
+    message = str(caught.value)
+    assert "S3CRET" not in message and "TOK123" not in message
+    assert "ftp://registry.example.com/api?token=***" in message
