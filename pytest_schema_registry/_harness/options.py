@@ -205,22 +205,41 @@ class PluginSettings:
             return f"{redact_url(self.config.url)} (live)"
         return "nowhere"
 
-    def record_command(self) -> str:
-        """Return the command line that records the cassette."""
-        url = redact_url(self.config.url) if self.config.url else "URL"
-        return f"pytest --registry-mode=record --registry-url={url}"
+    def record_command(self, recorded_url: str | None = None) -> str:
+        """Return the command line that records the cassette (against `recorded_url` in replay)."""
+        url = self.config.url or recorded_url
+        shown = redact_url(url) if url else "URL"
+        return f"pytest --registry-mode=record --registry-url={shown}{self._carried()}"
 
-    def update_command(self) -> str:
+    def update_command(self, recorded_url: str | None = None) -> str:
         """Return the exact command that accepts drift: this run's registry, snapshots updated.
 
         With a cassette in the project, accepting drift re-records it too: otherwise the next
         offline run would find the cassette stale against the snapshots just accepted.
         """
         if self.access == "replay" or not self.config.url:
-            return self.record_command() + " --schema-snapshot-update"
+            return self.record_command(recorded_url) + " --schema-snapshot-update"
         recording = self.access == "record" or self.cassette_path.is_file()
         mode = "--registry-mode=record " if recording else ""
-        return f"pytest {mode}--registry-url={redact_url(self.config.url)} --schema-snapshot-update"
+        url = redact_url(self.config.url)
+        return f"pytest {mode}--registry-url={url}{self._carried()} --schema-snapshot-update"
+
+    def _carried(self) -> str:
+        """Repeat the command-line options a printed command needs to act on the same files."""
+        carried = [
+            f" {self.origins[dest]}={value}"
+            for dest, value in self._carried_values()
+            if self.origins.get(dest, "").startswith("--")
+        ]
+        return "".join(carried)
+
+    def _carried_values(self) -> list[tuple[str, str]]:
+        return [
+            ("registry_cassette_dir", str(self.cassette_path.parent)),
+            ("schema_snapshot_dir", str(self.snapshot_dir)),
+            ("schema_track", self.config.prefer_track),
+            ("schema_fallback_track", self.config.fallback_track or "none"),
+        ]
 
     def missing_registry_message(self) -> str:
         """Say exactly what to pass when a test needs a registry and there is none."""

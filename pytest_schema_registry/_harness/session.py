@@ -101,8 +101,8 @@ class RegistrySession:
             use,
             secrets=(settings.config.token,),
             run_id=settings.run_id or None,
-            record_command=settings.record_command(),
         )
+        self._cassette.record_command = settings.record_command(self._cassette.recorded_url)
         recorded = self._cassette.recorded_url or _REPLAY_PLACEHOLDER
         url = recorded if use == "replay" else (settings.config.url or recorded)
         self._http = httpx.AsyncClient(
@@ -205,6 +205,9 @@ class RegistrySession:
             )
         return report
 
+    def _recorded_url(self) -> str | None:
+        return self._cassette.recorded_url if self._cassette is not None else None
+
     def _current(self, manager: SchemaManager) -> list[SchemaDocument]:
         """Return the latest document of each (name, track) the run used, the manager's last.
 
@@ -220,7 +223,7 @@ class RegistrySession:
         store = SnapshotStore(self.settings.snapshot_dir)
         used = documents
         report.snapshot_dir = str(self.settings.snapshot_dir)
-        report.update_hint = self.settings.update_command()
+        report.update_hint = self.settings.update_command(self._recorded_url())
         if not used:  # nothing fetched, nothing compared: never say "no drift" then
             if store.exists():
                 report.snapshot_note = (
@@ -230,7 +233,7 @@ class RegistrySession:
         if self.settings.access == "replay":
             if store.exists():
                 report.stale = [drift.headline() for drift in store.compare(used)]
-                report.stale_hint = self.settings.record_command() + " --schema-snapshot-update"
+                report.stale_hint = self.settings.update_command(self._recorded_url())
                 report.snapshots_checked = True
             return
         if self.settings.snapshot_update:

@@ -107,7 +107,7 @@ class RegistryCassette:
         self.use = use
         self.run_id = run_id or uuid.uuid4().hex
         self._secrets = tuple(s for s in secrets if s)
-        self._record_command = record_command
+        self.record_command = record_command  # said when replay misses; the session sets it
         self._recorded: list[tuple[VcrRequest, dict[str, Any]]] = []
         self._base_url: str | None = None
         _, self._metadata = _read(path)
@@ -184,7 +184,7 @@ class RegistryCassette:
             return response
         raise CassetteMissError(
             f"{_label(request)} is not recorded in {self.path}; record it with: "
-            f"{self._record_command}"
+            f"{self.record_command}"
         )
 
     def record(self, request: VcrRequest, response: dict[str, Any]) -> None:
@@ -195,7 +195,8 @@ class RegistryCassette:
 
     def _scrub_request(self, request: VcrRequest) -> VcrRequest:
         for header in list(request.headers):
-            if header.lower() in SECRET_HEADERS:
+            # Secrets never; the user agent names the httpx version, so an upgrade is no diff.
+            if header.lower() in SECRET_HEADERS or header.lower() == "user-agent":
                 del request.headers[header]
         request.uri = redact_url(request.uri)
         return request

@@ -67,7 +67,8 @@ def test_replay_on_another_port_and_a_miss_says_how_to_record(
     result.stdout.fnmatch_lines(
         [
             "CassetteMissError: GET /api/v1/schemas/v2/telemetry.RateAdjustment is not recorded in "
-            f"{pytester.path / CASSETTE}; record it with: pytest --registry-mode=record --registry-url=URL",
+            f"{pytester.path / CASSETTE}; record it with: pytest --registry-mode=record "
+            f"--registry-url={server.url}",
         ]
     )
     assert server.count("/schemas/v2/telemetry.RateAdjustment") == 0  # replay never goes live

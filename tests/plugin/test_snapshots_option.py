@@ -114,7 +114,8 @@ def test_a_stale_cassette_is_an_error_that_says_how_to_re_record(
         [
             "STALE CASSETTE: the replayed schemas differ from the snapshots:",
             "  telemetry.FeedbackEvent (v2): snapshot 2.0.0, registry 2.0.0",
-            "re-record with: pytest --registry-mode=record --registry-url=URL --schema-snapshot-update",
+            f"re-record with: pytest --registry-mode=record --registry-url={server.url} "
+            "--schema-snapshot-update",
         ]
     )
 
@@ -295,3 +296,26 @@ def test_rerecording_all_on_named_paths_keeps_the_other_recordings(
     replayed = pytester.runpytest()
 
     replayed.assert_outcomes(passed=3)
+
+
+def test_printed_commands_carry_the_folders_the_run_used(
+    pytester: pytest.Pytester, server: RegistryServer
+) -> None:
+    folders = ["--registry-cassette-dir=cas", "--schema-snapshot-dir=snaps"]
+    record(pytester, server, "--schema-snapshot-update", *folders)
+    v2 = json.loads((server.folder.root / "v2/telemetry.FeedbackEvent/2.0.0.json").read_text())
+    v2.pop("$core_version", None)
+    upload(server, "telemetry.FeedbackEvent", "v2", "2.1.0", {**v2, "title": "FeedbackEvent 2.1"})
+
+    drifted = pytester.runpytest(f"--registry-url={server.url}", *folders)
+    hint = accept_hint(drifted)
+    accepted = pytester.runpytest(*hint.split()[1:])
+    replayed = pytester.runpytest(*folders)
+
+    assert hint.endswith(
+        f" --registry-cassette-dir={pytester.path / 'cas'} "
+        f"--schema-snapshot-dir={pytester.path / 'snaps'} --schema-snapshot-update"
+    )
+    assert accepted.ret == pytest.ExitCode.OK
+    replayed.stdout.fnmatch_lines(["snapshots: no drift (*snaps)"])
+    assert not (pytester.path / "tests/contracts/schemas").exists()
