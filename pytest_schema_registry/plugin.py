@@ -21,6 +21,13 @@ from ._core.errors import ConfigError, SchemaRegistryError
 from ._generation.sources import SchemaSource, pop_schema_source, push_schema_source
 from ._harness.advice import DEGRADATION_MARKER
 from ._harness.options import OPTIONS, resolve_settings
+from ._harness.run_facts import (
+    MARKERS,
+    RegistryStrategies,
+    RunFacts,
+    marker_arguments,
+    partial_run_reason,
+)
 
 if TYPE_CHECKING:
     from ._core.config import RegistryConfig
@@ -40,15 +47,6 @@ ENVIRONMENT_ERROR_KEY: pytest.StashKey[ConfigError] = pytest.StashKey()
 SOURCE_KEY: pytest.StashKey[SchemaSource] = pytest.StashKey()
 _WORKER_OUTPUT = "schema_registry_report"
 _RUN_ID = "schema_registry_run_id"
-
-MARKER = (
-    "registry_schema(name, track=None, version=None): bind the `schema` fixture to the registry "
-    "schema `name` (negotiated, or exactly `track`/`version`)"
-)
-DEGRADATION_MARKER_HELP = (
-    f"{DEGRADATION_MARKER}: the test exercises answers given without a schema on purpose "
-    "(registry down, unknown schema); they do not fail it"
-)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -73,8 +71,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", MARKER)
-    config.addinivalue_line("markers", DEGRADATION_MARKER_HELP)
+    for marker in MARKERS:
+        config.addinivalue_line("markers", marker)
     coverage = config.stash[COVERAGE_KEY] = _RunCoverage()
     config.pluginmanager.register(coverage, "schema-registry-run-coverage")
     cli = {o.dest: config.getoption(o.dest) for o in OPTIONS}
@@ -157,25 +155,22 @@ class _RunCoverage:
 
 
 def _partial_run(session: pytest.Session) -> str:
-    """Say why this run did not run the whole suite, or "" when it did.
-
-    Anything that leaves tests out counts: a partial run cannot tell which snapshots or
-    recordings the other tests need, so it neither prunes nor re-records them from scratch.
-    """
+    """Say why this run left tests out, or "" (see `partial_run_reason`)."""
     option, config = session.config.option, session.config
     coverage = config.stash.get(COVERAGE_KEY, None)
-    not_run = coverage.left_out if coverage is not None else []
-    reasons = [
-        ("-k", bool(getattr(option, "keyword", ""))),
-        ("-m", bool(getattr(option, "markexpr", ""))),
-        ("paths or test ids on the command line", config.args_source == config.ArgsSource.ARGS),
-        ("--ignore/--deselect", bool(option.ignore or option.ignore_glob or option.deselect)),
-        ("--lf or --sw", bool(getattr(option, "lf", False) or getattr(option, "stepwise", False))),
-        (not_run[0] if not_run else "", bool(not_run)),
-        ("the run stopped early", bool(session.shouldstop or session.shouldfail)),
-        ("the run was interrupted", session.exitstatus == pytest.ExitCode.INTERRUPTED),
-    ]
-    return next((reason for reason, applies in reasons if applies), "")
+    facts = RunFacts(
+        keyword=bool(getattr(option, "keyword", "")),
+        markexpr=bool(getattr(option, "markexpr", "")),
+        named_paths=config.args_source == config.ArgsSource.ARGS,
+        ignored=bool(option.ignore or option.ignore_glob or option.deselect),
+        last_failed_or_stepwise=bool(
+            getattr(option, "lf", False) or getattr(option, "stepwise", False)
+        ),
+        left_out=coverage.left_out if coverage is not None else (),
+        stopped_early=bool(session.shouldstop or session.shouldfail),
+        interrupted=session.exitstatus == pytest.ExitCode.INTERRUPTED,
+    )
+    return partial_run_reason(facts)
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
@@ -388,15 +383,7 @@ def registry_strategies() -> Any:
     """Strategies for `st.data()`: `.valid(name, track=None)`, `.invalid(name, track=None)`."""
     from . import strategies
 
-    return _Strategies(strategies.registry_payloads, strategies.registry_invalid_payloads)
-
-
-class _Strategies:
-    """Hand out registry-bound hypothesis strategies (see `strategies.registry_payloads`)."""
-
-    def __init__(self, valid: Callable[..., Any], invalid: Callable[..., Any]) -> None:
-        self.valid = valid
-        self.invalid = invalid
+    return RegistryStrategies(strategies.registry_payloads, strategies.registry_invalid_payloads)
 
 
 @pytest.fixture
@@ -409,23 +396,8 @@ def schema(request: pytest.FixtureRequest) -> SchemaDocument:
             '@pytest.mark.registry_schema("telemetry.FeedbackEvent", track="v2")',
             pytrace=False,
         )
-    name, track, version = _marker_arguments(marker.args, marker.kwargs)
+    try:
+        name, track, version = marker_arguments(marker.args, marker.kwargs)
+    except ValueError as exc:
+        pytest.fail(str(exc), pytrace=False)
     return _needing_registry(request).fetch_schema(name, track=track, version=version)
-
-
-def _marker_arguments(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[str, Any, Any]:
-    usage = 'usage: @pytest.mark.registry_schema("name", track="v2", version=None)'
-    unknown = sorted(set(kwargs) - {"name", "track", "version"})
-    values = dict(zip(("name", "track", "version"), args, strict=False)) | kwargs
-    if len(args) > 3 or unknown or not isinstance(values.get("name"), str) or not values["name"]:
-        problem = f"unknown argument(s) {', '.join(unknown)}" if unknown else "bad arguments"
-        pytest.fail(
-            f"registry_schema marker: {problem} {args!r} {kwargs!r}; {usage}", pytrace=False
-        )
-    for key in ("track", "version"):
-        if values.get(key) is not None and not isinstance(values[key], str):
-            pytest.fail(
-                f"registry_schema marker: {key}={values[key]!r} is not a string; {usage}",
-                pytrace=False,
-            )
-    return values["name"], values.get("track"), values.get("version")
