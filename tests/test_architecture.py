@@ -175,6 +175,7 @@ INTERNAL_SIGNALS = {
     "pytest_schema_registry._wire.client._AttemptFailedError",  # one retry attempt failed
     "pytest_schema_registry._server.routes.HTTPError",  # a route's HTTP answer, sent by the server
     "pytest_schema_registry.cli._UsageError",  # printed to stderr by main(), exit 2
+    "pytest_schema_registry._runtime.gate._MalformedEnvelopeError",  # becomes a reject GateResult
 }
 
 

@@ -26,6 +26,8 @@ __all__ = [
     "SchemaVersionInfo",
     "ValidationResult",
     "content_sha256",
+    "excerpt",
+    "schema_name_problem",
 ]
 
 JSONObject = dict[str, Any]
@@ -314,3 +316,30 @@ class DeadLetter:
     def to_json(self) -> str:
         """Return one JSON line (values JSON cannot carry are written as their repr)."""
         return json.dumps(asdict(self), default=repr, sort_keys=True)
+
+
+# Schema names and tracks: anything longer comes from a broken or hostile sender.
+MAX_NAME_LENGTH = 256
+
+
+def schema_name_problem(value: object, what: str = "schema name") -> str | None:
+    """Say what makes `value` unusable as a schema name or track, or None when it is fine.
+
+    Names arrive in untrusted envelopes: they must be short, printable text (no control
+    characters to forge log lines, no lone surrogates that cannot be encoded into a URL).
+    """
+    if not isinstance(value, str):
+        return f"{what} {excerpt(value)} is not a string"
+    if not value:
+        return f"{what} is empty"
+    if len(value) > MAX_NAME_LENGTH:
+        return f"{what} {excerpt(value)} is longer than {MAX_NAME_LENGTH} characters"
+    if not value.isprintable():
+        return f"{what} {excerpt(value)} holds control or unencodable characters"
+    return None
+
+
+def excerpt(value: object, limit: int = 60) -> str:
+    """Render a value for a message, never longer than `limit` characters."""
+    text = ascii(value) if isinstance(value, str) else repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._core.config import ValidationMode, normalize_validation_mode
 from .._core.errors import ConfigError, DeadLetterError, SchemaRegistryError
-from .._core.models import DeadLetter
+from .._core.models import DeadLetter, excerpt, schema_name_problem
 from .sinks import DeadLetterSink
 
 if TYPE_CHECKING:
@@ -36,6 +36,8 @@ __all__ = ["Decision", "GateResult", "ValidationGate"]
 log = logging.getLogger("pytest_schema_registry.gate")
 
 INVALID = "invalid payload"
+MALFORMED = "malformed envelope"
+MALFORMED_LABEL = "__malformed__"  # the metrics label: an untrusted id must not become a series
 UNAVAILABLE = "schema unavailable"
 
 
@@ -99,7 +101,10 @@ class ValidationGate:
         """Decide for an envelope (`meta.schema_id`, `meta.track`) or a payload with `schema=`."""
         if self.mode == "off":
             return GateResult(Decision.ACCEPT)
-        name, track, payload = self._unpack(message, schema, track)
+        try:
+            name, track, payload = self._unpack(message, schema, track)
+        except _MalformedEnvelopeError as exc:
+            return await self._malformed(message, str(exc))
         try:
             result = await self.manager.check(name, payload, track, track)
         except SchemaRegistryError as exc:
@@ -129,13 +134,44 @@ class ValidationGate:
     def _unpack(
         self, message: Any, schema: str | None, track: str | None
     ) -> tuple[str, str | None, Any]:
-        if isinstance(message, Mapping) and "payload" in message and "meta" in message:
-            meta = message["meta"] if isinstance(message["meta"], Mapping) else {}
-            name = schema or self._schema_for(meta)
-            return name, track or meta.get("track"), message["payload"]
-        if schema is None:
-            raise ConfigError("a bare payload needs its schema: gate.check(payload, schema=NAME)")
-        return schema, track, message
+        """Read (schema, track, payload); raise `_MalformedEnvelopeError` saying what is wrong."""
+        if schema is not None:
+            payload = message["payload"] if _is_envelope(message) else message
+            meta = message.get("meta") if _is_envelope(message) else None
+        elif not _is_envelope(message):
+            raise _MalformedEnvelopeError(
+                "expected a mapping with meta and payload (or pass schema=NAME for a bare payload)"
+            )
+        else:
+            meta, payload = message["meta"], message["payload"]
+            if not isinstance(meta, Mapping):
+                raise _MalformedEnvelopeError(f"meta is {excerpt(meta)}, not a mapping")
+            schema = self._schema_of(meta)
+        if track is None and isinstance(meta, Mapping):
+            track = meta.get("track")
+        problem = schema_name_problem(schema, "schema id")
+        if problem is None and track is not None:
+            problem = schema_name_problem(track, "track")
+        if problem is not None:
+            raise _MalformedEnvelopeError(problem)
+        return str(schema), track, payload
+
+    def _schema_of(self, meta: Mapping[str, Any]) -> str:
+        try:
+            return self._schema_for(meta)
+        except _MalformedEnvelopeError:
+            raise
+        except Exception as exc:  # the envelope is untrusted; so is what reads it
+            raise _MalformedEnvelopeError(f"cannot read the schema id: {exc}") from None
+
+    async def _malformed(self, message: Any, reason: str) -> GateResult:
+        """Reject what cannot be judged; in enforce mode dead-letter it, untouched."""
+        result = GateResult(Decision.REJECT, (reason,), None, None, None, f"{MALFORMED}: {reason}")
+        log.warning("%s rejected: %s", MALFORMED, reason)
+        if self.mode == "enforce":
+            return await self._reject(message, result)
+        self._action(MALFORMED_LABEL, "error", "rejected_malformed")
+        return result
 
     async def _without_schema(
         self, message: Any, name: str, track: str | None, exc: SchemaRegistryError
@@ -187,6 +223,14 @@ class ValidationGate:
 def _schema_from_meta(meta: Mapping[str, Any]) -> str:
     """Read the schema name from an envelope's `meta.schema_id` (the seed's envelope)."""
     schema_id = meta.get("schema_id")
-    if not isinstance(schema_id, str) or not schema_id:
-        raise ConfigError("envelope has no meta.schema_id: pass gate.check(message, schema=NAME)")
-    return schema_id
+    if schema_id is None:
+        raise _MalformedEnvelopeError("no meta.schema_id")
+    return schema_id  # type: ignore[no-any-return]  # its shape is checked by the caller
+
+
+def _is_envelope(message: Any) -> bool:
+    return isinstance(message, Mapping) and "payload" in message and "meta" in message
+
+
+class _MalformedEnvelopeError(Exception):
+    """Signal, inside the gate, an envelope that cannot be judged; never leaves `check`."""

@@ -211,10 +211,14 @@ async def test_bare_payloads_name_their_schema(managers: Callable[..., SchemaMan
     gate = ValidationGate(managers(), mode="log")
 
     assert (await gate.check(V1_EVENT, schema="telemetry.FeedbackEvent", track="v1")).accepted
-    with pytest.raises(ConfigError, match=r"a bare payload needs its schema"):
-        await gate.check(V1_EVENT)
-    with pytest.raises(ConfigError, match=r"envelope has no meta\.schema_id"):
-        await gate.check({"meta": {}, "payload": V1_EVENT})
+    bare = await gate.check(V1_EVENT)  # untrusted input gets a verdict, never an exception
+    no_id = await gate.check({"meta": {}, "payload": V1_EVENT})
+
+    assert (bare.decision, no_id.decision) == (Decision.REJECT, Decision.REJECT)
+    assert bare.reason is not None and bare.reason.startswith(
+        "malformed envelope: expected a mapping"
+    )
+    assert no_id.reason == "malformed envelope: no meta.schema_id"
 
 
 async def test_a_custom_schema_mapping(managers: Callable[..., SchemaManager]) -> None:
