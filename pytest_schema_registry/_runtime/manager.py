@@ -28,10 +28,11 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar
 from .._core.config import Backend, RegistryConfig, ValidationMode
 from .._core.errors import (
     ConfigError,
+    SchemaNotFoundError,
     SchemaRegistryError,
 )
 from .._core.loops import LoopAffinity, LoopThread, call_on
-from .._core.models import SchemaDocument, ValidationResult
+from .._core.models import SchemaDocument, ValidationResult, excerpt, schema_name_problem
 from .._wire.client import RegistryClient
 from .cache import Entry, Key, Stats
 from .metrics import MetricsSink, NoMetrics, metrics_sink
@@ -47,6 +48,7 @@ log = logging.getLogger("pytest_schema_registry.manager")
 
 Clock = Callable[[], float]
 DegradationWatcher = Callable[[str, SchemaRegistryError], None]
+INVALID_NAME_LABEL = "__invalid__"  # the metrics label for names no schema can have
 _T = TypeVar("_T")
 
 
@@ -324,7 +326,10 @@ class SchemaManager:
 
     def _warm(self, key: Key) -> Entry | None:
         """Return the cached entry while it is fresh, counting the hit; no I/O, any thread."""
-        entry = self._entries.get(key)
+        try:
+            entry = self._entries.get(key)
+        except TypeError:  # an unhashable name from an envelope: `_resolve` says why
+            return None
         if entry is not None and self._clock() < entry.fresh_until:
             self._stats.hits += 1
             self._metrics.cache_hit(key[0])
@@ -359,6 +364,9 @@ class SchemaManager:
 
     async def _resolve(self, key: Key) -> Entry:
         """Fetch what `key` needs, on the home loop; see `_resolve_here`."""
+        problem = schema_name_problem(key[0])
+        if problem is not None:  # before any count, label or request: the name is untrusted
+            raise SchemaNotFoundError(f"no schema can have this name: {problem}")
         self._stats.misses += 1
         self._metrics.cache_miss(key[0])
         return await self._affinity.run(lambda: self._resolver.resolve(key))
@@ -372,8 +380,9 @@ class SchemaManager:
     def _degrade(self, name: str, exc: SchemaRegistryError) -> tuple[bool, list[str]]:
         """Answer without a schema: let the payload through, unless enforce mode fails closed."""
         self.notify_degraded(name, exc)
+        label = name if schema_name_problem(name) is None else INVALID_NAME_LABEL
         self._stats.validations["error"] += 1
-        self._metrics.validation(name, "error")
+        self._metrics.validation(label, "error")
         if self.config.validation_mode == "enforce" and not self.config.fail_open:
-            return False, [f"schema {name!r} unavailable: {exc}"]
+            return False, [f"schema {excerpt(name)} unavailable: {exc}"]
         return True, []

@@ -251,6 +251,9 @@ class RegistryClient:
         response = await self._send(call)
         try:
             return response.json()
+        except RecursionError:  # `[[[[...` a hundred thousand deep: an answer, not a crash
+            why = f"answered {response.status_code} with JSON nested too deep to read"
+            raise response_error(call, why, self._token) from None
         except ValueError:
             kind = response.headers.get("content-type", "no content type")
             why = (

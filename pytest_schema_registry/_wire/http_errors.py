@@ -84,7 +84,7 @@ def _registry_message(response: httpx.Response, token: str | None) -> str:
     """Return the registry's own explanation, trimmed, as a suffix; never echo the token."""
     try:
         body = response.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested past reading: show the text
         body = response.text
     if isinstance(body, dict):
         body = body.get("detail") or body.get("message") or body.get("error") or ""
