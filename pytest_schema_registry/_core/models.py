@@ -6,11 +6,13 @@ that drifts from its contract should fail loudly at the boundary, not deep insid
 
 from __future__ import annotations
 
+import base64
 import enum
 import hashlib
 import json
+import math
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -26,6 +28,7 @@ __all__ = [
     "SchemaVersionInfo",
     "ValidationResult",
     "content_sha256",
+    "encode_message",
     "excerpt",
     "schema_name_problem",
 ]
@@ -314,8 +317,10 @@ class DeadLetter:
     rejected_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
 
     def to_json(self) -> str:
-        """Return one JSON line (values JSON cannot carry are written as their repr)."""
-        return json.dumps(asdict(self), default=repr, sort_keys=True)
+        """Return one JSON line; the message goes through `encode_message`, so nothing fails."""
+        fields = {name: getattr(self, name) for name in self.__dataclass_fields__}
+        fields["message"] = encode_message(self.message)
+        return json.dumps(fields, sort_keys=True, allow_nan=False)
 
 
 # Schema names and tracks: anything longer comes from a broken or hostile sender.
@@ -343,3 +348,47 @@ def excerpt(value: object, limit: int = 60) -> str:
     """Render a value for a message, never longer than `limit` characters."""
     text = ascii(value) if isinstance(value, str) else repr(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+_MAX_MESSAGE_DEPTH = 200  # below Python's recursion limit: deeper parts are kept as an excerpt
+
+
+def encode_message(value: Any, depth: int = 0, seen: frozenset[int] = frozenset()) -> Any:
+    """Encode a message for a dead letter: JSON as is, everything else tagged, nothing lost.
+
+    Tags: `{"$bytes": base64}`, `{"$float": "nan" | "inf" | "-inf"}`, `{"$map": [[key, value],
+    ...]}` for a mapping with keys JSON cannot carry, `{"$cycle": true}` where a container holds
+    itself, `{"$repr": ...}` for other objects, and `{"$truncated": ...}` past 200 levels.
+    """
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else {"$float": str(value)}
+    if isinstance(value, bytes | bytearray):
+        return {"$bytes": base64.b64encode(bytes(value)).decode("ascii")}
+    if not isinstance(value, dict | list | tuple):
+        return {"$repr": _safe_excerpt(value)}
+    if depth >= _MAX_MESSAGE_DEPTH:  # json itself cannot nest much deeper; say what was cut
+        return {"$truncated": f"{type(value).__name__} nested past {_MAX_MESSAGE_DEPTH} levels"}
+    if id(value) in seen:
+        return {"$cycle": True}
+    inner = seen | {id(value)}
+    if isinstance(value, dict):
+        if all(isinstance(key, str) for key in value):
+            return {key: encode_message(item, depth + 1, inner) for key, item in value.items()}
+        pairs = value.items()
+        return {
+            "$map": [
+                [encode_message(k, depth + 1, inner), encode_message(v, depth + 1, inner)]
+                for k, v in pairs
+            ]
+        }
+    return [encode_message(item, depth + 1, inner) for item in value]
+
+
+def _safe_excerpt(value: object) -> str:
+    """Return an excerpt of `value`'s repr, or its type when even the repr fails."""
+    try:
+        return excerpt(value, 2000)
+    except Exception:  # a hostile __repr__, or one that recurses past the limit
+        return f"<unprintable {type(value).__name__}>"
