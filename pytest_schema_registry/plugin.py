@@ -150,7 +150,7 @@ class _RunCoverage:
             self.left_out.append("collection errors")
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        if report.skipped:
+        if report.skipped and "skipped tests" not in self.left_out:
             self.left_out.append("skipped tests")
 
 
@@ -249,35 +249,32 @@ def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, None, None]:
 
 
 def _watching_degradation(item: pytest.Item) -> Generator[None, None, None]:
-    before = _degraded_so_far(item.config)
+    registry_session = item.config.stash.get(SESSION_KEY, None)
+    if registry_session is not None:  # a session made during this phase starts clean anyway
+        registry_session.reset_degradation()
     try:
         result = yield
     except Exception:
-        reason = _degradation_reason(item, before)
+        reason = _degradation_reason(item)
         if reason is None:
             raise
         # The registry's trouble is why the test failed: say that, in one line.
         raise pytest.fail.Exception(reason, pytrace=False) from None
-    reason = _degradation_reason(item, before)
+    reason = _degradation_reason(item)
     if reason is not None:
         pytest.fail(reason, pytrace=False)
     return result
 
 
-def _degradation_reason(item: pytest.Item, before: int) -> str | None:
-    """Say why degraded answers since `before` fail this test; None if none, or expected."""
+def _degradation_reason(item: pytest.Item) -> str | None:
+    """Say why degraded answers in this phase fail the test; None if none, or expected."""
     registry_session = item.config.stash.get(SESSION_KEY, None)
     if registry_session is None or item.get_closest_marker(DEGRADATION_MARKER):
         return None
-    reason = registry_session.degradation_failure(before)
+    reason = registry_session.degradation_failure()
     if reason is not None and item.nodeid not in registry_session.registry_failures:
         registry_session.registry_failures.append(item.nodeid)
     return reason
-
-
-def _degraded_so_far(config: pytest.Config) -> int:
-    registry_session = config.stash.get(SESSION_KEY, None)
-    return 0 if registry_session is None else len(registry_session.degraded)
 
 
 @pytest.hookimpl(wrapper=True)

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from urllib.parse import urlsplit, urlunsplit
 
 from .._core.errors import SchemaRegistryError
+from .._core.models import excerpt
 
 __all__ = [
     "DEGRADATION_MARKER",
@@ -62,11 +63,11 @@ def first_answering(candidates: Iterable[str], answers: Callable[[str], bool]) -
     return next((candidate for candidate in candidates if answers(candidate)), None)
 
 
-def degradation_reason(seen: list[tuple[str, SchemaRegistryError]], hint: str) -> str:
+def degradation_reason(name: str, error: SchemaRegistryError, count: int, hint: str) -> str:
     """Say, in one line, why answers given without a schema fail the test, and what to do."""
-    name, error = seen[0]
-    more = f" (and {len(seen) - 1} more such answer(s))" if len(seen) > 1 else ""
-    said = f"the manager could not get the schema for {name!r}{more}: {type(error).__name__}: "
+    more = f" (and {count - 1} more such answer(s))" if count > 1 else ""
+    said = f"the manager could not get the schema for {excerpt(name)}{more}: "
+    said += f"{type(error).__name__}: "
     said += f"{error}{hint}"
     return (
         f"{said}{' ' if said.endswith('?') else '. '}In production that answer degrades on "

@@ -55,8 +55,12 @@ class RegistrySession:
         self._pinned: list[SchemaDocument] = []  # exact versions asked for: listed, not snapshotted
         # Answers the manager (or a gate) gave without a schema; the plugin fails the test
         # that met one. Appended from the manager's thread, read between tests.
-        self.degraded: list[tuple[str, SchemaRegistryError]] = []
+        # The first answer given without a schema since the last reset, and how many: bounded
+        # however often a test calls a dead registry. Written from the manager's thread.
+        self._first_degraded: tuple[str, SchemaRegistryError] | None = None
+        self._degraded_count = 0
         self._known_names: list[str] | None = None  # the index, fetched once for suggestions
+        self._hints: dict[str, str] = {}  # base-path probes cost requests: once per session
         self.registry_failures: list[str] = []  # tests failed by registry trouble (node ids)
         self.skipped_tests = 0  # tests the plugin skipped for want of a registry
 
@@ -82,7 +86,7 @@ class RegistrySession:
             manager = SchemaManager.from_config(
                 config, http_client=self._http, metrics_registry=CollectorRegistry()
             )
-            manager.watch_degradation(lambda name, error: self.degraded.append((name, error)))
+            manager.watch_degradation(self._degraded)
             self._manager = manager.start_in_thread()
         return self._manager
 
@@ -138,12 +142,21 @@ class RegistrySession:
     ) -> ValidationResult:
         return self.manager().check_sync(name, payload, prefer, fallback)
 
-    def degradation_failure(self, since: int) -> str | None:
-        """Say why the answers given without a schema since `since` fail a test; None if none."""
-        seen = self.degraded[since:]
-        if not seen:
+    def _degraded(self, name: str, error: SchemaRegistryError) -> None:
+        if self._first_degraded is None:
+            self._first_degraded = (name, error)
+        self._degraded_count += 1
+
+    def reset_degradation(self) -> None:
+        """Forget earlier answers given without a schema (a new test phase starts)."""
+        self._first_degraded, self._degraded_count = None, 0
+
+    def degradation_failure(self) -> str | None:
+        """Say why the answers given without a schema since the reset fail a test; None if none."""
+        if self._first_degraded is None:
             return None
-        return degradation_reason(seen, self.hint_for(seen[0][1]))
+        name, error = self._first_degraded
+        return degradation_reason(name, error, self._degraded_count, self.hint_for(error))
 
     def hint_for(self, error: SchemaRegistryError) -> str:
         """Suggest the fix for a schema not found: a near name in the index, or the base path."""
@@ -152,7 +165,10 @@ class RegistrySession:
         try:
             names = self._index_names(self._manager)
         except SchemaRegistryError as exc:  # a 404 on the index too: the base path may be wrong
-            return self._base_path_hint(self._manager) if exc.status_code == 404 else ""
+            if "base_path" not in self._hints:
+                found = self._base_path_hint(self._manager) if exc.status_code == 404 else ""
+                self._hints["base_path"] = found
+            return self._hints["base_path"]
         return did_you_mean(nearest_names(error.name or "", names))
 
     def _index_names(self, manager: SchemaManager) -> list[str]:

@@ -239,3 +239,22 @@ def test_validation_mode_off_cannot_turn_a_contract_run_green(
 
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["ConfigError: validation mode 'off' *a contract test cannot run*"])
+
+
+def test_many_degraded_answers_are_counted_not_kept(
+    pytester: pytest.Pytester, server: RegistryServer
+) -> None:
+    """A test hammering an unknown name costs a counter, not a list entry per call."""
+    pytester.makepyfile(
+        """
+        def test_loop(schema_manager):
+            for _ in range(300):
+                schema_manager.validate_payload_sync("telemetry.Nope", {})
+        """
+    )
+
+    result = pytester.runpytest(f"--registry-url={server.url}")
+
+    result.assert_outcomes(failed=1)
+    (line,) = failure_lines(result, "test_loop")
+    assert "'telemetry.Nope' (and 299 more such answer(s))" in line
