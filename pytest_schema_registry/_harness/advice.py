@@ -12,7 +12,6 @@ from collections.abc import Callable, Iterable
 from urllib.parse import urlsplit, urlunsplit
 
 from .._core.errors import SchemaRegistryError
-from .._core.models import excerpt
 
 __all__ = [
     "DEGRADATION_MARKER",
@@ -65,6 +64,8 @@ def first_answering(candidates: Iterable[str], answers: Callable[[str], bool]) -
 
 def degradation_reason(name: str, error: SchemaRegistryError, count: int, hint: str) -> str:
     """Say, in one line, why answers given without a schema fail the test, and what to do."""
+    from .._core.models import excerpt  # lazy: the plugin loads this module in every session
+
     more = f" (and {count - 1} more such answer(s))" if count > 1 else ""
     said = f"the manager could not get the schema for {excerpt(name)}{more}: "
     said += f"{type(error).__name__}: "
