@@ -28,6 +28,20 @@ TOKEN = "canary-token-7f3a9c"  # a distinctive value, so a leak anywhere is easy
 FEEDBACK = "telemetry.FeedbackEvent"
 BACKENDS = ["jsonschema-rs", "jsonschema"]
 
+
+class FakeClock:
+    """Monotonic seconds that move only when a test says so."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
 # -- payloads ----------------------------------------------------------------------------------------
 
 V1_EVENT = {"coordinator_id": "c-1", "queue_size": 3, "capacity": 10, "level": "soft", "ts": 1.5}

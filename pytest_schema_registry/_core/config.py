@@ -21,6 +21,7 @@ from .errors import ConfigError
 from .secrets import redact_url
 
 __all__ = [
+    "DEFAULT_MAX_RESPONSE_BYTES",
     "ENV_VARIABLES",
     "Backend",
     "RegistryConfig",
@@ -40,6 +41,8 @@ _VALIDATION_MODE_ALIASES: dict[str, ValidationMode] = {"warn": "log", "strict": 
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off", ""})
 _T = TypeVar("_T")
+# A registry answer past this is refused: the largest real schema answer is well under 1 MiB.
+DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +67,7 @@ class RegistryConfig:
     max_depth: int = 256
     max_errors: int = 50
     backend: Backend = "jsonschema-rs"
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "validation_mode", normalize_validation_mode(self.validation_mode))
@@ -72,6 +76,7 @@ class RegistryConfig:
         check_seconds("timeout", self.timeout, allow_zero=False)
         check_whole("max_depth", self.max_depth, minimum=1)
         check_whole("max_errors", self.max_errors, minimum=1)
+        check_whole("max_response_bytes", self.max_response_bytes, minimum=1)
         if not self.prefer_track:
             raise ConfigError("prefer_track='': expected a track name such as v2")
         if self.fallback_track == "":
@@ -90,11 +95,13 @@ class RegistryConfig:
             )
 
     def __repr__(self) -> str:
-        shown = ", ".join(
-            f"{f.name}={'***' if f.name == 'token' and self.token else getattr(self, f.name)!r}"
-            for f in fields(self)
-        )
+        """Show every setting but secrets: no token, no URL password or `?token=` value."""
+        shown = ", ".join(f"{f.name}={self._shown(f.name)}" for f in fields(self))
         return f"RegistryConfig({shown})"
+
+    def _shown(self, name: str) -> str:
+        value = getattr(self, name)
+        return repr(value) if value is None else shown_value(name, value)
 
     @property
     def active(self) -> bool:
@@ -131,11 +138,11 @@ def _parse_env(variable: str, raw: str, parse: Callable[[str, str], Any], field_
         raise ConfigError(f"{variable}={shown_value(field_name, raw)}: {exc}") from None
 
 
-def shown_value(field_name: str, raw: str | None) -> str:
+def shown_value(field_name: str, raw: object) -> str:
     """Render a setting's value for a message: never a token, never a URL's credentials."""
     if field_name == "token":
         return "'***'"
-    if field_name == "url" and raw is not None:
+    if field_name == "url" and isinstance(raw, str):
         return repr(redact_url(raw))
     return repr(raw)
 
@@ -229,6 +236,7 @@ ENV_VARIABLES: dict[str, tuple[str, Callable[[str, str], Any]]] = {
     "REGISTRY_FAIL_OPEN": ("fail_open", parse_boolean),
     "REGISTRY_MAX_DEPTH": ("max_depth", _integer),
     "REGISTRY_VALIDATOR": ("backend", _backend),
+    "REGISTRY_MAX_RESPONSE_BYTES": ("max_response_bytes", _integer),
 }
 
 

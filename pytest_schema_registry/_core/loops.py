@@ -49,6 +49,22 @@ class LoopAffinity:
                 )
         return await make()
 
+    def spawn(self, make: Callable[[], Awaitable[_T]]) -> Future[_T] | None:
+        """Start `make()` on the home loop without waiting for it; from any thread.
+
+        With no live home loop, the calling thread's running loop becomes home; with neither,
+        nothing starts and None says so (the caller must do the work another way).
+        """
+        home = self.home
+        if home is None or home.is_closed() or not home.is_running():
+            try:
+                current = asyncio.get_running_loop()
+            except RuntimeError:
+                return None
+            self._rehome(current, had_home=home is not None)
+            home = current
+        return asyncio.run_coroutine_threadsafe(_awaited(make), home)
+
     def _rehome(self, loop: asyncio.AbstractEventLoop, *, had_home: bool) -> None:
         self.home = loop
         if had_home and self._on_rehome is not None:

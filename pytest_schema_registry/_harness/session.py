@@ -17,7 +17,7 @@ from .._core.errors import (
     SchemaRegistryError,
     SnapshotError,
 )
-from .._core.secrets import redact_url
+from .._core.secrets import redact_url, split_credentials
 from .._offline.snapshots import SnapshotStore
 from .advice import (
     base_path_candidates,
@@ -103,7 +103,7 @@ class RegistrySession:
         self._cassette = RegistryCassette(
             settings.cassette_path,
             use,
-            secrets=(settings.config.token,),
+            secrets=(settings.config.token, *split_credentials(settings.config.url or "").secrets),
             run_id=settings.run_id or None,
         )
         self._cassette.record_command = settings.record_command(self._cassette.recorded_url)

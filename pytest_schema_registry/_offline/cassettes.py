@@ -259,7 +259,9 @@ class _CassetteTransport(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         body = await request.aread()
-        vcr_request = VcrRequest(request.method, str(request.url), body, dict(request.headers))
+        # Scrubbed before vcrpy sees it: vcrpy logs every request it is handed, URL and all.
+        url = redact_url(str(request.url))
+        vcr_request = VcrRequest(request.method, url, body, dict(request.headers))
         recorded = self._cassette.play_or_miss(vcr_request)
         if recorded is not None:
             return _to_httpx(recorded, request)
@@ -269,9 +271,12 @@ class _CassetteTransport(httpx.AsyncBaseTransport):
         content = await live.aread()
         await live.aclose()
         self._cassette.record(vcr_request, _serialize(live, content))
+        # `content` is decoded: a Content-Encoding left on would make httpx decode it twice.
+        framing = ("content-encoding", "content-length", "transfer-encoding")
+        headers = [(k, v) for k, v in live.headers.multi_items() if k.lower() not in framing]
         return httpx.Response(
             live.status_code,
-            headers=live.headers,
+            headers=headers,
             content=content,
             request=request,
             extensions={"reason_phrase": live.reason_phrase.encode()},

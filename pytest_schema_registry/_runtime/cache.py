@@ -15,7 +15,7 @@ from .._core.errors import SchemaRegistryError
 from .._core.models import SchemaDocument
 from .validation import PayloadValidator
 
-__all__ = ["Entry", "Failure", "Key", "Stats"]
+__all__ = ["Entry", "Failure", "Key", "Stats", "bare"]
 
 Key = tuple[str, str, str | None]  # name, preferred track, fallback track
 
@@ -46,3 +46,15 @@ class Stats:
     stale_serves: int = 0
     validations: Counter[str] = field(default_factory=Counter)
     registry_errors: Counter[str] = field(default_factory=Counter)
+
+
+def bare(error: SchemaRegistryError) -> SchemaRegistryError:
+    """Strip what a remembered error would otherwise keep alive: frames, locals, the response.
+
+    A traceback holds every frame it passed through (an httpx response with its body among their
+    locals), and `raise ... from None` still keeps the exception it replaced as `__context__`.
+    """
+    error.__traceback__ = None
+    error.__context__ = None
+    error.__cause__ = None
+    return error

@@ -22,10 +22,11 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Coroutine, Iterable
+from concurrent.futures import Future
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self, TypeVar
 
-from .._core.config import Backend, RegistryConfig, ValidationMode
+from .._core.config import DEFAULT_MAX_RESPONSE_BYTES, Backend, RegistryConfig, ValidationMode
 from .._core.errors import (
     ConfigError,
     SchemaNotFoundError,
@@ -34,7 +35,7 @@ from .._core.errors import (
 from .._core.loops import LoopAffinity, LoopThread, call_on
 from .._core.models import SchemaDocument, ValidationResult, excerpt, schema_name_problem
 from .._wire.client import RegistryClient
-from .cache import Entry, Key, Stats
+from .cache import Entry, Key, Stats, bare
 from .metrics import MetricsSink, NoMetrics, metrics_sink
 from .resolver import SchemaResolver
 
@@ -76,6 +77,7 @@ class SchemaManager:
         max_depth: int = 256,
         max_errors: int = 50,
         backend: Backend = "jsonschema-rs",
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         config: RegistryConfig | None = None,
         client: RegistryClient | None = None,
         http_client: httpx.AsyncClient | None = None,
@@ -98,6 +100,7 @@ class SchemaManager:
             max_depth=max_depth,
             max_errors=max_errors,
             backend=backend,
+            max_response_bytes=max_response_bytes,
         )
         # Copied out of the config: attribute chains cost on a path that runs per message.
         self._active = self.config.active
@@ -122,6 +125,7 @@ class SchemaManager:
         self._entries = self._resolver.entries  # the same dict: the warm path reads it directly
         self._affinity = LoopAffinity(on_rehome=self._resolver.forget_flights)
         self._thread: LoopThread | None = None
+        self._refreshes: set[Future[None]] = set()
 
     @classmethod
     def from_config(cls, config: RegistryConfig, **kwargs: Any) -> SchemaManager:
@@ -149,6 +153,7 @@ class SchemaManager:
                 token=self.config.token,
                 timeout=self.config.timeout,
                 http_client=self._http_client,
+                max_response_bytes=self.config.max_response_bytes,
             )
         return self
 
@@ -256,10 +261,12 @@ class SchemaManager:
         Where `validate_payload` degrades (a service must keep running), `check` raises the
         registry error: a contract test must not pass because the registry was down.
         """
-        document = await self.get_schema(name, prefer, fallback)
-        entry = self._entries[self._key(name, prefer, fallback)]
+        if not self._active:
+            raise ConfigError("the SchemaManager is disabled: set enabled=True and a registry URL")
+        key = self._key(name, prefer, fallback)
+        entry = self._warm(key) or await self._resolve(key)
         valid, errors = self._judge(entry, name, payload)
-        return ValidationResult(valid, tuple(errors), document)
+        return ValidationResult(valid, tuple(errors), entry.document)
 
     def check_sync(
         self, name: str, payload: Any, prefer: str | None = None, fallback: str | None = None
@@ -325,16 +332,43 @@ class SchemaManager:
         return (name, prefer or self._prefer, fallback or self._fallback)
 
     def _warm(self, key: Key) -> Entry | None:
-        """Return the cached entry while it is fresh, counting the hit; no I/O, any thread."""
+        """Return the cached entry, counting the hit; no I/O, any thread.
+
+        Past its TTL an entry still answers while one background refresh asks the registry
+        (stale-while-revalidate): a warm schema never waits on the network.
+        """
         try:
             entry = self._entries.get(key)
         except TypeError:  # an unhashable name from an envelope: `_resolve` says why
             return None
-        if entry is not None and self._clock() < entry.fresh_until:
+        if entry is None:
+            return None
+        now = self._clock()
+        if now < entry.fresh_until:
             self._stats.hits += 1
             self._metrics.cache_hit(key[0])
             return entry
+        if self.config.cache_ttl and self._revalidate(key, entry, now):
+            return self._resolver.serve_stale(entry)
         return None
+
+    def _revalidate(self, key: Key, entry: Entry, now: float) -> bool:
+        """Make sure a refresh of `entry` runs or has just failed; False if none can start."""
+        if now < entry.retry_at:
+            return True  # refreshing now, or the last refresh failed and its back-off runs
+        self._resolver.hold_refreshes(entry, now)  # before it starts: it may finish at once
+        started = self._affinity.spawn(lambda: self._resolver.refresh(key, entry))
+        if started is None:
+            entry.retry_at = now
+            return False  # no event loop to refresh on: the caller fetches the usual way
+        self._refreshes.add(started)
+        started.add_done_callback(self._refreshes.discard)
+        return True
+
+    async def wait_for_refreshes(self) -> None:
+        """Wait for the background refreshes started so far (tests, a graceful shutdown)."""
+        pending = [asyncio.wrap_future(started) for started in list(self._refreshes)]
+        await asyncio.gather(*pending, return_exceptions=True)
 
     def _judge(self, entry: Entry, name: str, payload: Any) -> tuple[bool, list[str]]:
         """Validate with a resolved entry and count the outcome."""
@@ -380,6 +414,7 @@ class SchemaManager:
     def _degrade(self, name: str, exc: SchemaRegistryError) -> tuple[bool, list[str]]:
         """Answer without a schema: let the payload through, unless enforce mode fails closed."""
         self.notify_degraded(name, exc)
+        bare(exc)  # the resolver remembers it for a back-off: keep no frames alive meanwhile
         label = name if schema_name_problem(name) is None else INVALID_NAME_LABEL
         self._stats.validations["error"] += 1
         self._metrics.validation(label, "error")

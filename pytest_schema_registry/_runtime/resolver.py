@@ -17,10 +17,10 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from .._core.config import RegistryConfig
-from .._core.errors import RegistryUnavailableError, SchemaCompileError, SchemaRegistryError
+from .._core.errors import SchemaCompileError, SchemaRegistryError
 from .._core.models import SchemaDocument
 from .._wire.client import RegistryClient
-from .cache import Entry, Failure, Key, Stats
+from .cache import Entry, Failure, Key, Stats, bare
 from .metrics import MetricsSink
 from .negotiation import negotiate
 from .validation import PayloadValidator
@@ -73,11 +73,36 @@ class SchemaResolver:
         if stale is not None and now < stale.fresh_until:
             return stale  # another caller refreshed it while this one hopped here
         if stale is not None and now < stale.retry_at:
-            return self._serve_stale(stale)
+            return self.serve_stale(stale)
         failure = self._failures.get(key)
         if failure is not None and now < failure.until:
-            raise failure.error
-        return await self._single_flight(key, lambda: self._load(key, stale))
+            raise failure.error.with_traceback(None)  # a re-raise would grow its traceback
+        entry = await self._single_flight(key, lambda: self._load(key, stale))
+        return self.serve_stale(entry) if entry is stale else entry
+
+    async def refresh(self, key: Key, stale: Entry) -> None:
+        """Ask the registry for `key` again while callers keep being served `stale`.
+
+        Never raises: a failed refresh keeps `stale` (see `_load`); anything unexpected is
+        logged, and the next refresh waits for the back-off.
+        """
+        try:
+            await self._single_flight(key, lambda: self._load(key, stale))
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            stale.retry_at = self._clock() + self._backoff()
+            log.exception("background refresh of %r failed", key[0])
+
+    def hold_refreshes(self, entry: Entry, now: float) -> None:
+        """Start no other refresh of `entry` for a back-off (single-flight joins any extra)."""
+        entry.retry_at = now + max(self._backoff(), self._config.timeout)
+
+    def serve_stale(self, entry: Entry) -> Entry:
+        """Count an answer given with `entry` past its TTL, and return it."""
+        self._stats.stale_serves += 1
+        self._metrics.stale_serve(entry.document.name)
+        return entry
 
     async def _single_flight(self, key: Key, load: Callable[[], Awaitable[Entry]]) -> Entry:
         """Run one `load()` per key at a time; every concurrent caller awaits the same result."""
@@ -106,11 +131,11 @@ class SchemaResolver:
             validator = self._compile(document)
         except SchemaRegistryError as exc:
             self._count_registry_error(name, exc)
-            if stale is not None and isinstance(exc, RegistryUnavailableError):
+            if stale is not None:  # any failure: the last good schema beats none, or a guess
                 stale.retry_at = self._clock() + self._backoff()
-                log.warning("registry unavailable for %r; serving cached schema: %s", name, exc)
-                return self._serve_stale(stale)
-            self._failures[key] = Failure(exc, self._clock() + self._backoff())
+                log.warning("refresh of %r failed; serving the cached schema: %s", name, exc)
+                return stale
+            self._failures[key] = Failure(bare(exc), self._clock() + self._backoff())
             log.warning("no schema for %r: %s", name, exc)
             raise
         for note in notes:
@@ -149,11 +174,6 @@ class SchemaResolver:
         """Count the preferred track's outage, and tell the manager the answer is a compromise."""
         self._count_registry_error(name, error)
         self._on_degraded(name, error)
-
-    def _serve_stale(self, entry: Entry) -> Entry:
-        self._stats.stale_serves += 1
-        self._metrics.stale_serve(entry.document.name)
-        return entry
 
     def _backoff(self) -> float:
         return min(_FAILURE_BACKOFF, self._config.cache_ttl) if self._config.cache_ttl else 0.0

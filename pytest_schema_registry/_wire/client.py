@@ -6,6 +6,7 @@ carries the schema name, track and a credential-free URL, so no caller ever hand
 
 from __future__ import annotations
 
+import base64
 import logging
 import time
 from collections.abc import Mapping
@@ -16,7 +17,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 import anyio
 import httpx
 
-from .._core.config import check_seconds, check_url
+from .._core.config import DEFAULT_MAX_RESPONSE_BYTES, check_seconds, check_url, check_whole
 from .._core.errors import (
     ConfigError,
     RegistryAuthError,
@@ -32,8 +33,9 @@ from .._core.models import (
     SchemaVersionInfo,
     content_sha256,
 )
-from .._core.secrets import redact_url
-from .http_errors import Call, describe, response_error, status_error, unavailable
+from .._core.secrets import redact_text, redact_url, split_credentials
+from .bodies import ACCEPT_ENCODING, UndecodableBodyError, read_body
+from .http_errors import Call, Secrets, describe, response_error, status_error, unavailable
 from .retry import RETRYABLE_STATUS, RetryPolicy
 
 __all__ = ["RegistryClient"]
@@ -41,6 +43,8 @@ __all__ = ["RegistryClient"]
 log = logging.getLogger("pytest_schema_registry.client")
 
 _USER_AGENT = "pytest-schema-registry"
+# How the body travelled, not what it is: the body handed on is already decoded and whole.
+_FRAMING = frozenset({"content-encoding", "content-length", "transfer-encoding"})
 
 
 class _AttemptFailedError(Exception):
@@ -50,6 +54,28 @@ class _AttemptFailedError(Exception):
         super().__init__(error.message)
         self.error = error
         self.retryable = retryable
+
+
+class _RedactUrlsFilter(logging.Filter):
+    """Mask URL credentials in httpx's own log lines (`HTTP Request: GET <full url> ...`)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(_redacted_arg(arg) for arg in record.args)
+        return True
+
+
+def _redacted_arg(arg: object) -> object:
+    if isinstance(arg, httpx.URL) or (isinstance(arg, str) and "://" in arg):
+        return redact_url(str(arg))
+    return arg
+
+
+def _redact_httpx_logs() -> None:
+    """Install the filter once: httpx logs every request's URL at INFO."""
+    httpx_log = logging.getLogger("httpx")
+    if not any(isinstance(f, _RedactUrlsFilter) for f in httpx_log.filters):
+        httpx_log.addFilter(_RedactUrlsFilter())
 
 
 class RegistryClient:
@@ -70,13 +96,25 @@ class RegistryClient:
         http_client: httpx.AsyncClient | None = None,
         retry: RetryPolicy | None = None,
         strict_integrity: bool = False,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
-        self._base_url = _check_base_url(base_url)
+        check_whole("max_response_bytes", max_response_bytes, minimum=1)
+        self._max_response_bytes = max_response_bytes
+        # URL credentials go into a header before any request, so no URL we log or raise has them.
+        credentials = split_credentials(base_url or "")
+        self._base_url = _check_base_url(credentials.url)
         self._token = token or None
+        self._basic = (
+            (credentials.username or "", credentials.password or "")
+            if credentials.username or credentials.password
+            else None
+        )
+        self._secrets: Secrets = tuple(filter(None, (self._token, *credentials.secrets)))
         self._timeout = check_seconds("timeout", timeout, allow_zero=False)
         self._retry = retry or RetryPolicy()
         self._strict_integrity = strict_integrity
         self._owns_http = http_client is None
+        _redact_httpx_logs()
         self._http = http_client or self._new_pool()
         # The pool belongs to the loop that first uses it; other loops' calls run there.
         self._affinity = LoopAffinity(on_rehome=self._reopen_pool)
@@ -153,7 +191,7 @@ class RegistryClient:
         body = await self._json(call)
         if not isinstance(body, list):
             why = f"expected a JSON array of versions, got {body!r:.80}"
-            raise response_error(call, why, self._token)
+            raise response_error(call, why, self._secrets)
         return [SchemaVersionInfo.from_json(item, url=redact_url(call.url)) for item in body]
 
     async def check_compatibility(
@@ -253,14 +291,13 @@ class RegistryClient:
             return response.json()
         except RecursionError:  # `[[[[...` a hundred thousand deep: an answer, not a crash
             why = f"answered {response.status_code} with JSON nested too deep to read"
-            raise response_error(call, why, self._token) from None
+            raise response_error(call, why, self._secrets) from None
         except ValueError:
             kind = response.headers.get("content-type", "no content type")
-            why = (
-                f"answered {response.status_code} with a body that is not JSON ({kind}): "
-                f"{response.text[:80]!r}"
-            )
-            raise response_error(call, why, self._token) from None
+            shown = redact_text(response.text, *self._secrets)[:80]  # mask first, then cut
+            why = f"answered {response.status_code} with a body that is not JSON ({kind}): "
+            why += repr(shown)
+            raise response_error(call, why, self._secrets) from None
 
     async def _send(self, call: Call) -> httpx.Response:
         """Send with bounded retries, on the pool's own event loop; see `_send_here`."""
@@ -302,37 +339,75 @@ class RegistryClient:
         started = time.perf_counter()
         try:
             with anyio.fail_after(self._timeout):
-                response = await self._http.request(
-                    call.method,
-                    call.url,
-                    params=call.params,
-                    json=call.json,
-                    headers=self._headers(),
-                )
+                response = await self._receive(call)
         except (TimeoutError, httpx.TimeoutException):
             why = f"no answer within {self._timeout}s"
             raise _AttemptFailedError(
-                unavailable(call, "timeout", why, self._token), retryable=False
+                unavailable(call, "timeout", why, self._secrets), retryable=False
             ) from None
         except httpx.DecodingError as exc:
-            raise response_error(call, f"undecodable body: {exc}", self._token) from None
+            raise response_error(call, f"undecodable body: {exc}", self._secrets) from None
         except httpx.TransportError as exc:
-            error = unavailable(call, "network", describe(exc), self._token)
+            error = unavailable(call, "network", describe(exc), self._secrets)
             retryable = isinstance(exc, httpx.ConnectError)
             raise _AttemptFailedError(error, retryable=retryable) from None
         elapsed_ms = (time.perf_counter() - started) * 1000
         log.debug("%s -> %d in %.1f ms", call.label, response.status_code, elapsed_ms)
         if response.is_success:
             return response
-        refusal = status_error(call, response, self._token)
+        refusal = status_error(call, response, self._secrets)
         if isinstance(refusal, RegistryUnavailableError):
             retryable = response.status_code in RETRYABLE_STATUS
             raise _AttemptFailedError(refusal, retryable=retryable)
         raise refusal
 
+    async def _receive(self, call: Call) -> httpx.Response:
+        """Send `call` and read its body, decoded, refusing it past `max_response_bytes`.
+
+        The body is counted after decompression as it streams in (see `bodies.py`), so neither
+        a huge answer nor a small gzip bomb can take more memory than the cap.
+        """
+        headers = {**self._headers(), "Accept-Encoding": ACCEPT_ENCODING}
+        request = self._http.build_request(
+            call.method, call.url, params=call.params, json=call.json, headers=headers
+        )
+        response = await self._http.send(request, stream=True)
+        try:
+            declared = response.headers.get("Content-Length", "")
+            if declared.isdigit() and "Content-Encoding" not in response.headers:
+                self._check_size(call, response, int(declared))
+            body = await read_body(response, self._max_response_bytes)
+        except UndecodableBodyError as exc:
+            raise response_error(call, f"undecodable body: {exc}", self._secrets) from None
+        finally:
+            await response.aclose()
+        if body is None:
+            self._check_size(call, response, self._max_response_bytes + 1)
+        kept = [(k, v) for k, v in response.headers.multi_items() if k.lower() not in _FRAMING]
+        return httpx.Response(
+            response.status_code,
+            headers=kept,
+            content=body,
+            request=request,
+            extensions={"reason_phrase": response.reason_phrase.encode()},
+        )
+
+    def _check_size(self, call: Call, response: httpx.Response, size: int) -> None:
+        if size > self._max_response_bytes:
+            why = (
+                f"answered {response.status_code} with a body over the {self._max_response_bytes:,}"
+                " byte limit (max_response_bytes); is this the registry?"
+            )
+            raise response_error(call, why, self._secrets)
+
     def _headers(self) -> dict[str, str]:
-        """Return per-request headers: the bearer token when one is set, never logged."""
-        return {"Authorization": f"Bearer {self._token}"} if self._token else {}
+        """Return per-request headers: the bearer token, or the URL's user and password."""
+        if self._token:
+            return {"Authorization": f"Bearer {self._token}"}
+        if self._basic:
+            pair = base64.b64encode(":".join(self._basic).encode()).decode("ascii")
+            return {"Authorization": f"Basic {pair}"}
+        return {}
 
 
 def _quote_segment(segment: str) -> str:

@@ -24,7 +24,9 @@ from .._core.errors import (
 from .._core.secrets import redact_text, redact_url
 from .retry import RETRYABLE_STATUS, parse_retry_after
 
-__all__ = ["Call", "about", "describe", "response_error", "status_error", "unavailable"]
+Secrets = tuple[str, ...]  # every credential this client holds: masked wherever text goes out
+
+__all__ = ["Call", "Secrets", "about", "describe", "response_error", "status_error", "unavailable"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,32 +46,32 @@ class Call:
         return f"{self.method} {redact_url(self.url)}"
 
 
-def status_error(call: Call, response: httpx.Response, token: str | None) -> SchemaRegistryError:
+def status_error(call: Call, response: httpx.Response, secrets: Secrets) -> SchemaRegistryError:
     """Map a non-2xx status to the error a caller can act on."""
     status = response.status_code
     where = {"name": call.name, "track": call.track, "url": redact_url(call.url)}
     if status in RETRYABLE_STATUS or (status >= 500 and status != 501):
         return RegistryUnavailableError(
             f"{call.label}: registry answered {status} {response.reason_phrase}"
-            f"{_registry_message(response, token)}",
+            f"{_registry_message(response, secrets)}",
             error_type="server",
             retry_after=parse_retry_after(response.headers.get("Retry-After")),
             status_code=status,
             **where,
         )
-    error_class, why = _explain_refusal(call, response, token)
+    error_class, why = _explain_refusal(call, response, secrets)
     return error_class(f"{call.label}: {why}", status_code=status, **where)
 
 
 def _explain_refusal(
-    call: Call, response: httpx.Response, token: str | None
+    call: Call, response: httpx.Response, secrets: Secrets
 ) -> tuple[type[SchemaRegistryError], str]:
     """Say what a 3xx or 4xx (or 501) answer means for this call."""
-    status, said = response.status_code, _registry_message(response, token)
+    status, said = response.status_code, _registry_message(response, secrets)
     if status == 404 and call.schema_lookup:
         return SchemaNotFoundError, f"schema {about(call)} not found (404)"
     if status in (401, 403):
-        verb = "rejected the token" if token else "needs a token"
+        verb = "rejected the token" if secrets else "needs a token"
         return RegistryAuthError, f"registry {verb} ({status}){said}"
     if status == 404:
         hint = "is the base URL right (does it need a path such as /api/v1)?"
@@ -80,7 +82,7 @@ def _explain_refusal(
     return RegistryRequestError, f"registry refused the request ({status}){said}"
 
 
-def _registry_message(response: httpx.Response, token: str | None) -> str:
+def _registry_message(response: httpx.Response, secrets: Secrets) -> str:
     """Return the registry's own explanation, trimmed, as a suffix; never echo the token."""
     try:
         body = response.json()
@@ -88,15 +90,15 @@ def _registry_message(response: httpx.Response, token: str | None) -> str:
         body = response.text
     if isinstance(body, dict):
         body = body.get("detail") or body.get("message") or body.get("error") or ""
-    text = redact_text(str(body).strip(), token)[:200]
+    text = redact_text(str(body).strip(), *secrets)[:200]
     return f": {text}" if text else ""
 
 
 def unavailable(
-    call: Call, kind: UnavailableReason, why: str, token: str | None
+    call: Call, kind: UnavailableReason, why: str, secrets: Secrets
 ) -> RegistryUnavailableError:
     return RegistryUnavailableError(
-        f"{call.label}: registry unavailable ({kind}): {redact_text(why, token)}",
+        f"{call.label}: registry unavailable ({kind}): {redact_text(why, *secrets)}",
         error_type=kind,
         name=call.name,
         track=call.track,
@@ -104,9 +106,9 @@ def unavailable(
     )
 
 
-def response_error(call: Call, why: str, token: str | None) -> RegistryResponseError:
+def response_error(call: Call, why: str, secrets: Secrets) -> RegistryResponseError:
     return RegistryResponseError(
-        f"{call.label}: {redact_text(why, token)}",
+        f"{call.label}: {redact_text(why, *secrets)}",
         name=call.name,
         track=call.track,
         url=redact_url(call.url),

@@ -1,0 +1,82 @@
+"""Read a registry answer's body whole, decoded, and never past a size limit.
+
+httpx decodes gzip a network chunk at a time with no output limit, so one 64 KiB chunk of a gzip
+bomb becomes ~64 MiB before anyone can count it. Here the raw stream is decompressed with
+`max_length`, so memory stays within the limit (plus one read) whatever the compression ratio.
+Only the encodings we ask for (`ACCEPT_ENCODING`) are decoded; anything else is refused.
+"""
+
+from __future__ import annotations
+
+import zlib
+from typing import Protocol
+
+import httpx
+
+__all__ = ["ACCEPT_ENCODING", "UndecodableBodyError", "read_body"]
+
+ACCEPT_ENCODING = "gzip, deflate"
+_WINDOW_BITS = {
+    "gzip": 16 + zlib.MAX_WBITS,
+    "x-gzip": 16 + zlib.MAX_WBITS,
+    "deflate": zlib.MAX_WBITS,
+}
+
+
+class UndecodableBodyError(ValueError):
+    """Raised when a body's Content-Encoding is unknown or its compressed data is broken."""
+
+
+class _Decoder(Protocol):
+    @property
+    def unconsumed_tail(self) -> bytes: ...
+
+    def decompress(self, data: bytes, max_length: int = ..., /) -> bytes: ...
+
+    def flush(self, length: int = ..., /) -> bytes: ...
+
+
+async def read_body(response: httpx.Response, limit: int) -> bytes | None:
+    """Return the decoded body, or None as soon as it is known to exceed `limit` bytes."""
+    if response.is_stream_consumed:  # built in memory (a cassette's answer): whole and decoded
+        return response.content if len(response.content) <= limit else None
+    decoder = _decoder(response.headers.get("Content-Encoding", ""))
+    body = bytearray()
+    try:
+        async for raw in response.aiter_raw():
+            if not _append(body, raw, decoder, limit):
+                return None
+        if decoder is not None:
+            body += decoder.flush()
+    except zlib.error as exc:
+        raise UndecodableBodyError(f"broken compressed data: {exc}") from None
+    return bytes(body) if len(body) <= limit else None
+
+
+def _append(body: bytearray, raw: bytes, decoder: _Decoder | None, limit: int) -> bool:
+    """Add one network chunk, decoded; False once the body is past `limit`."""
+    if decoder is None:
+        body += raw
+        return len(body) <= limit
+    data = raw
+    while data:
+        body += decoder.decompress(data, limit + 1 - len(body))
+        if len(body) > limit:
+            return False
+        data = decoder.unconsumed_tail
+    return True
+
+
+def _decoder(content_encoding: str) -> _Decoder | None:
+    encoding = content_encoding.strip().lower()
+    if encoding in ("", "identity"):
+        return None
+    if encoding not in _WINDOW_BITS:
+        raise UndecodableBodyError(
+            f"Content-Encoding {excerpt_header(encoding)} was not asked for ({ACCEPT_ENCODING})"
+        )
+    return zlib.decompressobj(_WINDOW_BITS[encoding])
+
+
+def excerpt_header(value: str) -> str:
+    return repr(value[:40] + ("..." if len(value) > 40 else ""))

@@ -1,0 +1,228 @@
+"""Issue #12, findings 4 and 5: an outage or a wrong answer never costs a verdict or latency.
+
+The fault matrix: every way a registry can fail (down, slow, 5xx, 503 with Retry-After, a 200
+that is not JSON or not a schema, 401/403, broken gzip, a truncated or reset answer, JSON nested
+past reading, a body past the size cap) x every mode (off, log, enforce failing open or closed),
+with nothing cached (the answer degrades as configured) and with a schema cached whose refresh
+meets the fault (the cached schema keeps judging). No case may raise out of `validate_payload`
+or `ValidationGate.check`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from pytest_schema_registry import (
+    Decision,
+    InMemoryDeadLetterSink,
+    RegistryClient,
+    RegistryServer,
+    RetryPolicy,
+    SchemaManager,
+    ValidationGate,
+)
+from tests.helpers import FEEDBACK, V2_EVENT, FakeClock, dead_url
+
+pytestmark = pytest.mark.anyio
+
+PATHS = [f"/schemas/v2/{FEEDBACK}", f"/schemas/v1/{FEEDBACK}"]
+INVALID = {**V2_EVENT, "queue_size": "not a number"}
+TIMEOUT = 0.3
+TTL = 60.0
+
+
+@dataclass(frozen=True)
+class Outage:
+    """One way the registry fails; `fault` is `inject_fault`'s knobs, None for a dead registry."""
+
+    name: str
+    fault: dict[str, Any] | None
+
+
+OUTAGES = [
+    Outage("down", None),
+    Outage("timeout", {"status": 200, "delay": 5.0}),
+    Outage("500", {"status": 500}),
+    Outage("503-retry-after", {"status": 503, "headers": {"Retry-After": "5"}}),
+    Outage("200-not-json", {"status": 200, "body": "<html>maintenance</html>"}),
+    Outage("200-wrong-shape", {"status": 200, "body": {"schemas": []}}),
+    Outage("401", {"status": 401, "body": {"detail": "token expired"}}),
+    Outage("403", {"status": 403, "body": {"detail": "forbidden"}}),
+    Outage(
+        "broken-gzip", {"status": 200, "body": b"not gzip", "headers": {"Content-Encoding": "gzip"}}
+    ),
+    Outage("truncated", {"status": 200, "body": b'{"name": "telemetry.Feed', "truncate": True}),
+    Outage("reset", {"reset": True}),
+    Outage("deep-json", {"status": 200, "body": "[" * 100_000}),
+    Outage("huge-body", {"status": 200, "body": b" " * (17 * 1024 * 1024)}),
+]
+MODES = ["off", "log", "enforce-open", "enforce-closed"]
+
+
+def break_registry(server: RegistryServer, outage: Outage) -> None:
+    if outage.fault is None:
+        server.stop()
+        return
+    for path in PATHS:
+        server.inject_fault(path, times=None, **outage.fault)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture(params=MODES)
+def mode(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+async def manager_for(
+    retry: RetryPolicy, clock: FakeClock, mode: str
+) -> AsyncIterator[Callable[[str], SchemaManager]]:
+    """Build managers in `mode` on the fake clock, each with a short per-attempt timeout."""
+    managers: list[SchemaManager] = []
+    validation_mode, _, closed = mode.partition("-")
+
+    def make(url: str) -> SchemaManager:
+        client = RegistryClient(url, retry=retry, timeout=TIMEOUT)
+        manager = SchemaManager(
+            client=client,
+            clock=clock,
+            cache_ttl=TTL,
+            validation_mode=validation_mode,
+            fail_open=closed != "closed",
+            metrics=False,
+        )
+        managers.append(manager)
+        return manager
+
+    yield make
+    for manager in managers:
+        await manager.close()
+        if manager.client is not None:
+            await manager.client.aclose()
+
+
+def gate_for(manager: SchemaManager) -> ValidationGate:
+    return ValidationGate(manager, sink=InMemoryDeadLetterSink())
+
+
+def envelope(payload: dict[str, Any]) -> dict[str, Any]:
+    return {"meta": {"schema_id": FEEDBACK}, "payload": payload}
+
+
+@pytest.mark.parametrize("outage", OUTAGES, ids=[outage.name for outage in OUTAGES])
+async def test_with_nothing_cached_every_mode_answers_as_configured(
+    server: RegistryServer,
+    manager_for: Callable[[str], SchemaManager],
+    mode: str,
+    outage: Outage,
+) -> None:
+    url = server.url if outage.fault else dead_url()
+    break_registry(server, outage)
+    manager = manager_for(url)
+
+    verdict = await manager.validate_payload(FEEDBACK, INVALID)
+    decision = (await gate_for(manager).check(envelope(INVALID))).decision
+
+    if mode == "enforce-closed":
+        assert verdict[0] is False and len(verdict[1]) == 1
+        assert decision is Decision.REJECT
+    else:
+        assert verdict == (True, [])
+        assert decision in (Decision.ACCEPT, Decision.ACCEPT_WITH_WARNING)
+
+
+@pytest.mark.parametrize("outage", OUTAGES, ids=[outage.name for outage in OUTAGES])
+async def test_a_failed_refresh_keeps_the_cached_schema_judging(
+    server: RegistryServer,
+    manager_for: Callable[[str], SchemaManager],
+    clock: FakeClock,
+    mode: str,
+    outage: Outage,
+) -> None:
+    manager = manager_for(server.url)
+    gate = gate_for(manager)
+    assert await manager.validate_payload(FEEDBACK, V2_EVENT) == (True, [])  # warm
+    break_registry(server, outage)
+    clock.advance(TTL + 1)
+
+    for _ in range(2):  # while the refresh runs, and after it failed
+        invalid = await manager.validate_payload(FEEDBACK, INVALID)
+        valid = await manager.validate_payload(FEEDBACK, V2_EVENT)
+        rejected = (await gate.check(envelope(INVALID))).decision
+        accepted = (await gate.check(envelope(V2_EVENT))).decision
+        await manager.wait_for_refreshes()
+
+        assert valid == (True, [])
+        assert accepted is Decision.ACCEPT
+        if mode == "off":
+            assert invalid == (True, [])
+            continue
+        assert invalid[0] is False and "not a number" in invalid[1][0]
+        expected = Decision.REJECT if mode.startswith("enforce") else Decision.ACCEPT_WITH_WARNING
+        assert rejected is expected
+    if mode != "off":
+        assert manager.get_stats()["stale_serves"] == 8  # every answer came from the cached schema
+        assert manager.get_stats()["validations"]["error"] == 0
+
+
+@pytest.fixture
+async def warm_then_blackholed(
+    server: RegistryServer, clock: FakeClock
+) -> AsyncIterator[SchemaManager]:
+    """A manager whose schema expired while the registry takes requests and never answers."""
+    client = RegistryClient(server.url, timeout=2.0, retry=RetryPolicy())
+    async with SchemaManager(client=client, clock=clock, cache_ttl=TTL, metrics=False) as manager:
+        assert await manager.validate_payload(FEEDBACK, V2_EVENT) == (True, [])
+        for path in PATHS:
+            server.inject_fault(path, status=200, delay=30.0, times=None)
+        clock.advance(TTL + 1)
+        yield manager
+        server.stop()  # ends the held requests so the refresh fails now, not in 30 s
+    await client.aclose()
+
+
+async def test_a_thousand_concurrent_calls_never_wait_for_a_blackholed_refresh(
+    warm_then_blackholed: SchemaManager, server: RegistryServer
+) -> None:
+    manager = warm_then_blackholed
+
+    async def timed() -> float:
+        started = time.perf_counter()
+        assert await manager.validate_payload(FEEDBACK, V2_EVENT) == (True, [])
+        return time.perf_counter() - started
+
+    latencies = sorted(await asyncio.gather(*(timed() for _ in range(1000))))
+
+    p99 = latencies[int(len(latencies) * 0.99) - 1]
+    assert p99 < 0.010, f"p99 {p99 * 1000:.1f} ms, median {statistics.median(latencies) * 1000:.3f}"
+    await asyncio.sleep(0.2)
+    assert server.count(PATHS[0]) == 2  # the warm-up, then one refresh for all 1,000 callers
+
+
+async def test_a_retry_after_never_stalls_a_call_that_has_a_schema(
+    server: RegistryServer, clock: FakeClock
+) -> None:
+    client = RegistryClient(server.url, timeout=2.0, retry=RetryPolicy())  # really sleeps
+    async with SchemaManager(client=client, clock=clock, cache_ttl=TTL, metrics=False) as manager:
+        await manager.validate_payload(FEEDBACK, V2_EVENT)
+        server.inject_fault(PATHS[0], status=503, headers={"Retry-After": "5"}, times=None)
+        clock.advance(TTL + 1)
+
+        started = time.perf_counter()
+        for _ in range(100):
+            assert (await manager.validate_payload(FEEDBACK, INVALID))[0] is False
+        elapsed = time.perf_counter() - started
+
+    await client.aclose()
+    assert elapsed < 0.1, f"100 calls took {elapsed:.2f}s while the refresh waited out Retry-After"
