@@ -4,7 +4,7 @@
 SchemaRegistryError             catch this to catch everything we raise
 ├── SchemaNotFoundError         the registry has no such schema (404)
 ├── RegistryAuthError           the token is missing or rejected (401/403)
-├── RegistryUnavailableError    connect error, timeout, 5xx; error_type: timeout|network|server
+├── RegistryUnavailableError    connect error, timeout, 5xx, a rationed lookup (rate_limited)
 ├── RegistryRequestError        the registry refused the request (other 4xx, 501)
 ├── RegistryResponseError       the answer breaks the API's promises (not JSON, wrong shape)
 ├── SchemaIntegrityError        content does not hash to the published sha256 (strict only)
@@ -53,7 +53,7 @@ __all__ = [
     "UploadConflictError",
 ]
 
-UnavailableReason = Literal["timeout", "network", "server"]
+UnavailableReason = Literal["timeout", "network", "server", "rate_limited"]
 
 
 class SchemaRegistryError(Exception):
@@ -102,8 +102,10 @@ class RegistryAuthError(SchemaRegistryError):
 class RegistryUnavailableError(SchemaRegistryError):
     """Raised when the registry could not answer: unreachable, too slow, or failing (5xx).
 
-    `error_type` sorts the cause for metrics and degradation decisions: `timeout`, `network` or
-    `server`. `retry_after` holds the delay the registry asked for, when it asked for one.
+    `error_type` sorts the cause for metrics and degradation decisions: `timeout`, `network`,
+    `server`, or `rate_limited` (a lookup of an unknown name the manager chose not to make:
+    see `_runtime/admission.py`). `retry_after` holds the delay the registry asked for, when it
+    asked for one.
     """
 
     def __init__(

@@ -217,7 +217,8 @@ class ValidationGate:
         )
 
     def _action(self, schema: str, severity: str, action: str) -> None:
-        self.manager.metrics.enforcement_action(schema, severity, action)
+        label = schema if schema == MALFORMED_LABEL else self.manager.metric_label(schema)
+        self.manager.metrics.enforcement_action(label, severity, action)
 
 
 def _schema_from_meta(meta: Mapping[str, Any]) -> str:

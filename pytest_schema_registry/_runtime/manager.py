@@ -209,6 +209,16 @@ class SchemaManager:
             except Exception:  # a watcher must never break the never-raising API
                 log.exception("degradation watcher failed")
 
+    def metric_label(self, name: object) -> str:
+        """Return the `schema` label for `name`: itself if the registry knows it, else shared.
+
+        Names come from untrusted messages; only names the registry served or lists become a
+        series of their own, so a flood of invented names cannot grow the metrics.
+        """
+        if schema_name_problem(name) is not None:
+            return INVALID_NAME_LABEL
+        return self._resolver.admission.label(name)  # type: ignore[arg-type]  # checked above
+
     @property
     def metrics(self) -> MetricsSink:
         """Return where this manager reports metrics (the gate reports there too)."""
@@ -290,8 +300,15 @@ class SchemaManager:
         return self.run_sync(self.get_schema(name, prefer, fallback))
 
     async def preload(self, names: Iterable[str]) -> dict[str, SchemaDocument]:
-        """Fetch and compile schemas ahead of traffic; return those loaded, log the rest."""
+        """Fetch and compile schemas ahead of traffic; return those loaded, log the rest.
+
+        The names are trusted as the service's own: they get a metrics series of their own even
+        while the registry is down, and their lookups are never rationed.
+        """
         names = list(dict.fromkeys(names))
+        for name in names:  # the service's own names: trusted, labelled, never rationed
+            if schema_name_problem(name) is None:
+                self._resolver.admission.learn(name)
         results = await asyncio.gather(
             *(self.get_schema(name) for name in names), return_exceptions=True
         )
@@ -402,8 +419,10 @@ class SchemaManager:
         if problem is not None:  # before any count, label or request: the name is untrusted
             raise SchemaNotFoundError(f"no schema can have this name: {problem}")
         self._stats.misses += 1
-        self._metrics.cache_miss(key[0])
-        return await self._affinity.run(lambda: self._resolver.resolve(key))
+        try:
+            return await self._affinity.run(lambda: self._resolver.resolve(key))
+        finally:  # labelled once resolved: an unknown name must not become a series
+            self._metrics.cache_miss(self.metric_label(key[0]))
 
     async def _started_client(self) -> RegistryClient:
         await self.start()
@@ -415,7 +434,7 @@ class SchemaManager:
         """Answer without a schema: let the payload through, unless enforce mode fails closed."""
         self.notify_degraded(name, exc)
         bare(exc)  # the resolver remembers it for a back-off: keep no frames alive meanwhile
-        label = name if schema_name_problem(name) is None else INVALID_NAME_LABEL
+        label = self.metric_label(name)
         self._stats.validations["error"] += 1
         self._metrics.validation(label, "error")
         if self.config.validation_mode == "enforce" and not self.config.fail_open:

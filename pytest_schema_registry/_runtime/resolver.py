@@ -18,8 +18,9 @@ from collections.abc import Awaitable, Callable
 
 from .._core.config import RegistryConfig
 from .._core.errors import SchemaCompileError, SchemaRegistryError
-from .._core.models import SchemaDocument
+from .._core.models import RegistryIndex, SchemaDocument
 from .._wire.client import RegistryClient
+from .admission import LookupAdmission
 from .cache import Entry, Failure, Key, Stats, bare
 from .metrics import MetricsSink
 from .negotiation import negotiate
@@ -31,6 +32,7 @@ log = logging.getLogger("pytest_schema_registry.manager")
 
 # After a failed fetch, wait this long (at most the TTL) before asking the registry again.
 _FAILURE_BACKOFF = 30.0
+_MAX_FAILURES = 1024  # failures remembered; each is small (no traceback), but names are untrusted
 
 
 class SchemaResolver:
@@ -56,6 +58,12 @@ class SchemaResolver:
         self._failures: dict[Key, Failure] = {}
         self._compiled: dict[tuple[str, str, str, str], PayloadValidator] = {}
         self._inflight: dict[Key, asyncio.Future[Entry]] = {}
+        self.admission = LookupAdmission(
+            self._fetch_index,
+            clock=clock,
+            refresh_every=max(1.0, min(_FAILURE_BACKOFF, config.cache_ttl)),
+            tracks=(config.prefer_track, config.fallback_track),
+        )
 
     def cancel_flights(self) -> None:
         """Cancel the fetches in flight (the manager is closing)."""
@@ -77,8 +85,21 @@ class SchemaResolver:
         failure = self._failures.get(key)
         if failure is not None and now < failure.until:
             raise failure.error.with_traceback(None)  # a re-raise would grow its traceback
+        if stale is None and key not in self._inflight:
+            await self._admit(key)
         entry = await self._single_flight(key, lambda: self._load(key, stale))
         return self.serve_stale(entry) if entry is stale else entry
+
+    async def _admit(self, key: Key) -> None:
+        """Let a cold lookup through, or count and raise why an unknown name gets none."""
+        try:
+            await self.admission.admit(key)
+        except SchemaRegistryError as exc:
+            self._count_registry_error(key[0], exc)
+            raise
+
+    async def _fetch_index(self) -> RegistryIndex:
+        return await (await self._client()).index()
 
     async def refresh(self, key: Key, stale: Entry) -> None:
         """Ask the registry for `key` again while callers keep being served `stale`.
@@ -135,7 +156,7 @@ class SchemaResolver:
                 stale.retry_at = self._clock() + self._backoff()
                 log.warning("refresh of %r failed; serving the cached schema: %s", name, exc)
                 return stale
-            self._failures[key] = Failure(bare(exc), self._clock() + self._backoff())
+            self._remember_failure(key, Failure(bare(exc), self._clock() + self._backoff()))
             log.warning("no schema for %r: %s", name, exc)
             raise
         for note in notes:
@@ -143,6 +164,7 @@ class SchemaResolver:
         fresh_for = (
             self._config.cache_ttl if not notes else min(self._config.cache_ttl, self._backoff())
         )
+        self.admission.learn(name, document.track)
         entry = Entry(document, validator, self._clock() + fresh_for, notes=notes)
         self.entries[key] = entry
         self._failures.pop(key, None)
@@ -175,10 +197,20 @@ class SchemaResolver:
         self._count_registry_error(name, error)
         self._on_degraded(name, error)
 
+    def _remember_failure(self, key: Key, failure: Failure) -> None:
+        """Remember why `key` failed, keeping at most `_MAX_FAILURES` (expired ones go first)."""
+        if len(self._failures) >= _MAX_FAILURES:
+            now = self._clock()
+            for expired in [k for k, f in self._failures.items() if f.until <= now]:
+                del self._failures[expired]
+        while len(self._failures) >= _MAX_FAILURES:
+            del self._failures[next(iter(self._failures))]  # the oldest
+        self._failures[key] = failure
+
     def _backoff(self) -> float:
         return min(_FAILURE_BACKOFF, self._config.cache_ttl) if self._config.cache_ttl else 0.0
 
     def _count_registry_error(self, name: str, exc: SchemaRegistryError) -> None:
         kind = exc.error_type
         self._stats.registry_errors[kind] += 1
-        self._metrics.registry_error(name, kind)
+        self._metrics.registry_error(self.admission.label(name), kind)

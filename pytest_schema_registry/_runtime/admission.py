@@ -1,0 +1,166 @@
+"""Decide whether a schema name nobody has resolved yet may cost a registry request.
+
+Names arrive from untrusted envelopes: a publisher writing random `meta.schema_id`s must not
+turn each into a registry request, a cached failure and a metrics series. A name (and track) is
+*known* once it resolved or the registry's index lists it; known names are looked up freely.
+Unknown ones draw on a small budget (a burst, then about one per second); past it, the registry's
+index is fetched (at most once per `refresh_every` seconds) and decides: a name it lacks is "not
+found" with no request of its own. If the index cannot be had either, the lookup is refused as
+rate-limited until the budget refills.
+
+So 10,000 distinct unknown names cost at most `burst` lookups plus one index request per
+`refresh_every` seconds, whatever their number; the known set grows only with what the registry
+holds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+from .._core.errors import RegistryUnavailableError, SchemaNotFoundError, SchemaRegistryError
+from .._core.models import RegistryIndex
+from .cache import Key, bare
+
+__all__ = ["UNKNOWN_LABEL", "LookupAdmission"]
+
+log = logging.getLogger("pytest_schema_registry.manager")
+
+UNKNOWN_LABEL = "__unknown__"  # the metrics label shared by every name the registry does not know
+_BURST = 20  # unknown names looked up at once, before the index is consulted
+_REFILL_PER_SECOND = 1.0
+_LOGGED_PER_WINDOW = 10  # refusals logged per refresh window; the rest are counted
+
+
+class LookupAdmission:
+    """Admit cold lookups of known names; ration the unknown ones, consulting the index."""
+
+    def __init__(
+        self,
+        fetch_index: Callable[[], Awaitable[RegistryIndex]],
+        *,
+        clock: Callable[[], float],
+        refresh_every: float,
+        tracks: tuple[str | None, ...],
+    ) -> None:
+        self._fetch_index = fetch_index
+        self._clock = clock
+        self._refresh_every = refresh_every
+        self.known_names: set[str] = set()
+        self._known_tracks: set[str] = {track for track in tracks if track}
+        self._listed: frozenset[tuple[str, str]] | None = None  # (name, track) from the index
+        self._listed_at = -float("inf")
+        self._index_failure: tuple[SchemaRegistryError, float] | None = None
+        self._index_flight: asyncio.Future[None] | None = None
+        self._tokens = float(_BURST)
+        self._tokens_at = clock()
+        self._refused_in_window = 0
+        self._window_ends = -float("inf")
+
+    def label(self, name: str) -> str:
+        """Return the metrics label for `name`: itself once known, else one shared value."""
+        return name if name in self.known_names else UNKNOWN_LABEL
+
+    def learn(self, name: str, track: str | None = None) -> None:
+        """Remember a name the registry just served (with its track), or the service named."""
+        self.known_names.add(name)
+        if track is not None:
+            self._known_tracks.add(track)
+
+    async def admit(self, key: Key) -> None:
+        """Return if `key` may be looked up now; raise the answer the registry would give if not."""
+        name, prefer, fallback = key
+        tracks = {track for track in (prefer, fallback) if track}
+        if name in self.known_names and tracks <= self._known_tracks:
+            return
+        if self._listed is not None and self._index_is_fresh():
+            self._decide_by_index(self._listed, key, tracks)
+            return
+        if self._take_token():
+            return
+        await self._refresh_index()
+        if self._listed is not None:
+            self._decide_by_index(self._listed, key, tracks)
+            return
+        self._refuse(name, self._index_failure[0] if self._index_failure else None)
+
+    def _decide_by_index(
+        self, listed: frozenset[tuple[str, str]], key: Key, tracks: set[str]
+    ) -> None:
+        name = key[0]
+        if any((name, track) in listed for track in tracks):
+            return
+        self._note_refusal(name, "not in the registry's index")
+        raise SchemaNotFoundError(
+            f"schema {name!r} is not in the registry's index on track "
+            f"{' or '.join(sorted(tracks))} (the index is at most "
+            f"{self._refresh_every:g}s old; unknown names are not looked up one by one)",
+            name=name,
+            track=key[1],
+        )
+
+    def _refuse(self, name: str, cause: SchemaRegistryError | None) -> None:
+        why = f"; the index is unavailable: {cause}" if cause else ""
+        self._note_refusal(name, "rate-limited")
+        raise RegistryUnavailableError(
+            f"schema {name!r} not looked up: too many unknown schema names at once{why}",
+            error_type="rate_limited",
+            name=name,
+        )
+
+    def _take_token(self) -> bool:
+        now = self._clock()
+        self._tokens = min(_BURST, self._tokens + (now - self._tokens_at) * _REFILL_PER_SECOND)
+        self._tokens_at = now
+        if self._tokens < 1:
+            return False
+        self._tokens -= 1
+        return True
+
+    def _index_is_fresh(self) -> bool:
+        return self._clock() < self._listed_at + self._refresh_every
+
+    async def _refresh_index(self) -> None:
+        """Fetch the index unless fresh, or failed within the window; one fetch at a time."""
+        now = self._clock()
+        if self._listed is not None and self._index_is_fresh():
+            return
+        if self._index_failure is not None and now < self._index_failure[1]:
+            return
+        if self._index_flight is None:
+            self._index_flight = asyncio.ensure_future(self._load_index())
+        flight = self._index_flight
+        try:
+            await asyncio.shield(flight)
+        finally:
+            if flight.done():
+                self._index_flight = None
+
+    async def _load_index(self) -> None:
+        try:
+            index = await self._fetch_index()
+        except SchemaRegistryError as exc:
+            self._index_failure = (bare(exc), self._clock() + self._refresh_every)
+            log.warning("registry index unavailable; unknown names are rationed: %s", exc)
+            return
+        self._listed = frozenset((entry.name, entry.track) for entry in index.entries)
+        self._listed_at = self._clock()
+        self._index_failure = None
+        for name, track in self._listed:
+            self.learn(name, track)
+
+    def _note_refusal(self, name: str, why: str) -> None:
+        """Log the first refusals of each window, then one line saying the rest are counted."""
+        now = self._clock()
+        if now >= self._window_ends:
+            self._window_ends, self._refused_in_window = now + self._refresh_every, 0
+        self._refused_in_window += 1
+        if self._refused_in_window <= _LOGGED_PER_WINDOW:
+            log.warning("no lookup for unknown schema %r: %s", name, why)
+        elif self._refused_in_window == _LOGGED_PER_WINDOW + 1:
+            log.warning(
+                "more unknown schema names; not logging them for %gs (see the metrics label %s)",
+                self._window_ends - now,
+                UNKNOWN_LABEL,
+            )
