@@ -13,13 +13,14 @@ import anyio._backends._asyncio  # noqa: F401
 import httpcore  # noqa: F401
 import hypothesis  # noqa: F401
 import pytest
+from prometheus_client import CollectorRegistry
 
 import pytest_schema_registry._harness.session
 import pytest_schema_registry._offline.cassettes
 import pytest_schema_registry._runtime.manager
 import pytest_schema_registry.strategies  # noqa: F401
 from pytest_schema_registry import RegistryClient, RegistryServer, RetryPolicy
-from tests.helpers import EXAMPLES, PLUGIN_ENVIRONMENT, TOKEN, RecordedSleeps, write_ini
+from tests.helpers import EXAMPLES, PLUGIN_ENVIRONMENT, TOKEN, FakeClock, RecordedSleeps, write_ini
 
 # The imports above load the whole runtime (httpcore is imported lazily by httpx; vcrpy and PyYAML
 # by the cassettes) before any test runs: pytester's in-process sessions unload modules first
@@ -48,6 +49,18 @@ def server(registry_dir: Path) -> Iterator[RegistryServer]:
     """Serve the example registry (admin API open with TOKEN) under a real base path."""
     with RegistryServer(registry_dir, token=TOKEN, base_path="/api/v1") as running:
         yield running
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    """Monotonic seconds for a manager, moving only when the test says so."""
+    return FakeClock()
+
+
+@pytest.fixture
+def metrics() -> CollectorRegistry:
+    """A Prometheus registry of the test's own."""
+    return CollectorRegistry()
 
 
 @pytest.fixture

@@ -40,6 +40,7 @@ from vcr.serializers import yamlserializer
 
 from .._core.errors import CassetteError, CassetteMissError
 from .._core.files import private_path_for, write_text_atomically
+from .._core.responses import whole_response
 from .._core.secrets import REDACTED, SECRET_HEADERS, redact_text, redact_url
 
 __all__ = ["RegistryCassette"]
@@ -271,16 +272,7 @@ class _CassetteTransport(httpx.AsyncBaseTransport):
         content = await live.aread()
         await live.aclose()
         self._cassette.record(vcr_request, _serialize(live, content))
-        # `content` is decoded: a Content-Encoding left on would make httpx decode it twice.
-        framing = ("content-encoding", "content-length", "transfer-encoding")
-        headers = [(k, v) for k, v in live.headers.multi_items() if k.lower() not in framing]
-        return httpx.Response(
-            live.status_code,
-            headers=headers,
-            content=content,
-            request=request,
-            extensions={"reason_phrase": live.reason_phrase.encode()},
-        )
+        return whole_response(live, content, request)
 
     async def aclose(self) -> None:
         if self._inner is not None:

@@ -21,6 +21,7 @@ from .._core.config import DEFAULT_MAX_RESPONSE_BYTES, check_seconds, check_url,
 from .._core.errors import (
     ConfigError,
     RegistryAuthError,
+    RegistryResponseError,
     RegistryUnavailableError,
     SchemaIntegrityError,
 )
@@ -33,6 +34,7 @@ from .._core.models import (
     SchemaVersionInfo,
     content_sha256,
 )
+from .._core.responses import whole_response
 from .._core.secrets import redact_text, redact_url, split_credentials
 from .bodies import ACCEPT_ENCODING, UndecodableBodyError, read_body
 from .http_errors import Call, Secrets, describe, response_error, status_error, unavailable
@@ -43,8 +45,6 @@ __all__ = ["RegistryClient"]
 log = logging.getLogger("pytest_schema_registry.client")
 
 _USER_AGENT = "pytest-schema-registry"
-# How the body travelled, not what it is: the body handed on is already decoded and whole.
-_FRAMING = frozenset({"content-encoding", "content-length", "transfer-encoding"})
 
 
 class _AttemptFailedError(Exception):
@@ -375,30 +375,26 @@ class RegistryClient:
         try:
             declared = response.headers.get("Content-Length", "")
             if declared.isdigit() and "Content-Encoding" not in response.headers:
-                self._check_size(call, response, int(declared))
+                self._refuse_past_cap(call, response, int(declared))
             body = await read_body(response, self._max_response_bytes)
         except UndecodableBodyError as exc:
             raise response_error(call, f"undecodable body: {exc}", self._secrets) from None
         finally:
             await response.aclose()
         if body is None:
-            self._check_size(call, response, self._max_response_bytes + 1)
-        kept = [(k, v) for k, v in response.headers.multi_items() if k.lower() not in _FRAMING]
-        return httpx.Response(
-            response.status_code,
-            headers=kept,
-            content=body,
-            request=request,
-            extensions={"reason_phrase": response.reason_phrase.encode()},
-        )
+            raise self._too_large(call, response)
+        return whole_response(response, body, request)
 
-    def _check_size(self, call: Call, response: httpx.Response, size: int) -> None:
+    def _refuse_past_cap(self, call: Call, response: httpx.Response, size: int) -> None:
         if size > self._max_response_bytes:
-            why = (
-                f"answered {response.status_code} with a body over the {self._max_response_bytes:,}"
-                " byte limit (max_response_bytes); is this the registry?"
-            )
-            raise response_error(call, why, self._secrets)
+            raise self._too_large(call, response)
+
+    def _too_large(self, call: Call, response: httpx.Response) -> RegistryResponseError:
+        why = (
+            f"answered {response.status_code} with a body over the {self._max_response_bytes:,}"
+            " byte limit (max_response_bytes); is this the registry?"
+        )
+        return response_error(call, why, self._secrets)
 
     def _headers(self) -> dict[str, str]:
         """Return per-request headers: the bearer token, or the URL's user and password."""

@@ -74,11 +74,6 @@ def break_registry(server: RegistryServer, outage: Outage) -> None:
         server.inject_fault(path, times=None, **outage.fault)
 
 
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
 @pytest.fixture(params=MODES)
 def mode(request: pytest.FixtureRequest) -> str:
     return str(request.param)

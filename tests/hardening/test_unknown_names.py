@@ -38,16 +38,6 @@ MAX_REQUESTS = 2 * 20 + 1  # 20 names looked up (both tracks), then the index on
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def metrics() -> CollectorRegistry:
-    return CollectorRegistry()
-
-
-@pytest.fixture
 async def manager(
     server: RegistryServer, retry: RetryPolicy, clock: FakeClock, metrics: CollectorRegistry
 ) -> AsyncIterator[SchemaManager]:

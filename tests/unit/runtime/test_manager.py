@@ -27,16 +27,6 @@ pytestmark = pytest.mark.anyio
 V2_PATH = f"/schemas/v2/{FEEDBACK}"
 
 
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def metrics() -> CollectorRegistry:
-    return CollectorRegistry()
-
-
 ManagerFactory = Callable[..., SchemaManager]
 
 
