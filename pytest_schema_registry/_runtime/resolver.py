@@ -58,6 +58,7 @@ class SchemaResolver:
         self._failures: dict[Key, Failure] = {}
         self._compiled: dict[tuple[str, str, str, str], PayloadValidator] = {}
         self._inflight: dict[Key, asyncio.Future[Entry]] = {}
+        self._closed = False  # after close, only a caller's own lookup may reopen the client
         self.admission = LookupAdmission(
             self._fetch_index,
             clock=clock,
@@ -66,7 +67,8 @@ class SchemaResolver:
         )
 
     def cancel_flights(self) -> None:
-        """Cancel the fetches in flight (the manager is closing)."""
+        """Cancel the fetches in flight (the manager is closing); start no background refresh."""
+        self._closed = True
         for task in list(self._inflight.values()):
             task.cancel()
 
@@ -76,6 +78,7 @@ class SchemaResolver:
 
     async def resolve(self, key: Key) -> Entry:
         """Return a usable entry for `key`: fetched, stale-if-error, or raise the failure."""
+        self._closed = False
         now = self._clock()
         stale = self.entries.get(key)
         if stale is not None and now < stale.fresh_until:
@@ -107,6 +110,8 @@ class SchemaResolver:
         Never raises: a failed refresh keeps `stale` (see `_load`); anything unexpected is
         logged, and the next refresh waits for the back-off.
         """
+        if self._closed:
+            return  # scheduled just before the manager closed: reopening it would leak a pool
         try:
             await self._single_flight(key, lambda: self._load(key, stale))
         except asyncio.CancelledError:

@@ -221,3 +221,19 @@ async def test_a_retry_after_never_stalls_a_call_that_has_a_schema(
 
     await client.aclose()
     assert elapsed < 0.1, f"100 calls took {elapsed:.2f}s while the refresh waited out Retry-After"
+
+
+async def test_a_refresh_scheduled_as_the_manager_closes_does_not_reopen_it(
+    server: RegistryServer, clock: FakeClock
+) -> None:
+    manager = SchemaManager(server.url, clock=clock, cache_ttl=TTL, metrics=False)
+    await manager.validate_payload(FEEDBACK, V2_EVENT)
+    clock.advance(TTL + 1)
+    served = server.count(PATHS[0])
+
+    assert await manager.validate_payload(FEEDBACK, V2_EVENT) == (True, [])  # schedules a refresh
+    await manager.close()
+    await manager.wait_for_refreshes()
+
+    assert manager.client is None
+    assert server.count(PATHS[0]) == served
