@@ -10,7 +10,11 @@ tests/contracts/schemas/
 Everything is sorted and pretty-printed so a schema change reads as a small diff in review. Names
 come from the registry, so they are never trusted as paths: every character outside
 `[A-Za-z0-9._@+-]` is percent-encoded, and so are leading dots (no `..`, no hidden files); the
-final path is still checked to sit inside the snapshot folder. Writes take a file lock (kept
+final path is still checked to sit inside the snapshot folder. A name too long for a file name
+(the limit is 255 bytes, and the atomic write's temporary file adds 14) keeps a readable prefix
+and ends in `%~` and a hash of the whole name: `%~` is nothing percent-encoding ever writes, so
+such a file can never be another name's; the lock file records the whole name, and maps the
+file back to it. Writes take a file lock (kept
 outside the folder, which holds only what people review), re-read the lock file and merge, and
 replace files atomically, so `pytest -n 4 --schema-snapshot-update` loses nothing.
 """
@@ -18,7 +22,9 @@ replace files atomically, so `pytest -n 4 --schema-snapshot-update` loses nothin
 from __future__ import annotations
 
 import difflib
+import hashlib
 import json
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,6 +42,12 @@ __all__ = ["LOCK_NAME", "Drift", "DriftKind", "SnapshotStore"]
 LOCK_NAME = "registry.lock.json"
 _SAFE = "._@+-"
 _DIFF_LINES = 40
+# Longest encoded name kept as is: `.{stem}.json.XXXXXXXX.tmp`, the atomic write's temporary
+# file, must fit in 255 bytes. Names that fitted before keep their file.
+_STEM_CHARS = 236
+_FOLDER_CHARS = 255  # a track's folder is made directly, with no temporary name
+_PREFIX_CHARS = 100  # of a long name, kept readable in front of its hash
+_LONG = "%~"  # percent-encoding writes `%` only before two hex digits: never this
 
 
 DriftKind = Literal["new", "missing", "changed", "unreadable", "lock"]
@@ -90,8 +102,16 @@ class SnapshotStore:
 
     def keys(self) -> list[tuple[str, str]]:
         """Return every (name, track) the folder knows of: lock entries and files alike."""
-        on_disk = {(_decode(path.stem), _decode(path.parent.name)) for path in self._files()}
-        return sorted(on_disk | set(self.entries()))
+        return sorted(set(self._owners().values()) | set(self.entries()))
+
+    def _owners(self) -> dict[Path, tuple[str, str]]:
+        """Map each snapshot file to its (name, track): through the lock, else by decoding.
+
+        A shortened name cannot be decoded; the lock knows it. Without a lock entry, such a
+        file is listed under its decoded file name, which `remove` still deletes.
+        """
+        described = {self.path_for(*key): key for key in self.entries()}
+        return {path: described.get(path) or _decoded_key(path) for path in self._files()}
 
     def _files(self) -> list[Path]:
         if not self.directory.is_dir():
@@ -119,7 +139,8 @@ class SnapshotStore:
 
     def path_for(self, name: str, track: str) -> Path:
         """Return where a schema's content lives; a name can never leave the folder."""
-        path = self.directory / _encode(track) / f"{_encode(name)}.json"
+        folder = _shortened(_encode(track), _FOLDER_CHARS)
+        path = self.directory / folder / f"{_shortened(_encode(name), _STEM_CHARS)}.json"
         root = self.directory.resolve()
         if root not in path.resolve().parents:
             raise SnapshotError(
@@ -145,8 +166,13 @@ class SnapshotStore:
         """Delete these snapshots (files and lock entries) under the lock; return how many."""
         with FileLock(private_path_for(self.lock_path, ".lock")):
             entries = self.entries()
+            # A file is also deleted under the key `keys()` listed it by (a shortened name
+            # without its lock entry cannot be found from its name).
+            wanted = set(keys)
+            listed = [path for path, key in self._owners().items() if key in wanted]
+            for path in [*(self.path_for(*key) for key in keys), *listed]:
+                path.unlink(missing_ok=True)
             for key in keys:
-                self.path_for(*key).unlink(missing_ok=True)
                 entries.pop(key, None)
             self._write_lock(entries)
         return len(keys)
@@ -224,6 +250,23 @@ def _canonical(content: Any) -> str:
 def _same_entry(old: dict[str, Any] | None, new: dict[str, Any]) -> bool:
     """Say whether a lock entry already says what `new` says (its fetch time aside)."""
     return old is not None and all(old.get(k) == v for k, v in new.items() if k != "fetched_at")
+
+
+def _decoded_key(path: Path) -> tuple[str, str]:
+    return _decode(path.stem), _decode(path.parent.name)
+
+
+def _shortened(encoded: str, limit: int) -> str:
+    """Return an encoded name that fits `limit`: itself, or a prefix, `%~` and its hash.
+
+    The hash covers the whole encoded name, which encoding made unique, so two long names
+    share a file only if SHA-256 collides in its first 128 bits.
+    """
+    if len(encoded) <= limit:
+        return encoded
+    digest = hashlib.sha256(encoded.encode("ascii")).hexdigest()[:32]
+    prefix = re.sub(r"%[0-9A-F]?\Z", "", encoded[:_PREFIX_CHARS])  # no torn escape
+    return f"{prefix}{_LONG}{digest}"
 
 
 def _decode(part: str) -> str:
