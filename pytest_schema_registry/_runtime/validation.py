@@ -9,6 +9,9 @@ Three guarantees beyond what a raw validator gives:
   before the validator sees it. jsonschema-rs recurses natively and kills the process (SIGSEGV)
   around 20,000 levels under a recursive schema.
 * **Readable**: errors read `$.path.to.field: message`, sorted, capped with "... and N more".
+  Each line is bounded too: both backends quote the failing value whole, so a 20 MiB string
+  failing `maxLength` would make a 20 MiB message; long messages and keys keep their head and
+  tail around a marker saying how much was cut.
 
 The default backend is jsonschema-rs, Draft 7 unless the schema names its dialect in `$schema`
 (registry content carries none, and auto-detection would pick 2020-12), with formats checked and
@@ -21,7 +24,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, Protocol
 
 import jsonschema_rs
@@ -33,6 +36,8 @@ __all__ = ["PayloadValidator", "check_payload", "enum_message", "format_path"]
 
 _ENUM_SHOWN = 10  # allowed values listed before "and N more"
 _VALUE_CHARS = 60  # a value in a message is cut beyond this
+_MESSAGE_CHARS = 240  # a backend's message keeps its head and tail beyond this
+_PATH_CHARS = 120  # so does a rendered path (many long keys, deep down)
 
 _DRAFTS: dict[str, str] = {
     "json-schema.org/draft-04/schema": "Draft4",
@@ -81,10 +86,11 @@ class PayloadValidator:
         try:
             if self._backend.is_valid(payload):
                 return True, []
-            items = sorted(self._backend.errors(payload), key=_error_order)
+            items = sorted(_excerpted(self._backend.errors(payload)), key=_error_order)
         except (ValueError, TypeError, RecursionError) as exc:  # belt and braces: never raise
-            return False, [f"$: payload could not be validated: {type(exc).__name__}: {exc}"]
-        return False, self._cap([f"{format_path(path)}: {message}" for path, message in items])
+            reason = _excerpt(f"{type(exc).__name__}: {exc}", _MESSAGE_CHARS)
+            return False, [f"$: payload could not be validated: {reason}"]
+        return False, self._cap([_line(path, message) for path, message in items])
 
     def is_valid(self, payload: Any) -> bool:
         """Return the verdict alone, skipping error messages."""
@@ -216,6 +222,28 @@ def _short(value: Any) -> str:
     return text if len(text) <= _VALUE_CHARS else text[: _VALUE_CHARS - 1] + "…"
 
 
+def _excerpt(text: str, limit: int) -> str:
+    """Keep the head and tail of a text longer than `limit`, saying how much was cut.
+
+    Head and tail both matter: messages put the value first and the broken rule last
+    (`"aaa…" is longer than 5 characters`), or the other way round.
+    """
+    if len(text) <= limit:
+        return text
+    keep = limit // 2
+    return f"{text[:keep]}…[{len(text) - 2 * keep} chars cut]…{text[-keep:]}"
+
+
+def _excerpted(items: Iterable[ErrorItem]) -> Iterator[ErrorItem]:
+    """Bound each message as it arrives, so a batch of huge ones is never held at once."""
+    for path, message in items:
+        yield path, _excerpt(message, _MESSAGE_CHARS)
+
+
+def _line(path: tuple[str | int, ...], message: str) -> str:
+    return f"{_excerpt(format_path(path), _PATH_CHARS)}: {message}"
+
+
 def _error_order(item: ErrorItem) -> tuple[tuple[tuple[int, int | str], ...], str]:
     """Sort errors by path (indices numerically, keys alphabetically), then message."""
     path, message = item
@@ -228,10 +256,10 @@ def format_path(path: Iterable[str | int]) -> str:
     for part in path:
         if isinstance(part, int):
             parts.append(f"[{part}]")
-        elif _IDENTIFIER.match(part):
+        elif _IDENTIFIER.match(part) and len(part) <= _VALUE_CHARS:
             parts.append(f".{part}")
         else:
-            parts.append(f"[{part!r}]")
+            parts.append(f"[{_excerpt(part, _VALUE_CHARS)!r}]")
     return "".join(parts)
 
 
@@ -314,9 +342,9 @@ def _explain(payload: Any, max_depth: int) -> str | None:
         if isinstance(node, Mapping):
             for key, value in reversed(list(node.items())):
                 if not isinstance(key, str):
-                    kind = type(key).__name__
+                    shown, kind = _excerpt(repr(key), _VALUE_CHARS), type(key).__name__
                     return (
-                        f"{format_path(path)}: key {key!r} ({kind}) is not a string, as JSON needs"
+                        f"{format_path(path)}: key {shown} ({kind}) is not a string, as JSON needs"
                     )
                 stack.append((value, (*path, key)))
             continue

@@ -1,0 +1,106 @@
+"""Issue #12, finding 10: a hostile payload costs bounded messages, linear walks, bounded regexes.
+
+Each case here once cost far more than its size suggests: 60 MiB of error messages for one
+20 MiB string, an exponential depth walk for 22 dicts, 40-150 ms of regex backtracking for a
+31-character string.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from pytest_schema_registry import PayloadValidator
+from pytest_schema_registry._runtime.validation import check_payload
+from tests.helpers import BACKENDS
+
+HUGE = "a" * (20 * 1024 * 1024)  # 20 MiB
+LINE_CHARS = 400  # what one error line may cost, whatever the payload
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+# -- huge values make short messages ---------------------------------------------------------------
+
+# (keyword, schema, payload, what the message must still say about the rule, per backend)
+HUGE_CASES: list[tuple[str, dict[str, Any], Any, tuple[str, str]]] = [
+    ("maxLength", {"maxLength": 5}, HUGE, ("is longer than 5 characters", "is too long")),
+    ("pattern", {"pattern": "^b"}, HUGE, ("does not match", "does not match")),
+    ("enum", {"enum": ["x", "y"]}, HUGE, ('is not one of "x", "y"', 'is not one of "x", "y"')),
+    ("const", {"const": "x"}, HUGE, ("was expected", "was expected")),
+    ("type", {"type": "integer"}, HUGE, ('is not of type "integer"', "is not of type 'integer'")),
+    ("format", {"format": "date"}, HUGE, ('is not a "date"', "is not a 'date'")),
+    (
+        "additionalProperties",
+        {"properties": {"x": {}}, "additionalProperties": False},
+        {HUGE: 1},
+        ("was unexpected", "was unexpected"),
+    ),
+    (
+        "propertyNames",
+        {"propertyNames": {"maxLength": 3}},
+        {HUGE: 1},
+        ("is longer than 3 characters", "is too long"),
+    ),
+    ("enum of a huge object", {"enum": [1]}, {"k": [HUGE]}, ("is not one of 1", "is not one of 1")),
+]
+
+
+@pytest.mark.parametrize(
+    ("keyword", "schema", "payload", "rule"), HUGE_CASES, ids=[c[0] for c in HUGE_CASES]
+)
+def test_a_huge_invalid_value_makes_a_short_error_that_still_names_the_rule(
+    backend: str, keyword: str, schema: dict[str, Any], payload: Any, rule: tuple[str, str]
+) -> None:
+    valid, errors = PayloadValidator(schema, backend=backend).validate(payload)  # type: ignore[arg-type]
+
+    assert not valid
+    assert len(errors) == 1
+    assert len(errors[0]) <= LINE_CHARS, f"{len(errors[0]):,} chars"
+    assert rule[BACKENDS.index(backend)] in errors[0]
+    if "a" * 50 in errors[0]:  # a message quoting the value says it was cut
+        assert "chars cut]" in errors[0] or "…" in errors[0]
+
+
+def test_every_error_of_a_huge_payload_is_short(backend: str) -> None:
+    schema = {
+        "properties": {
+            "s": {"maxLength": 5, "pattern": "^b", "enum": ["x"]},
+            "n": {"type": "integer"},
+        },
+        "additionalProperties": False,
+        "required": ["s", "n"],
+    }
+
+    valid, errors = PayloadValidator(schema, backend=backend).validate(
+        {"s": HUGE, "n": HUGE, HUGE: 1}
+    )  # type: ignore[arg-type]
+
+    assert not valid
+    assert len(errors) == 5
+    assert all(len(error) <= LINE_CHARS for error in errors), [len(e) for e in errors]
+
+
+def test_a_huge_key_is_cut_in_the_path(backend: str) -> None:
+    schema = {"additionalProperties": {"type": "integer"}}
+
+    valid, errors = PayloadValidator(schema, backend=backend).validate({HUGE: "x"})  # type: ignore[arg-type]
+
+    assert not valid
+    assert errors[0].startswith("$['aaa")
+    assert "chars cut]" in errors[0]
+    assert errors[0].endswith('is not of type "integer"') or errors[0].endswith("'integer'")
+    assert len(errors[0]) <= LINE_CHARS
+
+
+def test_a_huge_key_json_cannot_carry_is_cut_too() -> None:
+    problem = check_payload({"ok": {HUGE.encode(): 1}}, 256)
+
+    assert problem is not None
+    assert problem.startswith("$.ok: key b'aaa")
+    assert problem.endswith("(bytes) is not a string, as JSON needs")
+    assert len(problem) <= LINE_CHARS
