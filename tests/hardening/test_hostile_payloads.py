@@ -7,13 +7,18 @@ Each case here once cost far more than its size suggests: 60 MiB of error messag
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
 
 from pytest_schema_registry import PayloadValidator
 from pytest_schema_registry._runtime.validation import check_payload
-from tests.helpers import BACKENDS
+from tests.helpers import BACKENDS, ROOT, nested
 
 HUGE = "a" * (20 * 1024 * 1024)  # 20 MiB
 LINE_CHARS = 400  # what one error line may cost, whatever the payload
@@ -104,3 +109,109 @@ def test_a_huge_key_json_cannot_carry_is_cut_too() -> None:
     assert problem.startswith("$.ok: key b'aaa")
     assert problem.endswith("(bytes) is not a string, as JSON needs")
     assert len(problem) <= LINE_CHARS
+
+
+# -- shared subtrees cost their distinct containers, not their paths ------------------------------
+
+
+def shared(levels: int, leaf: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Return `levels` dicts each holding the next twice: 2**levels paths through `levels` dicts."""
+    node: dict[str, Any] = {} if leaf is None else leaf
+    for _ in range(levels):
+        node = type(node)(l=node, r=node)
+    return node
+
+
+@contextmanager
+def counting_items() -> Iterator[Callable[[], int]]:
+    """Count calls to a mapping's `items()`: one per container walked, in either walk.
+
+    A count, not a clock: the walk's cost is stated without timing anything.
+    """
+    calls = 0
+
+    def profile(frame: Any, event: str, arg: Any) -> None:
+        nonlocal calls
+        if event == "c_call" and getattr(arg, "__name__", "") == "items":
+            calls += 1
+
+    sys.setprofile(profile)
+    try:
+        yield lambda: calls
+    finally:
+        sys.setprofile(None)
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        pytest.param(lambda: shared(14), id="valid"),
+        pytest.param(lambda: {"a": shared(14), "z": float("nan")}, id="bad value after it"),
+        pytest.param(lambda: {"a": shared(14, OrderedDict()), "z": 1}, id="mapping subclass"),
+    ],
+)
+def test_the_guard_walks_a_shared_subtree_once_per_container(payload: Callable[[], Any]) -> None:
+    built = payload()
+
+    with counting_items() as walked:
+        check_payload(built, 256)
+
+    # 15 or 16 containers; each of the two walks may see each once (the old walk: 2**15).
+    assert walked() <= 2 * 16
+
+
+def test_a_deep_shared_subtree_gets_its_verdict_at_once(backend: str) -> None:
+    """200 levels are 2**200 paths: a walk that follows paths never returns, so run it in a child."""
+    script = (
+        "from pytest_schema_registry import PayloadValidator\n"
+        "from pytest_schema_registry._runtime.validation import check_payload\n"
+        "shared = {}\n"
+        "for _ in range(200): shared = {'l': shared, 'r': shared}\n"
+        f"print(PayloadValidator({{}}, backend={backend!r}).validate(shared))\n"
+        "print(check_payload({'a': shared, 'z': float('inf')}, 256))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+        timeout=60,
+    )
+
+    assert result.stdout.splitlines() == ["(True, [])", "$.z: inf is not a JSON number"]
+
+
+@pytest.mark.parametrize("deep_first", [True, False])
+def test_a_subtree_shared_shallow_and_deep_is_too_deep(deep_first: bool) -> None:
+    """A container first walked near the top must be walked again when it also hangs deep down."""
+    subtree = nested(200)
+    deep = nested(100)
+    bottom = deep
+    while bottom.get("a"):
+        bottom = bottom["a"]
+    bottom["a"] = subtree
+    payload = {"deep": deep, "top": subtree} if deep_first else {"top": subtree, "deep": deep}
+
+    problem = check_payload(payload, 256)
+
+    assert problem == "$.deep.a.a.a.a.a.a.a...: payload nests deeper than 256 levels"
+
+
+def cycles() -> list[tuple[str, Any]]:
+    itself: dict[str, Any] = {}
+    itself["me"] = itself
+    in_list: list[Any] = []
+    in_list.append(in_list)
+    first: dict[str, Any] = {}
+    second = {"back": first}
+    first["next"] = [second]
+    return [("dict", itself), ("list", in_list), ("through two", {"start": first})]
+
+
+@pytest.mark.parametrize(("case", "payload"), cycles(), ids=[case for case, _ in cycles()])
+def test_a_cycle_is_still_too_deep(backend: str, case: str, payload: Any) -> None:
+    valid, errors = PayloadValidator({}, backend=backend).validate(payload)
+
+    assert not valid
+    assert errors[0].endswith("...: payload nests deeper than 256 levels")
