@@ -215,3 +215,48 @@ def test_a_cycle_is_still_too_deep(backend: str, case: str, payload: Any) -> Non
 
     assert not valid
     assert errors[0].endswith("...: payload nests deeper than 256 levels")
+
+
+# -- a backtracking pattern gives up early, with a clear verdict -----------------------------------
+
+# Lookaround and backreferences need fancy-regex's backtracking engine: exponential here.
+HOSTILE_PATTERNS = [r"^((?=a)a+)+$", r"^(\w+(?!x))+$", r"^(?:(a+)\1?)+$", r"^(a+(?=a|$))+$"]
+
+
+@pytest.mark.parametrize("pattern", HOSTILE_PATTERNS)
+@pytest.mark.parametrize("length", [17, 30])
+def test_a_backtracking_pattern_gives_up_early_with_a_clear_error(
+    pattern: str, length: int
+) -> None:
+    # 17: under jsonschema-rs's default limit (1,000,000 steps) this ran to "does not match",
+    # taking tens of milliseconds; 30: it hit the default and said "Error executing regex".
+    validator = PayloadValidator({"properties": {"s": {"type": "string", "pattern": pattern}}})
+    value = "a" * length + "!"
+
+    valid, errors = validator.validate({"s": value})
+
+    assert not valid
+    assert errors == [
+        f'$.s: "{value}" could not be checked against pattern: the regex needs more than '
+        "50,000 backtracking steps, so the value is rejected"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("pattern", "good", "bad"),
+    [
+        (r"^(?=.*[A-Z])(?=.*\d).{8,}$", "a" * 20_000 + "A1", "a" * 20_000 + "1"),
+        (r"^(?:(?!\s).)+$", "x" * 20_000, "x" * 20_000 + " "),
+        (r"^(\w+)(?:,\1)*$", ",".join(["abc"] * 5_000), ",".join(["abc"] * 5_000) + ",abd"),
+    ],
+    ids=["lookaheads", "negative lookahead per char", "backreference"],
+)
+def test_lookaround_patterns_still_answer_on_long_ordinary_strings(
+    pattern: str, good: str, bad: str
+) -> None:
+    validator = PayloadValidator({"pattern": pattern})
+
+    assert validator.validate(good) == (True, [])
+    valid, errors = validator.validate(bad)
+    assert not valid
+    assert errors[0].endswith(f'does not match "{pattern}"')
