@@ -37,7 +37,8 @@ __all__ = ["PayloadValidator", "check_payload", "enum_message", "format_path"]
 _ENUM_SHOWN = 10  # allowed values listed before "and N more"
 _VALUE_CHARS = 60  # a value in a message is cut beyond this
 _MESSAGE_CHARS = 240  # a backend's message keeps its head and tail beyond this
-_PATH_CHARS = 120  # so does a rendered path (many long keys, deep down)
+_KEY_CHARS = 100  # so does a key in a path
+_PATH_CHARS = 160  # and a whole path (many long keys, deep down)
 # Backtracking steps a `pattern` may take on one string (jsonschema-rs's default: 1,000,000).
 # Patterns with lookaround or backreferences run on a backtracking engine: `^((?=a)a+)+$` on
 # 30 "a" + "!" spends 40-150 ms reaching the default, about 4 ms reaching this one. A linear
@@ -251,7 +252,7 @@ def _excerpt(text: str, limit: int) -> str:
     """
     if len(text) <= limit:
         return text
-    keep = limit // 2
+    keep = (limit - 20) // 2  # room for the marker: the excerpt is about `limit` long
     return f"{text[:keep]}…[{len(text) - 2 * keep} chars cut]…{text[-keep:]}"
 
 
@@ -277,10 +278,10 @@ def format_path(path: Iterable[str | int]) -> str:
     for part in path:
         if isinstance(part, int):
             parts.append(f"[{part}]")
-        elif _IDENTIFIER.match(part) and len(part) <= _VALUE_CHARS:
+        elif _IDENTIFIER.match(part) and len(part) <= _KEY_CHARS:
             parts.append(f".{part}")
         else:
-            parts.append(f"[{_excerpt(part, _VALUE_CHARS)!r}]")
+            parts.append(f"[{_excerpt(part, _KEY_CHARS)!r}]")
     return "".join(parts)
 
 

@@ -102,6 +102,16 @@ def test_a_huge_key_is_cut_in_the_path(backend: str) -> None:
     assert len(errors[0]) <= LINE_CHARS
 
 
+def test_a_long_but_ordinary_key_is_not_cut(backend: str) -> None:
+    key = "customer_reference_" * 5  # 95 characters
+    schema = {"additionalProperties": {"type": "integer"}}
+
+    valid, errors = PayloadValidator(schema, backend=backend).validate({key: "x"})  # type: ignore[arg-type]
+
+    assert not valid
+    assert errors[0].startswith(f"$.{key}: ")
+
+
 def test_a_huge_key_json_cannot_carry_is_cut_too() -> None:
     problem = check_payload({"ok": {HUGE.encode(): 1}}, 256)
 
