@@ -10,13 +10,16 @@ tests/contracts/schemas/
 Everything is sorted and pretty-printed so a schema change reads as a small diff in review. Names
 come from the registry, so they are never trusted as paths: every character outside
 `[A-Za-z0-9._@+-]` is percent-encoded, and so are leading dots (no `..`, no hidden files); the
-final path is still checked to sit inside the snapshot folder. A name too long for a file name
-(the limit is 255 bytes, and the atomic write's temporary file adds 14) keeps a readable prefix
-and ends in `%~` and a hash of the whole name: `%~` is nothing percent-encoding ever writes, so
-such a file can never be another name's; the lock file records the whole name, and maps the
-file back to it. Writes take a file lock (kept
-outside the folder, which holds only what people review), re-read the lock file and merge, and
-replace files atomically, so `pytest -n 4 --schema-snapshot-update` loses nothing.
+final path is still checked to sit inside the snapshot folder.
+
+A name too long for a file name (the limit is 255 bytes, and the atomic write's temporary file
+adds 14) keeps a readable prefix and ends in `%~` and a hash of the whole name: `%~` is nothing
+percent-encoding ever writes, so such a file can never be another name's. The lock file records
+the whole name, and maps the file back to it.
+
+Writes take a file lock (kept outside the folder, which holds only what people review), re-read
+the lock file and merge, and replace files atomically, so `pytest -n 4
+--schema-snapshot-update` loses nothing.
 """
 
 from __future__ import annotations
