@@ -292,6 +292,8 @@ def _first_line(exc: BaseException) -> str:
 # -- the payload guard -------------------------------------------------------------------------
 
 _PLAIN = frozenset({str, int, bool, type(None)})
+_CONTAINERS = frozenset({dict, list})
+_MAX_EXPANDED = 1_000_000  # values a payload may expand to when containers are shared
 _INF = math.inf
 
 
@@ -317,6 +319,7 @@ def check_payload(payload: Any, max_depth: int) -> str | None:
     pop, push = stack.pop, stack.append
     deepest: dict[int, int] = {}  # id of a queued container -> the deepest level it was queued at
     seen = deepest.get
+    shared = False  # a container reached along two paths: the validators walk both
     # The dict and list branches repeat the per-value checks on purpose: this loop runs over
     # every value of every payload, and a shared helper call per value measured 2.1x slower.
     while stack:
@@ -336,9 +339,12 @@ def check_payload(payload: Any, max_depth: int) -> str | None:
                     if not -_INF < value < _INF:
                         return _explain(payload, max_depth)
                 elif kind is dict or kind is list:
-                    if seen(ident := id(value), 0) < depth:
+                    if (before := seen(ident := id(value), 0)) < depth:
+                        shared = shared or before > 0
                         deepest[ident] = depth
                         push((value, depth))
+                    else:
+                        shared = True
                 else:
                     return _explain(payload, max_depth)
         elif kind is list:
@@ -350,13 +356,45 @@ def check_payload(payload: Any, max_depth: int) -> str | None:
                     if not -_INF < value < _INF:
                         return _explain(payload, max_depth)
                 elif kind is dict or kind is list:
-                    if seen(ident := id(value), 0) < depth:
+                    if (before := seen(ident := id(value), 0)) < depth:
+                        shared = shared or before > 0
                         deepest[ident] = depth
                         push((value, depth))
+                    else:
+                        shared = True
                 else:
                     return _explain(payload, max_depth)
         else:
             return _explain(payload, max_depth)
+    return _expansion_problem(payload) if shared else None
+
+
+def _expansion_problem(payload: Any) -> str | None:
+    """Refuse a payload whose shared containers expand past `_MAX_EXPANDED` values.
+
+    The guard walks each container about once, but the validators walk every path: 30 levels
+    of `a = {"l": a, "r": a}` are 30 dicts and a billion paths. Only Python-built payloads
+    share containers (decoded JSON never does), so only they pay for this count, which is
+    linear: each container's expanded size is computed once.
+    """
+    sizes: dict[int, int] = {}
+    stack: list[tuple[Any, bool]] = [(payload, False)]
+    while stack:
+        node, children_done = stack.pop()
+        if id(node) in sizes:
+            continue
+        values = node.values() if type(node) is dict else node
+        if not children_done:
+            stack.append((node, True))
+            stack.extend((v, False) for v in values if type(v) in _CONTAINERS)
+            continue
+        size = 1 + sum(sizes[id(v)] if type(v) in _CONTAINERS else 1 for v in values)
+        if size > _MAX_EXPANDED:
+            return (
+                f"$: payload expands to more than {_MAX_EXPANDED:,} values (the same "
+                "containers are reached along many paths)"
+            )
+        sizes[id(node)] = size
     return None
 
 
