@@ -10,30 +10,21 @@ It is not a production registry: one process, files on local disk, no compatibil
 
 from __future__ import annotations
 
-import contextlib
 import hmac
 import json
-import logging
-import socket
 import threading
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
-from urllib.parse import parse_qs
 
 from .._core.errors import ConfigError
 from .folder import SchemaFolder
-from .routes import HTTPError, Request, route
+from .handler import RegistryHTTPServer, RequestHandler
 
 __all__ = ["Fault", "RecordedRequest", "RegistryServer"]
-
-log = logging.getLogger("pytest_schema_registry.server")
-
-_MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +82,7 @@ class RegistryServer:
         self.base_path = "/" + base_path.strip("/") if base_path.strip("/") else ""
         self._token = token or None
         self._port = port
-        self._httpd: _HTTPServer | None = None
+        self._httpd: RegistryHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
         self._lock = threading.Lock()
@@ -110,7 +101,7 @@ class RegistryServer:
         if self._httpd is not None:
             return self
         self._stopping.clear()
-        self._httpd = _HTTPServer((self.host, self._port), _Handler, self)
+        self._httpd = RegistryHTTPServer((self.host, self._port), RequestHandler, self)
         self._port = self._httpd.server_address[1]
         self._thread = threading.Thread(
             target=self._httpd.serve_forever,
@@ -222,129 +213,3 @@ class RegistryServer:
                             self._faults.remove(fault)
                     return fault
         return None
-
-
-class _HTTPServer(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def __init__(
-        self, address: tuple[str, int], handler: type[_Handler], registry: RegistryServer
-    ) -> None:
-        self.registry = registry
-        self.open_sockets: set[socket.socket] = set()
-        super().__init__(address, handler)
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        """Count each accepted connection, so tests can see a client's pool at work."""
-        self.registry._connections += 1
-        with self.registry._lock:
-            self.open_sockets.add(request)
-        super().process_request(request, client_address)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """Log a connection's failure (a client hanging up, say) instead of printing a traceback."""
-        log.debug("connection from %s failed", client_address, exc_info=True)
-
-    def shutdown_request(self, request: Any) -> None:
-        with self.registry._lock:
-            self.open_sockets.discard(request)
-        super().shutdown_request(request)
-
-    def drop_connections(self) -> None:
-        """Cut every open keep-alive connection: a stopped registry must look gone to clients."""
-        with self.registry._lock:
-            sockets = list(self.open_sockets)
-        for sock in sockets:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    """Route one request to the seed API; answer JSON, FastAPI-style `{"detail": ...}` on errors."""
-
-    protocol_version = "HTTP/1.1"  # keep-alive, so clients' connection pools get exercised
-    disable_nagle_algorithm = True  # headers and body go out in two writes: no 40 ms stall
-    server: _HTTPServer
-    server_version = "pytest-schema-registry"
-
-    def do_GET(self) -> None:
-        self._handle("GET")
-
-    def do_POST(self) -> None:
-        self._handle("POST")
-
-    def log_message(self, format: str, *args: Any) -> None:
-        log.info("%s %s", self.address_string(), format % args)
-
-    def _handle(self, method: str) -> None:
-        registry = self.server.registry
-        raw_path, _, raw_query = self.path.partition("?")
-        path = self._route_path(raw_path)
-        query = {k: v[-1] for k, v in parse_qs(raw_query, keep_blank_values=True).items()}
-        registry._record(method, path or raw_path, query, self.headers.get("Authorization"))
-        fault = registry._take_fault(method, path or raw_path)
-        if fault is not None:
-            self._misbehave(fault)
-            return
-        try:
-            authorized = registry._authorized(self.headers.get("Authorization"))
-            request = Request(method, path, query, authorized, self._body())
-            status, body = route(
-                registry.folder,
-                request,
-                admin_open=registry._token is not None,
-                reads_need_token=registry.reads_need_token,
-            )
-        except HTTPError as answer:
-            status, body = answer.status, {"detail": answer.detail}
-        self._send_json(status, body)
-
-    def _route_path(self, raw_path: str) -> str | None:
-        """Strip the base path; None when the request is outside it."""
-        base = self.server.registry.base_path
-        if not base:
-            return raw_path
-        if raw_path == base or raw_path.startswith(base + "/"):
-            return raw_path[len(base) :] or "/"
-        return None
-
-    def _send_json(self, status: int, body: object, headers: Mapping[str, str] = {}) -> None:
-        payload = json.dumps(body, ensure_ascii=False).encode()
-        self._send(status, payload, {"Content-Type": "application/json", **headers})
-
-    def _send(
-        self, status: int, payload: bytes, headers: Mapping[str, str], length: int | None = None
-    ) -> None:
-        self.send_response(status)
-        for key, value in headers.items():
-            self.send_header(key, value)
-        self.send_header("Content-Length", str(len(payload) if length is None else length))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def _misbehave(self, fault: Fault) -> None:
-        if fault.delay and self.server.registry._stopping.wait(fault.delay):
-            self.close_connection = True
-            return
-        if fault.reset:
-            self.close_connection = True
-            return
-        headers = {"Content-Type": "application/json", **fault.headers}
-        if fault.truncate:
-            self._send(fault.status, fault.body, headers, length=len(fault.body) + 100)
-            self.close_connection = True
-            return
-        self._send(fault.status, fault.body, headers)
-
-    def _body(self) -> bytes:
-        """Read the whole request body, so keep-alive stays in step whatever the answer is."""
-        try:
-            length = int(self.headers.get("Content-Length") or 0)
-        except ValueError:
-            self.close_connection = True
-            raise HTTPError(400, "Content-Length is not a number") from None
-        if length > _MAX_UPLOAD_BYTES:
-            self.close_connection = True  # the unread body would be parsed as the next request
-            raise HTTPError(413, f"body of {length} bytes exceeds {_MAX_UPLOAD_BYTES}")
-        return self.rfile.read(length) if length > 0 else b""
