@@ -7,6 +7,7 @@ threads. Routing itself is `routes.py`'s, over the `SchemaFolder`.
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import logging
 import socket
@@ -15,6 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
+from .limits import RequestClock
 from .routes import HTTPError, Request, route
 
 if TYPE_CHECKING:
@@ -70,6 +72,14 @@ class RequestHandler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True  # headers and body go out in two writes: no 40 ms stall
     server: RegistryHTTPServer
     server_version = "pytest-schema-registry"
+    _clock: RequestClock
+
+    def setup(self) -> None:
+        """Read through a `RequestClock`: idle and slow clients give their thread back in time."""
+        super().setup()
+        self.rfile.close()  # the socket's own reader: only its reference goes, the socket stays
+        self._clock = RequestClock(self.connection, self.server.registry.limits)
+        self.rfile = io.BufferedReader(self._clock)
 
     def do_GET(self) -> None:
         self._handle("GET")
@@ -119,7 +129,10 @@ class RequestHandler(BaseHTTPRequestHandler):
     def _send(
         self, status: int, payload: bytes, headers: Mapping[str, str], length: int | None = None
     ) -> None:
+        self._clock.request_read()  # the request is over: its answer gets a fresh budget
         self.send_response(status)
+        if self.close_connection:
+            self.send_header("Connection", "close")  # so clients do not reuse what we will close
         for key, value in headers.items():
             self.send_header(key, value)
         self.send_header("Content-Length", str(len(payload) if length is None else length))
@@ -150,4 +163,12 @@ class RequestHandler(BaseHTTPRequestHandler):
         if length > _MAX_UPLOAD_BYTES:
             self.close_connection = True  # the unread body would be parsed as the next request
             raise HTTPError(413, f"body of {length} bytes exceeds {_MAX_UPLOAD_BYTES}")
-        return self.rfile.read(length) if length > 0 else b""
+        try:
+            body = self.rfile.read(length) if length > 0 else b""
+        except TimeoutError:
+            self.close_connection = True
+            raise HTTPError(408, "request body did not arrive in time") from None
+        if len(body) < length:
+            self.close_connection = True
+            raise HTTPError(400, f"body ended after {len(body)} of {length} bytes")
+        return body

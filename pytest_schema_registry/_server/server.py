@@ -23,6 +23,7 @@ from typing import Any, Self
 from .._core.errors import ConfigError
 from .folder import SchemaFolder
 from .handler import RegistryHTTPServer, RequestHandler
+from .limits import Limits
 
 __all__ = ["Fault", "RecordedRequest", "RegistryServer"]
 
@@ -62,6 +63,10 @@ class RegistryServer:
     `port=0` picks a free port. `base_path` (e.g. `/api/v1`) prefixes every route, so URLs look
     like the real service's. Without a `token`, the admin API is closed; with
     `reads_need_token=True`, reads want the token too (rehearse a locked-down registry).
+
+    Limits, in seconds, bound what a client can hold: `idle_timeout` between two requests on a
+    connection, `request_timeout` for one request to arrive from its first byte (and for its
+    answer to leave).
     """
 
     def __init__(
@@ -73,9 +78,12 @@ class RegistryServer:
         token: str | None = None,
         base_path: str = "",
         reads_need_token: bool = False,
+        idle_timeout: float = Limits.idle_timeout,
+        request_timeout: float = Limits.request_timeout,
     ) -> None:
         if reads_need_token and not token:
             raise ConfigError("reads_need_token=True needs a token: RegistryServer(..., token=...)")
+        self.limits = Limits(idle_timeout, request_timeout)
         self.reads_need_token = reads_need_token
         self.folder = SchemaFolder(root)
         self.host = host
