@@ -27,10 +27,18 @@ from .limits import Limits
 
 __all__ = ["Fault", "RecordedRequest", "RegistryServer"]
 
+# A request line may be 64 KiB: kept whole, a thousand recorded requests could hold 64 MiB.
+_RECORDED_PATH_CHARS = 1024
+_RECORDED_QUERY_CHARS = 1024
+
 
 @dataclass(frozen=True, slots=True)
 class RecordedRequest:
-    """One request the server received; `authorized` says whether it carried the server's token."""
+    """One request the server received; `authorized` says whether it carried the server's token.
+
+    `path` keeps its first 1,024 characters and `query` its first parameters up to 1,024
+    characters in all: enough for every real route, bounded for any request line.
+    """
 
     method: str
     path: str
@@ -66,7 +74,7 @@ class RegistryServer:
 
     Limits, in seconds, bound what a client can hold: `idle_timeout` between two requests on a
     connection, `request_timeout` for one request to arrive from its first byte (and for its
-    answer to leave).
+    answer to leave). `requests` keeps the last `request_log_size` requests.
     """
 
     def __init__(
@@ -80,10 +88,11 @@ class RegistryServer:
         reads_need_token: bool = False,
         idle_timeout: float = Limits.idle_timeout,
         request_timeout: float = Limits.request_timeout,
+        request_log_size: int = Limits.request_log_size,
     ) -> None:
         if reads_need_token and not token:
             raise ConfigError("reads_need_token=True needs a token: RegistryServer(..., token=...)")
-        self.limits = Limits(idle_timeout, request_timeout)
+        self.limits = Limits(idle_timeout, request_timeout, request_log_size)
         self.reads_need_token = reads_need_token
         self.folder = SchemaFolder(root)
         self.host = host
@@ -166,7 +175,7 @@ class RegistryServer:
         return self._connections
 
     def count(self, path: str, method: str = "GET") -> int:
-        """Return how many `method` requests reached `path`.
+        """Return how many `method` requests reached `path`, among the `request_log_size` last.
 
         `path` is relative to the base path and percent-encoded as sent: `/schemas/v1/a%2Fb`.
         """
@@ -203,8 +212,16 @@ class RegistryServer:
     # -- called by the handler ------------------------------------------------------------------
 
     def _record(self, method: str, path: str, query: dict[str, str], auth: str | None) -> None:
+        """Keep a clipped copy of the request, dropping the oldest beyond `request_log_size`."""
+        clipped = _clip_query(query)
+        entry = RecordedRequest(
+            method, path[:_RECORDED_PATH_CHARS], clipped, self._authorized(auth)
+        )
         with self._lock:
-            self.requests.append(RecordedRequest(method, path, query, self._authorized(auth)))
+            self.requests.append(entry)
+            excess = len(self.requests) - self.limits.request_log_size
+            if excess > 0:  # a list, not a deque: tests compare it with [] and slice it
+                del self.requests[:excess]
 
     def _authorized(self, header: str | None) -> bool:
         if self._token is None or not header:
@@ -221,3 +238,15 @@ class RegistryServer:
                             self._faults.remove(fault)
                     return fault
         return None
+
+
+def _clip_query(query: dict[str, str]) -> dict[str, str]:
+    """Return the first parameters of `query` that fit in `_RECORDED_QUERY_CHARS` in all."""
+    kept: dict[str, str] = {}
+    budget = _RECORDED_QUERY_CHARS
+    for key, value in query.items():
+        budget -= len(key) + len(value)
+        if budget < 0:
+            break
+        kept[key] = value
+    return kept

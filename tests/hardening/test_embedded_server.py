@@ -6,9 +6,9 @@ less body than it announced, trickle a request, flood connections.
 
 from __future__ import annotations
 
-import http.client
 import socket
 from pathlib import Path
+from typing import BinaryIO
 
 import httpx
 
@@ -22,12 +22,15 @@ def connect(server: RegistryServer) -> socket.socket:
     return socket.create_connection(("127.0.0.1", server.port), timeout=CLIENT_PATIENCE)
 
 
-def answer(sock: socket.socket) -> http.client.HTTPResponse:
-    """Read one HTTP answer from `sock` (and its body, so the next one can be read too)."""
-    response = http.client.HTTPResponse(sock)
-    response.begin()
-    response.read()
-    return response
+def answer(reader: BinaryIO) -> tuple[int, dict[str, str]]:
+    """Read one HTTP answer (status, lower-cased headers), its body too, so the next can follow."""
+    status = int(reader.readline().split()[1])
+    headers = {}
+    while (line := reader.readline()) not in (b"\r\n", b""):
+        key, _, value = line.decode().partition(":")
+        headers[key.strip().lower()] = value.strip()
+    reader.read(int(headers.get("content-length", 0)))
+    return status, headers
 
 
 def upload_head(length: int, token: str | None = TOKEN) -> bytes:
@@ -45,7 +48,7 @@ def test_an_idle_connection_is_closed_before_and_between_requests(registry_dir: 
         assert silent.recv(1) == b""  # closed by the server, long before CLIENT_PATIENCE
         with connect(server) as kept_alive:
             kept_alive.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
-            assert answer(kept_alive).status == 200
+            assert answer(kept_alive.makefile("rb"))[0] == 200
             assert kept_alive.recv(1) == b""
 
 
@@ -53,11 +56,11 @@ def test_a_body_shorter_than_announced_gets_408_not_a_thread_forever(registry_di
     with RegistryServer(registry_dir, token=TOKEN, request_timeout=0.2) as server:
         with connect(server) as liar:
             liar.sendall(upload_head(1000) + b"{}")
-            response = answer(liar)
+            status, headers = answer(liar.makefile("rb"))
             assert liar.recv(1) == b""
         healthy = httpx.get(f"{server.url}/health", timeout=CLIENT_PATIENCE)
 
-    assert (response.status, response.getheader("Connection")) == (408, "close")
+    assert (status, headers["connection"]) == (408, "close")
     assert healthy.status_code == 200
 
 
@@ -69,3 +72,34 @@ def test_a_request_that_never_finishes_is_cut_at_its_deadline(registry_dir: Path
         trickler.sendall(b"GET /hea")  # then nothing: a per-read timeout of 60 s would wait
 
         assert trickler.recv(1) == b""
+
+
+# -- memory ------------------------------------------------------------------------------------------
+
+
+def test_the_request_log_keeps_the_last_thousand_requests(registry_dir: Path) -> None:
+    pipelined = b"".join(
+        f"GET /health?n={n} HTTP/1.1\r\nHost: x\r\n\r\n".encode() for n in range(1_100)
+    )
+    with RegistryServer(registry_dir) as server, connect(server) as sock:
+        sock.sendall(pipelined)
+        reader = sock.makefile("rb")
+        statuses = {answer(reader)[0] for _ in range(1_100)}
+
+    assert statuses == {200}
+    assert len(server.requests) == 1_000
+    assert (server.requests[0].query, server.requests[-1].query) == ({"n": "100"}, {"n": "1099"})
+    assert server.count("/health") == 1_000
+
+
+def test_a_long_request_line_is_recorded_clipped(server: RegistryServer) -> None:
+    path = "/schemas/v1/" + "a" * 30_000
+    query = {f"k{n}": "v" * 40 for n in range(600)}  # about 27 KB more
+
+    response = httpx.get(f"{server.url}{path}", params=query)
+    (recorded,) = server.requests
+
+    assert response.status_code == 404
+    assert recorded.path == path[:1024]
+    assert 0 < sum(len(k) + len(v) for k, v in recorded.query.items()) <= 1024
+    assert list(recorded.query) == list(query)[: len(recorded.query)]
