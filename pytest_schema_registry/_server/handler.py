@@ -26,8 +26,6 @@ __all__ = ["RegistryHTTPServer", "RequestHandler"]
 
 log = logging.getLogger("pytest_schema_registry.server")
 
-_MAX_UPLOAD_BYTES = 10 * 1024 * 1024
-
 
 class RegistryHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
@@ -98,20 +96,27 @@ class RequestHandler(BaseHTTPRequestHandler):
         registry._record(method, path or raw_path, query, self.headers.get("Authorization"))
         fault = registry._take_fault(method, path or raw_path)
         if fault is not None:
+            self._skip_body()
             self._misbehave(fault)
             return
+        self._send_json(*self._answer(method, path, query))
+
+    def _answer(self, method: str, path: str | None, query: dict[str, str]) -> tuple[int, Any]:
+        """Route the request; return the status and JSON body to answer."""
+        registry = self.server.registry
+        authorized = registry._authorized(self.headers.get("Authorization"))
         try:
-            authorized = registry._authorized(self.headers.get("Authorization"))
-            request = Request(method, path, query, authorized, self._body())
-            status, body = route(
+            # Only an authorized POST has a body worth reading: anything else is refused unread,
+            # so anonymous clients cannot make the server buffer megabytes.
+            body = self._body() if method == "POST" and authorized else self._skip_body()
+            return route(
                 registry.folder,
-                request,
+                Request(method, path, query, authorized, body),
                 admin_open=registry._token is not None,
                 reads_need_token=registry.reads_need_token,
             )
         except HTTPError as answer:
-            status, body = answer.status, {"detail": answer.detail}
-        self._send_json(status, body)
+            return answer.status, {"detail": answer.detail}
 
     def _route_path(self, raw_path: str) -> str | None:
         """Strip the base path; None when the request is outside it."""
@@ -154,15 +159,16 @@ class RequestHandler(BaseHTTPRequestHandler):
         self._send(fault.status, fault.body, headers)
 
     def _body(self) -> bytes:
-        """Read the whole request body, so keep-alive stays in step whatever the answer is."""
-        try:
-            length = int(self.headers.get("Content-Length") or 0)
-        except ValueError:
+        """Read the whole request body, so keep-alive stays in step whatever the answer is.
+
+        A body not read whole closes the connection after the answer: the unread rest would be
+        parsed as the next request.
+        """
+        length = self._content_length()
+        limit = self.server.registry.limits.max_body_bytes
+        if length > limit:
             self.close_connection = True
-            raise HTTPError(400, "Content-Length is not a number") from None
-        if length > _MAX_UPLOAD_BYTES:
-            self.close_connection = True  # the unread body would be parsed as the next request
-            raise HTTPError(413, f"body of {length} bytes exceeds {_MAX_UPLOAD_BYTES}")
+            raise HTTPError(413, f"body of {length} bytes exceeds {limit}")
         try:
             body = self.rfile.read(length) if length > 0 else b""
         except TimeoutError:
@@ -172,3 +178,24 @@ class RequestHandler(BaseHTTPRequestHandler):
             self.close_connection = True
             raise HTTPError(400, f"body ended after {len(body)} of {length} bytes")
         return body
+
+    def _content_length(self) -> int:
+        """Return the announced body length; answer 411 to a chunked body, 400 to nonsense."""
+        if "Transfer-Encoding" in self.headers:
+            self.close_connection = True
+            raise HTTPError(411, "send the body with a Content-Length")
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = -1
+        if length < 0:
+            self.close_connection = True
+            raise HTTPError(400, "Content-Length is not a number of bytes")
+        return length
+
+    def _skip_body(self) -> bytes:
+        """Leave an unwanted body unread; if there is one, close the connection after answering."""
+        announced = self.headers.get("Content-Length", "0").strip() != "0"
+        if announced or "Transfer-Encoding" in self.headers:
+            self.close_connection = True
+        return b""

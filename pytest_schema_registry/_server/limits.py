@@ -27,6 +27,7 @@ class Limits:
 
     idle_timeout: float = 10.0  # above httpx's 5 s keep-alive expiry: pooled clients close first
     request_timeout: float = 10.0  # from a request's first byte to its last, and for the answer
+    max_body_bytes: int = 10 * 1024 * 1024  # schemas are kilobytes: this is generous
     request_log_size: int = 1000  # `RegistryServer.requests` keeps the most recent ones
 
     def __post_init__(self) -> None:

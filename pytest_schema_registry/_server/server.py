@@ -74,7 +74,8 @@ class RegistryServer:
 
     Limits, in seconds, bound what a client can hold: `idle_timeout` between two requests on a
     connection, `request_timeout` for one request to arrive from its first byte (and for its
-    answer to leave). `requests` keeps the last `request_log_size` requests.
+    answer to leave). An upload may have `max_body_bytes` (more get a 413; a body without the
+    token is never read). `requests` keeps the last `request_log_size` requests.
     """
 
     def __init__(
@@ -88,11 +89,12 @@ class RegistryServer:
         reads_need_token: bool = False,
         idle_timeout: float = Limits.idle_timeout,
         request_timeout: float = Limits.request_timeout,
+        max_body_bytes: int = Limits.max_body_bytes,
         request_log_size: int = Limits.request_log_size,
     ) -> None:
         if reads_need_token and not token:
             raise ConfigError("reads_need_token=True needs a token: RegistryServer(..., token=...)")
-        self.limits = Limits(idle_timeout, request_timeout, request_log_size)
+        self.limits = Limits(idle_timeout, request_timeout, max_body_bytes, request_log_size)
         self.reads_need_token = reads_need_token
         self.folder = SchemaFolder(root)
         self.host = host

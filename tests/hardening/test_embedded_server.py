@@ -6,11 +6,13 @@ less body than it announced, trickle a request, flood connections.
 
 from __future__ import annotations
 
+import json
 import socket
 from pathlib import Path
 from typing import BinaryIO
 
 import httpx
+import pytest
 
 from pytest_schema_registry import RegistryServer
 from tests.helpers import TOKEN
@@ -37,6 +39,13 @@ def upload_head(length: int, token: str | None = TOKEN) -> bytes:
     auth = f"Authorization: Bearer {token}\r\n" if token else ""
     return (
         f"POST /admin/schemas HTTP/1.1\r\nHost: x\r\n{auth}Content-Length: {length}\r\n\r\n"
+    ).encode()
+
+
+def upload_body(version: str, padding: int = 0) -> bytes:
+    content = {"type": "object", "description": "x" * padding}
+    return json.dumps(
+        {"name": "s", "track": "v1", "core_version": version, "content": content}
     ).encode()
 
 
@@ -103,3 +112,33 @@ def test_a_long_request_line_is_recorded_clipped(server: RegistryServer) -> None
     assert recorded.path == path[:1024]
     assert 0 < sum(len(k) + len(v) for k, v in recorded.query.items()) <= 1024
     assert list(recorded.query) == list(query)[: len(recorded.query)]
+
+
+@pytest.mark.parametrize(
+    ("server_token", "sent_token", "status"),
+    [(TOKEN, None, 401), (TOKEN, "wrong", 401), (None, TOKEN, 403)],
+    ids=["no token", "wrong token", "admin API closed"],
+)
+def test_an_upload_without_the_token_is_refused_before_its_body_arrives(
+    registry_dir: Path, server_token: str | None, sent_token: str | None, status: int
+) -> None:
+    with RegistryServer(registry_dir, token=server_token) as server, connect(server) as sock:
+        sock.sendall(upload_head(5 * 1024 * 1024, sent_token))  # the 5 MiB never follow
+        answered = answer(sock.makefile("rb"))
+        closed = sock.recv(1) == b""  # the unread body must not be parsed as a request
+
+    assert answered[0] == status
+    assert answered[1]["connection"] == "close"
+    assert closed
+
+
+def test_an_upload_over_max_body_bytes_gets_413_unread(registry_dir: Path) -> None:
+    with RegistryServer(registry_dir, token=TOKEN, max_body_bytes=500) as server:
+        headers = {"Authorization": f"Bearer {TOKEN}"}
+        small = httpx.post(f"{server.url}/admin/schemas", content=upload_body("1"), headers=headers)
+        big = httpx.post(
+            f"{server.url}/admin/schemas", content=upload_body("2", 600), headers=headers
+        )
+
+    assert (small.status_code, big.status_code) == (201, 413)
+    assert "exceeds 500" in big.json()["detail"]
