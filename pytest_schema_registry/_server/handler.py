@@ -16,7 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
-from .limits import RequestClock
+from .limits import Doorman, RequestClock
 from .routes import HTTPError, Request, route
 
 if TYPE_CHECKING:
@@ -30,20 +30,43 @@ log = logging.getLogger("pytest_schema_registry.server")
 class RegistryHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver listens with a backlog of 5: a burst of connections (a pool opening, a flood)
+    # then waits for SYN retransmits, 1 s, 3 s, 7 s..., before even reaching the cap's quick 503.
+    request_queue_size = 128
 
     def __init__(
         self, address: tuple[str, int], handler: type[RequestHandler], registry: RegistryServer
     ) -> None:
         self.registry = registry
         self.open_sockets: set[socket.socket] = set()
+        self.doorman = Doorman(capacity=registry.limits.max_connections)
         super().__init__(address, handler)
 
     def process_request(self, request: Any, client_address: Any) -> None:
-        """Count each accepted connection, so tests can see a client's pool at work."""
+        """Count each accepted connection; past `max_connections`, answer 503 without a thread.
+
+        Counted, so tests can see a client's pool at work; capped, so a flood of connections
+        costs neither a thread each nor an endless wait for `/health`.
+        """
         self.registry._connections += 1
         with self.registry._lock:
-            self.open_sockets.add(request)
+            admitted = len(self.open_sockets) < self.registry.limits.max_connections
+            if admitted:
+                self.open_sockets.add(request)
+        if not admitted:
+            log.info("turned away %s: %d connections open", client_address, len(self.open_sockets))
+            self.doorman.turn_away(request)
+            return
         super().process_request(request, client_address)
+
+    def service_actions(self) -> None:
+        """Close turned-away connections once read or overdue; the accept loop calls this."""
+        super().service_actions()
+        self.doorman.tidy()
+
+    def server_close(self) -> None:
+        super().server_close()
+        self.doorman.close_all()
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """Log a connection's failure (a client hanging up, say) instead of printing a traceback."""

@@ -7,9 +7,12 @@ bounded time, never a thread and a file descriptor forever (issue #12, finding 9
 
 from __future__ import annotations
 
+import contextlib
 import io
+import json
 import socket
 import time
+from collections import deque
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING
 
@@ -18,7 +21,9 @@ from .._core.errors import ConfigError
 if TYPE_CHECKING:
     from _typeshed import WriteableBuffer
 
-__all__ = ["Limits", "RequestClock"]
+__all__ = ["Doorman", "Limits", "RequestClock"]
+
+_LINGER_SECONDS = 2.0  # how long a turned-away client gets to read its 503 before we close
 
 
 @dataclass(frozen=True)  # no slots: the class attributes are the defaults `RegistryServer` shows
@@ -27,6 +32,7 @@ class Limits:
 
     idle_timeout: float = 10.0  # above httpx's 5 s keep-alive expiry: pooled clients close first
     request_timeout: float = 10.0  # from a request's first byte to its last, and for the answer
+    max_connections: int = 100  # httpx's default pool size: one client's full pool never sees 503
     max_body_bytes: int = 10 * 1024 * 1024  # schemas are kilobytes: this is generous
     request_log_size: int = 1000  # `RegistryServer.requests` keeps the most recent ones
 
@@ -81,3 +87,62 @@ class RequestClock(io.RawIOBase):
         if left <= 0:
             raise TimeoutError(f"request not received within {self._limits.request_timeout} s")
         return left
+
+
+_BUSY_BODY = json.dumps({"detail": "too many connections; retry shortly"}).encode()
+_BUSY = (
+    b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 1\r\n"
+    b"Connection: close\r\nContent-Length: %d\r\n\r\n%s" % (len(_BUSY_BODY), _BUSY_BODY)
+)
+
+
+class Doorman:
+    """Answer connections over the cap with a 503 at once, without spending a thread on them.
+
+    Used only from the server's accept loop. A socket closed with its request unread is reset,
+    and a reset can destroy the 503 before the client reads it: turned-away sockets linger,
+    their input drained, until the client hangs up or `_LINGER_SECONDS` pass.
+    """
+
+    def __init__(self, capacity: int) -> None:
+        self._capacity = capacity  # lingering sockets hold descriptors too: keep them bounded
+        self._lingering: deque[tuple[float, socket.socket]] = deque()
+
+    def turn_away(self, sock: socket.socket) -> None:
+        """Send the 503 and half-close; the socket is closed later by `tidy()`."""
+        with contextlib.suppress(OSError):
+            sock.setblocking(False)
+            sock.send(_BUSY)  # a fresh socket's send buffer always holds these few bytes
+            sock.shutdown(socket.SHUT_WR)
+        self._lingering.append((time.monotonic() + _LINGER_SECONDS, sock))
+        while len(self._lingering) > self._capacity:
+            self._lingering.popleft()[1].close()
+
+    def tidy(self) -> None:
+        """Close the turned-away sockets whose client hung up or whose grace is over."""
+        now = time.monotonic()
+        kept: deque[tuple[float, socket.socket]] = deque()
+        for until, sock in self._lingering:
+            if until > now and not _hung_up(sock):
+                kept.append((until, sock))
+            else:
+                sock.close()
+        self._lingering = kept
+
+    def close_all(self) -> None:
+        """Close every lingering socket: the server is stopping."""
+        while self._lingering:
+            self._lingering.popleft()[1].close()
+
+
+def _hung_up(sock: socket.socket) -> bool:
+    """Discard what the client sent; say whether it has closed its side (or the socket failed)."""
+    try:
+        for _ in range(16):  # a client that streams must not keep the accept loop here
+            if not sock.recv(65536):
+                return True
+    except BlockingIOError:
+        return False
+    except OSError:
+        return True
+    return False

@@ -72,10 +72,11 @@ class RegistryServer:
     like the real service's. Without a `token`, the admin API is closed; with
     `reads_need_token=True`, reads want the token too (rehearse a locked-down registry).
 
-    Limits, in seconds, bound what a client can hold: `idle_timeout` between two requests on a
-    connection, `request_timeout` for one request to arrive from its first byte (and for its
-    answer to leave). An upload may have `max_body_bytes` (more get a 413; a body without the
-    token is never read). `requests` keeps the last `request_log_size` requests.
+    Limits bound what a client can hold: `idle_timeout` seconds between two requests on a
+    connection, `request_timeout` seconds for a request to arrive from its first byte (and for
+    its answer to leave), `max_connections` served at once (more get a quick 503), and
+    `max_body_bytes` per upload (more get a 413; without the token, a body is never read).
+    `requests` keeps the last `request_log_size` requests.
     """
 
     def __init__(
@@ -89,12 +90,15 @@ class RegistryServer:
         reads_need_token: bool = False,
         idle_timeout: float = Limits.idle_timeout,
         request_timeout: float = Limits.request_timeout,
+        max_connections: int = Limits.max_connections,
         max_body_bytes: int = Limits.max_body_bytes,
         request_log_size: int = Limits.request_log_size,
     ) -> None:
         if reads_need_token and not token:
             raise ConfigError("reads_need_token=True needs a token: RegistryServer(..., token=...)")
-        self.limits = Limits(idle_timeout, request_timeout, max_body_bytes, request_log_size)
+        self.limits = Limits(
+            idle_timeout, request_timeout, max_connections, max_body_bytes, request_log_size
+        )
         self.reads_need_token = reads_need_token
         self.folder = SchemaFolder(root)
         self.host = host

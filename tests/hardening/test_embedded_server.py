@@ -14,7 +14,7 @@ from typing import BinaryIO
 import httpx
 import pytest
 
-from pytest_schema_registry import RegistryServer
+from pytest_schema_registry import ConfigError, RegistryServer
 from tests.helpers import TOKEN
 
 CLIENT_PATIENCE = 5.0  # seconds a test's socket waits: far beyond every limit the tests set
@@ -49,6 +49,17 @@ def upload_body(version: str, padding: int = 0) -> bytes:
     ).encode()
 
 
+@pytest.mark.parametrize(
+    "limit",
+    ["idle_timeout", "request_timeout", "max_connections", "max_body_bytes", "request_log_size"],
+)
+def test_limits_must_be_positive(registry_dir: Path, limit: str) -> None:
+    with pytest.raises(
+        ConfigError, match=f"RegistryServer\\({limit}=...\\) must be positive, got 0"
+    ):
+        RegistryServer(registry_dir, **{limit: 0})
+
+
 # -- time --------------------------------------------------------------------------------------------
 
 
@@ -81,6 +92,26 @@ def test_a_request_that_never_finishes_is_cut_at_its_deadline(registry_dir: Path
         trickler.sendall(b"GET /hea")  # then nothing: a per-read timeout of 60 s would wait
 
         assert trickler.recv(1) == b""
+
+
+def test_connections_past_the_cap_get_a_quick_503_until_idle_ones_time_out(
+    registry_dir: Path,
+) -> None:
+    with RegistryServer(registry_dir, max_connections=2, idle_timeout=0.3) as server:
+        held = [connect(server) for _ in range(2)]
+        for sock in held:  # answered, so admitted; then silent, holding their slots
+            sock.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+            answer(sock.makefile("rb"))
+        busy = httpx.get(f"{server.url}/health", timeout=CLIENT_PATIENCE)
+        released = [sock.recv(1) for sock in held]  # the idle timeout closes them
+        for sock in held:
+            sock.close()
+        recovered = httpx.get(f"{server.url}/health", timeout=CLIENT_PATIENCE)
+
+    assert (busy.status_code, busy.headers["retry-after"]) == (503, "1")
+    assert "too many connections" in busy.json()["detail"]
+    assert (released, recovered.status_code) == ([b"", b""], 200)
+    assert server.count("/health") == 3  # the turned-away request never reached a handler
 
 
 # -- memory ------------------------------------------------------------------------------------------
