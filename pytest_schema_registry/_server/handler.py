@@ -125,7 +125,7 @@ class RequestHandler(BaseHTTPRequestHandler):
         self._send_json(*self._answer(method, path, query))
 
     def _answer(self, method: str, path: str | None, query: dict[str, str]) -> tuple[int, Any]:
-        """Route the request; return the status and JSON body to answer."""
+        """Route the request; return the status and JSON body to answer, whatever goes wrong."""
         registry = self.server.registry
         authorized = registry._authorized(self.headers.get("Authorization"))
         try:
@@ -140,6 +140,11 @@ class RequestHandler(BaseHTTPRequestHandler):
             )
         except HTTPError as answer:
             return answer.status, {"detail": answer.detail}
+        except Exception as exc:
+            # A bug, or the OS (out of descriptors): answer, never just hang up on the client.
+            log.exception("%s %r failed", method, path)
+            detail = f"the embedded registry failed ({type(exc).__name__}); see its log"
+            return 500, {"detail": detail}
 
     def _route_path(self, raw_path: str) -> str | None:
         """Strip the base path; None when the request is outside it."""

@@ -6,6 +6,7 @@ less body than it announced, trickle a request, flood connections.
 
 from __future__ import annotations
 
+import errno
 import json
 import socket
 from pathlib import Path
@@ -112,6 +113,23 @@ def test_connections_past_the_cap_get_a_quick_503_until_idle_ones_time_out(
     assert "too many connections" in busy.json()["detail"]
     assert (released, recovered.status_code) == ([b"", b""], 200)
     assert server.count("/health") == 3  # the turned-away request never reached a handler
+
+
+def test_a_failure_inside_the_server_is_answered_500_not_a_dropped_connection(
+    server: RegistryServer, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def out_of_descriptors() -> bool:  # what 66 idle sockets under a 64-fd limit caused
+        raise OSError(errno.EMFILE, "Too many open files")
+
+    monkeypatch.setattr(
+        server.folder, "refresh", out_of_descriptors
+    )  # no real fd limit: per process
+    with caplog.at_level("ERROR", logger="pytest_schema_registry.server"):
+        response = httpx.get(f"{server.url}/health")
+
+    assert response.status_code == 500
+    assert "OSError" in response.json()["detail"]
+    assert "Too many open files" in caplog.text
 
 
 # -- memory ------------------------------------------------------------------------------------------
