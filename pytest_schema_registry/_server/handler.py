@@ -26,6 +26,11 @@ __all__ = ["RegistryHTTPServer", "RequestHandler"]
 
 log = logging.getLogger("pytest_schema_registry.server")
 
+# Request lines are the client's text: a raw ESC or CR in a log line can rewrite a terminal or
+# forge a line. Escaped as the stdlib's own `log_message` does, which ours replaces.
+_CONTROL_CHARACTERS = {c: f"\\x{c:02x}" for c in (*range(0x20), *range(0x7F, 0xA0))}
+_CONTROL_CHARACTERS[ord("\\")] = "\\\\"
+
 
 class RegistryHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
@@ -109,7 +114,8 @@ class RequestHandler(BaseHTTPRequestHandler):
         self._handle("POST")
 
     def log_message(self, format: str, *args: Any) -> None:
-        log.info("%s %s", self.address_string(), format % args)
+        message = (format % args).translate(_CONTROL_CHARACTERS)
+        log.info("%s %s", self.address_string(), message)
 
     def _handle(self, method: str) -> None:
         registry = self.server.registry

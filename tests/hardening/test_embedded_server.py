@@ -191,3 +191,19 @@ def test_an_upload_over_max_body_bytes_gets_413_unread(registry_dir: Path) -> No
 
     assert (small.status_code, big.status_code) == (201, 413)
     assert "exceeds 500" in big.json()["detail"]
+
+
+# -- logs (finding 10) -------------------------------------------------------------------------------
+
+
+def test_control_characters_in_a_request_line_reach_the_log_escaped(
+    server: RegistryServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level("INFO", logger="pytest_schema_registry.server"), connect(server) as sock:
+        sock.sendall(b"GET /\x1b[2J\x1b[31mforged\x07\x00\x9b HTTP/1.1\r\nHost: x\r\n\r\n")
+        status, _ = answer(sock.makefile("rb"))
+
+    (logged,) = [r.getMessage() for r in caplog.records if "forged" in r.getMessage()]
+    assert status == 404
+    assert "/\\x1b[2J\\x1b[31mforged\\x07\\x00\\x9b HTTP/1.1" in logged
+    assert not any(c in logged for c in "\x1b\x07\x00\x9b")
