@@ -14,14 +14,18 @@ DIR/
 The file name is the version. The latest version is the highest by PEP 440 ordering (`v1.2.7`
 and `2.0.0-dev` parse; anything else sorts below every parseable version, by text). The schema id is
 the content's `$schema_id`, else the metadata's `schema_id`, else `{name}@{track}`. A file that
-cannot be served is reported with its path and reason and left out; the rest are served.
+cannot be served is reported with its path and reason and left out; the rest are served. That
+includes what is not a regular file (a FIFO would block every scan), files over 10 MiB, and JSON
+nested deeper than 256 levels.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import re
+import stat
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -34,12 +38,17 @@ from .._core.errors import UploadConflictError
 from .._core.files import write_json_atomically
 from .._core.models import content_sha256
 
-__all__ = ["FolderProblem", "SchemaFolder", "StoredSchema", "check_identifier"]
+__all__ = ["FolderProblem", "SchemaFolder", "StoredSchema", "check_identifier", "parse_json"]
 
 log = logging.getLogger("pytest_schema_registry.server")
 _IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+:~-]{0,199}")
 _META_SUFFIX = ".meta.json"
 _RESERVED_TRACKS = frozenset({"by-id"})
+_MAX_FILE_BYTES = 10 * 1024 * 1024  # an upload's limit too; every scan reads each file whole
+# The stdlib parser recurses: it fails short of Python's recursion limit (~1,000), how far short
+# depending on the caller's stack. A fixed, lower bound answers alike everywhere; the runtime's
+# payload depth guard defaults to 256 too.
+_MAX_NESTING = 256
 
 
 def check_identifier(kind: str, value: object) -> str:
@@ -335,15 +344,57 @@ def _check_meta(meta: dict[str, Any], where: str) -> dict[str, Any]:
 
 def _read_json_object(path: Path, what: str) -> dict[str, Any]:
     """Read a file holding one JSON object, or say precisely why it does not."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        raise ValueError(f"{what} file is not UTF-8 text") from None
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"{what} file is not valid JSON: {exc}") from None
+    data = parse_json(_read_text(path, f"{what} file"), f"{what} file")
     if not isinstance(data, dict):
         raise ValueError(f"{what} file should hold a JSON object, found {type(data).__name__}")
     return data
+
+
+def _read_text(path: Path, what: str) -> str:
+    """Read a regular file of at most `_MAX_FILE_BYTES` as UTF-8, or say why not.
+
+    Opened without blocking, then checked: opening a FIFO would block the scan, and every request
+    waiting for it, until something writes to it; a device could be read forever.
+    """
+    with os.fdopen(os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)), "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise ValueError(f"{what} is not a regular file")
+        data = handle.read(_MAX_FILE_BYTES + 1)
+    if len(data) > _MAX_FILE_BYTES:
+        raise ValueError(f"{what} is larger than {_MAX_FILE_BYTES} bytes")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ValueError(f"{what} is not UTF-8 text") from None
+
+
+def parse_json(text: str | bytes, what: str) -> Any:
+    """Parse JSON nested at most `_MAX_NESTING` levels deep, or raise ValueError saying why not."""
+    try:
+        value = json.loads(text)
+    except UnicodeDecodeError:
+        raise ValueError(f"{what} is not UTF-8 text") from None
+    except RecursionError:  # the stdlib parser recurses; a deep enough document exhausts it
+        raise ValueError(f"{what} nests deeper than {_MAX_NESTING} levels") from None
+    except ValueError as exc:
+        raise ValueError(f"{what} is not valid JSON: {exc}") from None
+    if _deeper_than(value, _MAX_NESTING):
+        raise ValueError(f"{what} nests deeper than {_MAX_NESTING} levels")
+    return value
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Say whether `value` nests objects and arrays more than `limit` deep, without recursing."""
+    stack = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            node = list(node.values())
+        if isinstance(node, list):
+            if depth > limit:
+                return True
+            stack.extend((child, depth + 1) for child in node)
+    return False
 
 
 def _check_embedded(content: dict[str, Any], key: str, expected: str) -> None:

@@ -6,14 +6,13 @@ Errors are FastAPI-style `{"detail": ...}` bodies, as the real service answers.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote
 
 from .._core.errors import UploadConflictError
-from .folder import SchemaFolder, StoredSchema
+from .folder import SchemaFolder, StoredSchema, parse_json
 
 __all__ = ["HTTPError", "Request", "route"]
 
@@ -38,11 +37,11 @@ class Request:
     body: bytes
 
     def json(self) -> Any:
-        """Decode the body as JSON, or answer 400."""
+        """Decode the body as JSON, or answer 400 saying why (bad syntax, nested too deep)."""
         try:
-            return json.loads(self.body or b"null")
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            raise HTTPError(400, "request body is not valid JSON") from None
+            return parse_json(self.body or b"null", "request body")
+        except ValueError as exc:
+            raise HTTPError(400, str(exc)) from None
 
 
 def route(

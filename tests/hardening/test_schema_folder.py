@@ -1,0 +1,93 @@
+"""Issue #12, finding 10: no file in the schema folder, and no upload, can hang or escape the server.
+
+Bad files are reported (`SchemaFolder.problems`, path and reason) and left out, like every other
+file the folder cannot serve; the rest of the folder is served.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+import httpx
+import pytest
+
+from pytest_schema_registry import RegistryServer
+from pytest_schema_registry._server.folder import SchemaFolder
+from tests.helpers import TOKEN
+
+T = TypeVar("T")
+ADMIN = {"Authorization": f"Bearer {TOKEN}"}
+
+
+def within(seconds: float, call: Callable[[], T]) -> T:
+    """Return `call()`, failing (not hanging) the test if it blocks longer than `seconds`."""
+    result: list[T] = []
+    worker = threading.Thread(target=lambda: result.append(call()), daemon=True)
+    worker.start()
+    worker.join(seconds)
+    assert result, f"still blocked after {seconds} s"
+    return result[0]
+
+
+def version_file(root: Path, name: str, version: str = "1.0.0", track: str = "v1") -> Path:
+    path = root / track / name / f"{version}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def served_names(server: RegistryServer) -> list[str]:
+    index = httpx.get(f"{server.url}/index").json()
+    return [item["name"] for item in index["tracks"]["v1"]["schemas"]]
+
+
+def upload(
+    server: RegistryServer, content: object, *, track: str = "v1", name: str = "s"
+) -> httpx.Response:
+    body = {"name": name, "track": track, "core_version": "1.0.0", "content": content}
+    return httpx.post(f"{server.url}/admin/schemas", json=body, headers=ADMIN)
+
+
+@pytest.mark.parametrize("depth", [300, 100_000], ids=["below the recursion limit", "far past it"])
+def test_a_deeply_nested_file_is_reported_and_the_rest_served(tmp_path: Path, depth: int) -> None:
+    version_file(tmp_path, "good").write_text("{}")
+    deep = version_file(tmp_path, "deep")
+    deep.write_text('{"a": ' * depth + "{}" + "}" * depth)
+
+    with RegistryServer(tmp_path) as server:
+        names = served_names(server)
+
+    assert names == ["good"]
+    (problem,) = server.folder.problems
+    assert (problem.path, problem.reason) == (deep, "schema file nests deeper than 256 levels")
+
+
+def test_a_fifo_in_the_folder_is_reported_not_waited_on(tmp_path: Path) -> None:
+    version_file(tmp_path, "good").write_text("{}")
+    pipe = version_file(tmp_path, "pipe")
+    os.mkfifo(pipe)  # nothing ever writes to it: opening it for reading would block for good
+
+    folder = within(5, lambda: SchemaFolder(tmp_path))
+
+    assert folder.names("v1") == ["good"]
+    assert [(p.path, p.reason) for p in folder.problems] == [
+        (pipe, "schema file is not a regular file")
+    ]
+
+
+def test_a_deeply_nested_upload_is_refused(tmp_path: Path) -> None:
+    deep: dict[str, object] = {}
+    for _ in range(300):
+        deep = {"a": deep}
+
+    with RegistryServer(tmp_path, token=TOKEN) as server:
+        nested = upload(server, deep)
+        far = httpx.post(f"{server.url}/admin/schemas", content=b"[" * 100_000, headers=ADMIN)
+
+    assert (nested.status_code, far.status_code) == (400, 400)
+    assert nested.json()["detail"] == "request body nests deeper than 256 levels"
+    assert far.json()["detail"] == "request body nests deeper than 256 levels"
+    assert list(tmp_path.iterdir()) == []
