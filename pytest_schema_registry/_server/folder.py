@@ -15,8 +15,9 @@ The file name is the version. The latest version is the highest by PEP 440 order
 and `2.0.0-dev` parse; anything else sorts below every parseable version, by text). The schema id is
 the content's `$schema_id`, else the metadata's `schema_id`, else `{name}@{track}`. A file that
 cannot be served is reported with its path and reason and left out; the rest are served. That
-includes what is not a regular file (a FIFO would block every scan), files over 10 MiB, and JSON
-nested deeper than 256 levels.
+includes what is not a regular file (a FIFO would block every scan), files over 10 MiB, JSON
+nested deeper than 256 levels, and files whose path, symlinks resolved, leads outside `DIR`: a
+symlink may share a file within the folder, never expose or overwrite one elsewhere.
 """
 
 from __future__ import annotations
@@ -137,6 +138,7 @@ class SchemaFolder:
 
     def __init__(self, root: Path | str) -> None:
         self.root = Path(root)
+        self._real_root = self.root.resolve()  # what every path must lie below, symlinks resolved
         if not self.root.is_dir():
             raise FileNotFoundError(f"schema folder {str(self.root)!r} does not exist")
         self._lock = threading.RLock()
@@ -156,7 +158,7 @@ class SchemaFolder:
             if signature == self._signature:
                 return False
             before = {str(problem) for problem in self.problems}
-            self._schemas, self.problems = _load(self.root, files)
+            self._schemas, self.problems = _load(self._real_root, files)
             self._signature = signature
             for problem in self.problems:
                 if self._scanned and str(problem) not in before:  # the first scan's, callers say
@@ -238,6 +240,10 @@ class SchemaFolder:
             meta.setdefault("created_at", _now_iso())
             stored = _build(name, track, version, content, _check_meta(meta, "upload"))
             folder = self.root / track / name
+            if not _inside(self._real_root, folder):
+                raise PermissionError(
+                    f"{track}/{name} leads outside the schema folder (a symlink?)"
+                )
             folder.mkdir(parents=True, exist_ok=True)
             # Metadata first: once the version file appears, a rescan sees the version whole.
             write_json_atomically(folder / f"{version}{_META_SUFFIX}", meta)
@@ -257,7 +263,7 @@ def _stat_signature(path: Path) -> tuple[str, int, int]:
 def _load(
     root: Path, files: list[Path]
 ) -> tuple[dict[tuple[str, str], list[StoredSchema]], list[FolderProblem]]:
-    """Parse every version file below `root`; collect what could not be parsed, with reasons."""
+    """Parse every version file below `root` (resolved); collect what could not be, with reasons."""
     schemas: dict[tuple[str, str], list[StoredSchema]] = {}
     problems: list[FolderProblem] = []
     for path in files:
@@ -266,7 +272,7 @@ def _load(
                 problems.append(FolderProblem(path, "metadata without a version file beside it"))
             continue
         try:
-            stored = _load_version(path)
+            stored = _load_version(path, root)
         except (OSError, ValueError) as exc:
             problems.append(FolderProblem(path, str(exc)))
             continue
@@ -276,14 +282,14 @@ def _load(
     return schemas, problems
 
 
-def _load_version(path: Path) -> StoredSchema:
+def _load_version(path: Path, root: Path) -> StoredSchema:
     """Parse one `DIR/track/name/version.json` and its optional metadata sidecar."""
     track, name, version = path.parent.parent.name, path.parent.name, path.name[: -len(".json")]
     _check_identifiers(name, track, version)
-    content = _read_json_object(path, "schema")
+    content = _read_json_object(path, "schema", root)
     meta_path = path.with_name(version + _META_SUFFIX)
     meta = (
-        _check_meta(_read_json_object(meta_path, "metadata"), meta_path.name)
+        _check_meta(_read_json_object(meta_path, "metadata", root), meta_path.name)
         if (meta_path.exists())
         else {}
     )
@@ -342,20 +348,22 @@ def _check_meta(meta: dict[str, Any], where: str) -> dict[str, Any]:
     return meta
 
 
-def _read_json_object(path: Path, what: str) -> dict[str, Any]:
-    """Read a file holding one JSON object, or say precisely why it does not."""
-    data = parse_json(_read_text(path, f"{what} file"), f"{what} file")
+def _read_json_object(path: Path, what: str, root: Path) -> dict[str, Any]:
+    """Read a file below `root` holding one JSON object, or say precisely why it does not."""
+    data = parse_json(_read_text(path, f"{what} file", root), f"{what} file")
     if not isinstance(data, dict):
         raise ValueError(f"{what} file should hold a JSON object, found {type(data).__name__}")
     return data
 
 
-def _read_text(path: Path, what: str) -> str:
-    """Read a regular file of at most `_MAX_FILE_BYTES` as UTF-8, or say why not.
+def _read_text(path: Path, what: str, root: Path) -> str:
+    """Read a regular file below `root` of at most `_MAX_FILE_BYTES` as UTF-8, or say why not.
 
     Opened without blocking, then checked: opening a FIFO would block the scan, and every request
     waiting for it, until something writes to it; a device could be read forever.
     """
+    if not _inside(root, path):
+        raise ValueError(f"{what} leads outside the schema folder (a symlink?)")
     with os.fdopen(os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)), "rb") as handle:
         if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
             raise ValueError(f"{what} is not a regular file")
@@ -366,6 +374,14 @@ def _read_text(path: Path, what: str) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         raise ValueError(f"{what} is not UTF-8 text") from None
+
+
+def _inside(root: Path, path: Path) -> bool:
+    """Say whether `path`, symlinks resolved, lies below `root` (itself resolved)."""
+    try:
+        return path.resolve().is_relative_to(root)
+    except (OSError, RuntimeError):  # a symlink loop (RuntimeError before Python 3.13)
+        return False
 
 
 def parse_json(text: str | bytes, what: str) -> Any:

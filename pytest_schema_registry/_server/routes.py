@@ -158,6 +158,8 @@ def _upload(folder: SchemaFolder, body: Any) -> tuple[int, Any]:
         )
     except UploadConflictError as exc:
         raise HTTPError(409, str(exc)) from None
+    except PermissionError as exc:  # the folder will not (or cannot) be written there
+        raise HTTPError(403, str(exc)) from None
     except ValueError as exc:
         raise HTTPError(422, str(exc)) from None
     answer = {"status": "created" if created else "unchanged", **stored.response()}

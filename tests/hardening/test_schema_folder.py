@@ -21,6 +21,7 @@ from tests.helpers import TOKEN
 
 T = TypeVar("T")
 ADMIN = {"Authorization": f"Bearer {TOKEN}"}
+OUTSIDE = "schema file leads outside the schema folder (a symlink?)"
 
 
 def within(seconds: float, call: Callable[[], T]) -> T:
@@ -91,3 +92,38 @@ def test_a_deeply_nested_upload_is_refused(tmp_path: Path) -> None:
     assert nested.json()["detail"] == "request body nests deeper than 256 levels"
     assert far.json()["detail"] == "request body nests deeper than 256 levels"
     assert list(tmp_path.iterdir()) == []
+
+
+def test_symlinks_leading_outside_the_folder_are_reported_not_served(tmp_path: Path) -> None:
+    root, outside = tmp_path / "registry", tmp_path / "outside"
+    version_file(root, "good").write_text("{}")
+    secret = version_file(outside, "secret")
+    secret.write_text('{"title": "not for serving"}')
+    (root / "v2").symlink_to(outside / "v1")  # a track leading out
+    version_file(root, "linked").symlink_to(secret)  # a version file leading out
+    (root / "v1" / "shared").symlink_to(root / "v1" / "good")  # within the folder: fine
+
+    with RegistryServer(root) as server:
+        index = httpx.get(f"{server.url}/index").json()
+
+    assert list(index["tracks"]) == ["v1"]
+    assert [item["name"] for item in index["tracks"]["v1"]["schemas"]] == ["good", "shared"]
+    assert sorted((p.path, p.reason) for p in server.folder.problems) == [
+        (root / "v1" / "linked" / "1.0.0.json", OUTSIDE),
+        (root / "v2" / "secret" / "1.0.0.json", OUTSIDE),
+    ]
+
+
+@pytest.mark.parametrize("link", ["v1", "v1/s"], ids=["track", "name"])
+def test_an_upload_through_a_symlink_leading_outside_is_refused(tmp_path: Path, link: str) -> None:
+    root, outside = tmp_path / "registry", tmp_path / "outside"
+    (root / link).parent.mkdir(parents=True)
+    outside.mkdir()
+    (root / link).symlink_to(outside)
+
+    with RegistryServer(root, token=TOKEN) as server:
+        response = upload(server, {"type": "object"})
+
+    assert response.status_code == 403
+    assert response.json()["detail"] == "v1/s leads outside the schema folder (a symlink?)"
+    assert list(outside.iterdir()) == []
