@@ -27,6 +27,7 @@ import logging
 import os
 import re
 import stat
+import tempfile
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -36,7 +37,7 @@ from typing import Any
 from packaging.version import InvalidVersion, Version
 
 from .._core.errors import UploadConflictError
-from .._core.files import write_json_atomically
+from .._core.files import pretty_json, write_json_atomically
 from .._core.models import content_sha256
 
 __all__ = ["FolderProblem", "SchemaFolder", "StoredSchema", "check_identifier", "parse_json"]
@@ -224,32 +225,87 @@ class SchemaFolder:
 
         Re-uploading identical content is a no-op, so a retried upload is safe; different content
         under an existing version raises `UploadConflictError`, since consumers cache by version.
+        That holds across servers sharing the folder: the version file is created exclusively.
         """
         _check_identifiers(name, track, version)
         with self._lock:
             self.refresh()
             existing = self.get(name, track=track, version=version)
-            if existing is not None:
-                if existing.sha256 != content_sha256(content):
-                    raise UploadConflictError(
-                        f"{name} {version} on track {track} already exists with other content "
-                        f"(sha256 {existing.sha256[:12]}); publish a new version instead"
-                    )
-                return existing, False
-            meta = {k: v for k, v in meta.items() if v not in (None, False, "")}
-            meta.setdefault("created_at", _now_iso())
-            stored = _build(name, track, version, content, _check_meta(meta, "upload"))
-            folder = self.root / track / name
-            if not _inside(self._real_root, folder):
-                raise PermissionError(
-                    f"{track}/{name} leads outside the schema folder (a symlink?)"
+            if existing is None:
+                meta = {k: v for k, v in meta.items() if v not in (None, False, "")}
+                meta.setdefault("created_at", _now_iso())
+                stored = _build(name, track, version, content, _check_meta(meta, "upload"))
+                if self._publish(stored, meta):
+                    self.refresh()
+                    return stored, True
+                existing = self._written_meanwhile(stored)
+            if existing.sha256 != content_sha256(content):
+                raise UploadConflictError(
+                    f"{name} {version} on track {track} already exists with other content "
+                    f"(sha256 {existing.sha256[:12]}); publish a new version instead"
                 )
-            folder.mkdir(parents=True, exist_ok=True)
-            # Metadata first: once the version file appears, a rescan sees the version whole.
-            write_json_atomically(folder / f"{version}{_META_SUFFIX}", meta)
-            write_json_atomically(folder / f"{version}.json", content)
-            self.refresh()
-            return stored, True
+            return existing, False
+
+    def _publish(self, stored: StoredSchema, meta: dict[str, Any]) -> bool:
+        """Write a new version's files unless its version file exists; say whether they were.
+
+        The version file comes first and is the claim: of two servers sharing the folder, only
+        one creates it, and the other must not touch the winner's metadata. So the metadata comes
+        second, and a rescan in between serves the version with default metadata for an instant.
+        """
+        folder = self.root / stored.track / stored.name
+        if not _inside(self._real_root, folder):
+            raise PermissionError(
+                f"{stored.track}/{stored.name} leads outside the schema folder (a symlink?)"
+            )
+        folder.mkdir(parents=True, exist_ok=True)
+        if not _create_exclusively(folder / f"{stored.version}.json", pretty_json(stored.content)):
+            return False
+        write_json_atomically(folder / f"{stored.version}{_META_SUFFIX}", meta)
+        return True
+
+    def _written_meanwhile(self, stored: StoredSchema) -> StoredSchema:
+        """Read the version another writer created since our scan (another server, say)."""
+        path = self.root / stored.track / stored.name / f"{stored.version}.json"
+        try:
+            return _load_version(path, self._real_root)
+        except (OSError, ValueError) as exc:
+            raise UploadConflictError(
+                f"{stored.name} {stored.version} on track {stored.track} already exists but "
+                f"cannot be served ({exc}); publish a new version instead"
+            ) from None
+
+
+def _create_exclusively(path: Path, text: str) -> bool:
+    """Write `text` to `path` unless something is there already; say whether it was written.
+
+    Written beside it, flushed, then hard-linked into place: readers never see half a file, and
+    unlike a rename, a link fails when the name is taken.
+    """
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.link(temporary, path)
+    except FileExistsError:
+        return False
+    except OSError:  # no hard links on this file system (FAT, some mounts): exclusive, not atomic
+        return _create_new(path, text)
+    finally:
+        os.unlink(temporary)
+    return True
+
+
+def _create_new(path: Path, text: str) -> bool:
+    """Write `text` to `path` unless it exists (open mode "x"); say whether it was written."""
+    try:
+        with path.open("x", encoding="utf-8") as handle:
+            handle.write(text)
+    except FileExistsError:
+        return False
+    return True
 
 
 def _stat_signature(path: Path) -> tuple[str, int, int]:

@@ -45,10 +45,14 @@ def served_names(server: RegistryServer) -> list[str]:
     return [item["name"] for item in index["tracks"]["v1"]["schemas"]]
 
 
-def upload(
-    server: RegistryServer, content: object, *, track: str = "v1", name: str = "s"
-) -> httpx.Response:
-    body = {"name": name, "track": track, "core_version": "1.0.0", "content": content}
+def upload(server: RegistryServer, content: object, *, deprecated: bool = False) -> httpx.Response:
+    body = {
+        "name": "s",
+        "track": "v1",
+        "core_version": "1.0.0",
+        "content": content,
+        "deprecated": deprecated,
+    }
     return httpx.post(f"{server.url}/admin/schemas", json=body, headers=ADMIN)
 
 
@@ -127,3 +131,33 @@ def test_an_upload_through_a_symlink_leading_outside_is_refused(tmp_path: Path, 
     assert response.status_code == 403
     assert response.json()["detail"] == "v1/s leads outside the schema folder (a symlink?)"
     assert list(outside.iterdir()) == []
+
+
+def no_hard_links(source: object, target: object) -> None:
+    raise PermissionError(1, "Operation not permitted")  # as on FAT and some network mounts
+
+
+@pytest.mark.parametrize("hard_links", [True, False], ids=["hard links", "no hard links"])
+def test_two_servers_on_one_folder_cannot_both_accept_one_version(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, hard_links: bool
+) -> None:
+    if not hard_links:
+        monkeypatch.setattr(os, "link", no_hard_links)
+    path = tmp_path / "v1" / "s" / "1.0.0.json"
+    with (
+        RegistryServer(tmp_path, token=TOKEN) as first,
+        RegistryServer(tmp_path, token=TOKEN) as second,
+    ):
+        # The race: the second server scanned the folder just before the first wrote the version.
+        # Freezing its rescans holds that instant open, which no timing can do reliably.
+        monkeypatch.setattr(second.folder, "refresh", lambda: False)
+        won = upload(first, {"title": "first"})
+        written = (path.read_text(), path.with_name("1.0.0.meta.json").read_text())
+        lost = upload(second, {"title": "second"}, deprecated=True)
+        same = upload(second, {"title": "first"})
+
+    assert (won.status_code, lost.status_code, same.status_code) == (201, 409, 200)
+    assert "already exists with other content" in lost.json()["detail"]
+    assert same.json()["status"] == "unchanged"
+    assert (path.read_text(), path.with_name("1.0.0.meta.json").read_text()) == written
+    assert [p.name for p in path.parent.iterdir() if p.name.startswith(".")] == []
