@@ -22,12 +22,8 @@ symlink may share a file within the folder, never expose or overwrite one elsewh
 
 from __future__ import annotations
 
-import json
 import logging
-import os
 import re
-import stat
-import tempfile
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -39,18 +35,14 @@ from packaging.version import InvalidVersion, Version
 from .._core.errors import UploadConflictError
 from .._core.files import pretty_json, write_json_atomically
 from .._core.models import content_sha256
+from .disk import create_exclusively, inside, parse_json, read_text
 
-__all__ = ["FolderProblem", "SchemaFolder", "StoredSchema", "check_identifier", "parse_json"]
+__all__ = ["FolderProblem", "SchemaFolder", "StoredSchema", "check_identifier"]
 
 log = logging.getLogger("pytest_schema_registry.server")
 _IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+:~-]{0,199}")
 _META_SUFFIX = ".meta.json"
 _RESERVED_TRACKS = frozenset({"by-id"})
-_MAX_FILE_BYTES = 10 * 1024 * 1024  # an upload's limit too; every scan reads each file whole
-# The stdlib parser recurses: it fails short of Python's recursion limit (~1,000), how far short
-# depending on the caller's stack. A fixed, lower bound answers alike everywhere; the runtime's
-# payload depth guard defaults to 256 too.
-_MAX_NESTING = 256
 
 
 def check_identifier(kind: str, value: object) -> str:
@@ -254,12 +246,12 @@ class SchemaFolder:
         second, and a rescan in between serves the version with default metadata for an instant.
         """
         folder = self.root / stored.track / stored.name
-        if not _inside(self._real_root, folder):
+        if not inside(self._real_root, folder):
             raise PermissionError(
                 f"{stored.track}/{stored.name} leads outside the schema folder (a symlink?)"
             )
         folder.mkdir(parents=True, exist_ok=True)
-        if not _create_exclusively(folder / f"{stored.version}.json", pretty_json(stored.content)):
+        if not create_exclusively(folder / f"{stored.version}.json", pretty_json(stored.content)):
             return False
         write_json_atomically(folder / f"{stored.version}{_META_SUFFIX}", meta)
         return True
@@ -274,38 +266,6 @@ class SchemaFolder:
                 f"{stored.name} {stored.version} on track {stored.track} already exists but "
                 f"cannot be served ({exc}); publish a new version instead"
             ) from None
-
-
-def _create_exclusively(path: Path, text: str) -> bool:
-    """Write `text` to `path` unless something is there already; say whether it was written.
-
-    Written beside it, flushed, then hard-linked into place: readers never see half a file, and
-    unlike a rename, a link fails when the name is taken.
-    """
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.link(temporary, path)
-    except FileExistsError:
-        return False
-    except OSError:  # no hard links on this file system (FAT, some mounts): exclusive, not atomic
-        return _create_new(path, text)
-    finally:
-        os.unlink(temporary)
-    return True
-
-
-def _create_new(path: Path, text: str) -> bool:
-    """Write `text` to `path` unless it exists (open mode "x"); say whether it was written."""
-    try:
-        with path.open("x", encoding="utf-8") as handle:
-            handle.write(text)
-    except FileExistsError:
-        return False
-    return True
 
 
 def _stat_signature(path: Path) -> tuple[str, int, int]:
@@ -406,67 +366,10 @@ def _check_meta(meta: dict[str, Any], where: str) -> dict[str, Any]:
 
 def _read_json_object(path: Path, what: str, root: Path) -> dict[str, Any]:
     """Read a file below `root` holding one JSON object, or say precisely why it does not."""
-    data = parse_json(_read_text(path, f"{what} file", root), f"{what} file")
+    data = parse_json(read_text(path, f"{what} file", root), f"{what} file")
     if not isinstance(data, dict):
         raise ValueError(f"{what} file should hold a JSON object, found {type(data).__name__}")
     return data
-
-
-def _read_text(path: Path, what: str, root: Path) -> str:
-    """Read a regular file below `root` of at most `_MAX_FILE_BYTES` as UTF-8, or say why not.
-
-    Opened without blocking, then checked: opening a FIFO would block the scan, and every request
-    waiting for it, until something writes to it; a device could be read forever.
-    """
-    if not _inside(root, path):
-        raise ValueError(f"{what} leads outside the schema folder (a symlink?)")
-    with os.fdopen(os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)), "rb") as handle:
-        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-            raise ValueError(f"{what} is not a regular file")
-        data = handle.read(_MAX_FILE_BYTES + 1)
-    if len(data) > _MAX_FILE_BYTES:
-        raise ValueError(f"{what} is larger than {_MAX_FILE_BYTES} bytes")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ValueError(f"{what} is not UTF-8 text") from None
-
-
-def _inside(root: Path, path: Path) -> bool:
-    """Say whether `path`, symlinks resolved, lies below `root` (itself resolved)."""
-    try:
-        return path.resolve().is_relative_to(root)
-    except (OSError, RuntimeError):  # a symlink loop (RuntimeError before Python 3.13)
-        return False
-
-
-def parse_json(text: str | bytes, what: str) -> Any:
-    """Parse JSON nested at most `_MAX_NESTING` levels deep, or raise ValueError saying why not."""
-    try:
-        value = json.loads(text)
-    except UnicodeDecodeError:
-        raise ValueError(f"{what} is not UTF-8 text") from None
-    except RecursionError:  # the stdlib parser recurses; a deep enough document exhausts it
-        raise ValueError(f"{what} nests deeper than {_MAX_NESTING} levels") from None
-    except ValueError as exc:
-        raise ValueError(f"{what} is not valid JSON: {exc}") from None
-    if _deeper_than(value, _MAX_NESTING):
-        raise ValueError(f"{what} nests deeper than {_MAX_NESTING} levels")
-    return value
-
-
-def _deeper_than(value: Any, limit: int) -> bool:
-    """Say whether `value` nests objects and arrays more than `limit` deep, without recursing."""
-    stack = [(value, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if isinstance(node, dict):
-            node = list(node.values())
-        if isinstance(node, list):
-            if depth > limit:
-                return True
-            stack.extend((child, depth + 1) for child in node)
-    return False
 
 
 def _check_embedded(content: dict[str, Any], key: str, expected: str) -> None:

@@ -12,7 +12,8 @@ from typing import Any
 from urllib.parse import unquote
 
 from .._core.errors import UploadConflictError
-from .folder import SchemaFolder, StoredSchema, parse_json
+from .disk import parse_json
+from .folder import SchemaFolder, StoredSchema
 
 __all__ = ["HTTPError", "Request", "route"]
 
