@@ -53,9 +53,13 @@ def inside(root: Path, path: Path) -> bool:
 
 
 def parse_json(text: str | bytes, what: str) -> Any:
-    """Parse JSON nested at most `_MAX_NESTING` levels deep, or raise ValueError saying why not."""
+    """Parse strict JSON nested at most `_MAX_NESTING` deep, or raise ValueError saying why not.
+
+    Strict: `NaN` and `Infinity` are refused. Python's json reads them, but they are not JSON:
+    we would serve them back as text no other parser accepts (or one reads as null).
+    """
     try:
-        value = json.loads(text)
+        value = json.loads(text, parse_constant=_refuse_constant)
     except UnicodeDecodeError:
         raise ValueError(f"{what} is not UTF-8 text") from None
     except RecursionError:  # the stdlib parser recurses; a deep enough document exhausts it
@@ -65,6 +69,10 @@ def parse_json(text: str | bytes, what: str) -> Any:
     if _deeper_than(value, _MAX_NESTING):
         raise ValueError(f"{what} nests deeper than {_MAX_NESTING} levels")
     return value
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
 
 
 def _deeper_than(value: Any, limit: int) -> bool:

@@ -161,3 +161,22 @@ def test_two_servers_on_one_folder_cannot_both_accept_one_version(
     assert same.json()["status"] == "unchanged"
     assert (path.read_text(), path.with_name("1.0.0.meta.json").read_text()) == written
     assert [p.name for p in path.parent.iterdir() if p.name.startswith(".")] == []
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_nan_and_infinity_are_refused_in_uploads_and_files(tmp_path: Path, constant: str) -> None:
+    content = '{"const": ' + constant + "}"
+    body = '{"name": "s", "track": "v1", "core_version": "1.0.0", "content": ' + content + "}"
+    version_file(tmp_path, "good").write_text("{}")
+    bad = version_file(tmp_path, "bad")
+    bad.write_text(content)
+
+    with RegistryServer(tmp_path, token=TOKEN) as server:
+        response = httpx.post(f"{server.url}/admin/schemas", content=body.encode(), headers=ADMIN)
+        names = served_names(server)
+
+    reason = f"is not valid JSON: {constant} is not a JSON number"
+    assert response.status_code == 400
+    assert response.json()["detail"] == f"request body {reason}"
+    assert names == ["good"]
+    assert [(p.path, p.reason) for p in server.folder.problems] == [(bad, f"schema file {reason}")]
