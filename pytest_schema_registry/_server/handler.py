@@ -16,6 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
+from .._core.secrets import redact_url
 from .limits import Doorman, RequestClock
 from .routes import HTTPError, Request, route
 
@@ -116,6 +117,14 @@ class RequestHandler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         message = (format % args).translate(_CONTROL_CHARACTERS)
         log.info("%s %s", self.address_string(), message)
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        """Log the request line with secret query values masked (`?token=***`)."""
+        method, _, rest = self.requestline.partition(" ")
+        target, _, version = rest.rpartition(" ") if " " in rest else (rest, "", "")
+        line = " ".join(part for part in (method, redact_url(target), version) if part)
+        code_text = str(code.value) if hasattr(code, "value") else str(code)
+        self.log_message('"%s" %s %s', line, code_text, str(size))
 
     def _handle(self, method: str) -> None:
         registry = self.server.registry
