@@ -178,3 +178,15 @@ def served_url(process: subprocess.Popen[str], banner: str) -> str:
     match = re.search(r"at (http://\S+) ", banner)
     assert match, f"no URL in {banner!r}; stderr: {process.stderr.read() if process.stderr else ''}"
     return match.group(1)
+
+
+def run_python(script: str, *flags: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """Run `script` in a child Python from the repository root: a crash or a hang stays there."""
+    return subprocess.run(
+        [sys.executable, *flags, "-c", script],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+        timeout=timeout,
+    )

@@ -9,22 +9,41 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-__all__ = ["pretty_json", "private_path_for", "write_json_atomically", "write_text_atomically"]
+__all__ = [
+    "pretty_json",
+    "private_path_for",
+    "write_beside",
+    "write_json_atomically",
+    "write_text_atomically",
+]
 
 
 def write_text_atomically(path: Path, text: str) -> None:
     """Write to a temporary file beside `path`, flush it to disk, then rename it over `path`."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = write_beside(path, text)
+    try:
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def write_beside(path: Path, text: str) -> Path:
+    """Write `text` to a new hidden file beside `path`, flushed to disk; return its path.
+
+    The caller moves it into place (a rename replaces, a hard link refuses a taken name).
+    """
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    return Path(tmp)
 
 
 def private_path_for(path: Path, suffix: str) -> Path:

@@ -11,9 +11,10 @@ from __future__ import annotations
 import json
 import os
 import stat
-import tempfile
 from pathlib import Path
 from typing import Any
+
+from .._core.files import write_beside
 
 __all__ = ["create_exclusively", "inside", "parse_json", "read_text"]
 
@@ -95,12 +96,8 @@ def create_exclusively(path: Path, text: str) -> bool:
     Written beside it, flushed, then hard-linked into place: readers never see half a file, and
     unlike a rename, a link fails when the name is taken.
     """
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    temporary = write_beside(path, text)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
         os.link(temporary, path)
     except FileExistsError:
         return False

@@ -7,7 +7,6 @@ Each case here once cost far more than its size suggests: 60 MiB of error messag
 
 from __future__ import annotations
 
-import subprocess
 import sys
 import time
 from collections import OrderedDict
@@ -19,7 +18,7 @@ import pytest
 
 from pytest_schema_registry import PayloadValidator
 from pytest_schema_registry._runtime.validation import check_payload
-from tests.helpers import BACKENDS, RECURSIVE, ROOT, nested
+from tests.helpers import BACKENDS, RECURSIVE, nested, run_python
 
 HUGE = "a" * (20 * 1024 * 1024)  # 20 MiB
 LINE_CHARS = 400  # what one error line may cost, whatever the payload
@@ -186,14 +185,7 @@ def test_a_deep_shared_subtree_gets_its_verdict_at_once(backend: str) -> None:
         f"print(PayloadValidator({{}}, backend={backend!r}).validate(shared))\n"
         "print(check_payload({'a': shared, 'z': float('inf')}, 256))\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", script],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=ROOT,
-        timeout=60,
-    )
+    result = run_python(script, timeout=60)
 
     verdict, first_problem = result.stdout.splitlines()
     assert verdict == f"(False, [{EXPANDS!r}])"  # the validators would walk every path

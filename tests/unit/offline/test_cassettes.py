@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 from vcr.request import Request as VcrRequest
 
 from pytest_schema_registry._offline.cassettes import RegistryCassette
-from tests.helpers import ROOT, TOKEN
+from tests.helpers import TOKEN, run_python
 
 
 def response(body: bytes = b"{}", **headers: str) -> dict[str, Any]:
@@ -80,8 +78,6 @@ def test_matching_survives_python_dash_o(tmp_path: Path) -> None:
         "print(cassette.recorded())\n"
     )
 
-    result = subprocess.run(
-        [sys.executable, "-O", "-c", script], capture_output=True, text=True, check=False, cwd=ROOT
-    )
+    result = run_python(script, "-O")
 
     assert (result.returncode, result.stdout.strip()) == (0, "['GET /a', 'GET /b']"), result.stderr

@@ -9,8 +9,6 @@ from __future__ import annotations
 import datetime
 import json
 import math
-import subprocess
-import sys
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -19,7 +17,7 @@ import pytest
 
 from pytest_schema_registry import PayloadValidator, SchemaCompileError
 from pytest_schema_registry._runtime.validation import check_payload, format_path
-from tests.helpers import BACKENDS, EXAMPLES, RECURSIVE, ROOT, V1_EVENT, nested
+from tests.helpers import BACKENDS, EXAMPLES, RECURSIVE, V1_EVENT, nested, run_python
 
 FEEDBACK_V1 = json.loads((EXAMPLES / "v1/telemetry.FeedbackEvent/1.1.2.json").read_text())
 FEEDBACK_V2 = json.loads((EXAMPLES / "v2/telemetry.FeedbackEvent/2.0.0.json").read_text())
@@ -281,14 +279,7 @@ def test_a_deep_payload_cannot_crash_the_process() -> None:
         "from tests.helpers import RECURSIVE, nested\n"
         "print(PayloadValidator(RECURSIVE).validate(nested(100_000))[0])\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", script],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=ROOT,
-        timeout=120,
-    )
+    result = run_python(script)
 
     assert (result.returncode, result.stdout.strip()) == (0, "False"), result.stderr
 
