@@ -12,13 +12,14 @@ import asyncio
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from . import __version__
 from ._core.errors import ConfigError, SchemaNotFoundError, SchemaRegistryError
 from ._core.models import SchemaDocument
+from ._server.limits import Limits
 from ._server.server import RegistryServer
 from ._wire.client import RegistryClient
 
@@ -82,6 +83,7 @@ def _parser() -> argparse.ArgumentParser:
         help="want the token on reads too (all but /health), as a locked-down registry does",
     )
     serve.add_argument("-q", "--quiet", action="store_true", help="do not log each request")
+    _add_limits(serve)
     serve.set_defaults(run=_serve)
     _add_fetch(commands)
     _add_diff(commands)
@@ -140,6 +142,40 @@ def _add_diff(commands: Any) -> None:
     diff.set_defaults(run=_diff)
 
 
+def _add_limits(serve: argparse.ArgumentParser) -> None:
+    """Expose what the server allows its clients; the defaults suit tests and development."""
+    limits = serve.add_argument_group("limits (what one client may hold)")
+    for flag, kind, default, meaning in (
+        ("--idle-timeout", float, Limits.idle_timeout, "seconds an idle connection is kept"),
+        ("--request-timeout", float, Limits.request_timeout, "seconds a request may take"),
+        ("--max-connections", int, Limits.max_connections, "connections served at once"),
+        ("--max-body-bytes", int, Limits.max_body_bytes, "largest upload body"),
+    ):
+        limits.add_argument(
+            flag,
+            type=_positive(kind),
+            default=default,
+            metavar="N",
+            help=f"{meaning} (default: %(default)s)",
+        )
+
+
+def _positive(kind: type[float] | type[int]) -> Callable[[str], float]:
+    """Return an argparse type: a number of `kind` above zero, or a message saying so."""
+    noun = "a whole number" if kind is int else "a number"
+
+    def parse(raw: str) -> float:
+        try:
+            value = kind(raw)
+        except ValueError:
+            value = 0
+        if not value > 0:
+            raise argparse.ArgumentTypeError(f"{raw!r}: expected {noun} > 0")
+        return value
+
+    return parse
+
+
 def _serve(args: argparse.Namespace) -> int:
     if not args.directory.is_dir():
         raise _UsageError(f"DIR {str(args.directory)!r} is not a directory")
@@ -154,6 +190,10 @@ def _serve(args: argparse.Namespace) -> int:
         token=args.token,
         base_path=args.base_path,
         reads_need_token=args.require_token,
+        idle_timeout=args.idle_timeout,
+        request_timeout=args.request_timeout,
+        max_connections=args.max_connections,
+        max_body_bytes=args.max_body_bytes,
     )
     for problem in server.folder.problems:
         print(f"schema-registry: skipped {problem}", file=sys.stderr)

@@ -340,3 +340,37 @@ def test_diff_sees_a_snapshot_file_the_lock_does_not_list(
 
     assert result.returncode == 1
     assert "telemetry.FeedbackEvent (v1): registry.lock.json does not describe" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "serving",
+    [["--token", "t", "--max-body-bytes", "100", "--max-connections", "1"]],
+    indirect=True,
+)
+def test_serve_takes_its_limits_from_flags(serving: Serving) -> None:
+    upload = {"name": "a.B", "track": "v2", "core_version": "1.0.0", "content": {"x": "y" * 200}}
+    too_big = httpx.post(
+        f"{serving.url}/admin/schemas", json=upload, headers={"Authorization": "Bearer t"}
+    )
+    with httpx.Client() as first:  # holds the one connection the server allows
+        first.get(f"{serving.url}/health")
+        refused = httpx.get(f"{serving.url}/health")
+
+    assert too_big.status_code == 413
+    assert refused.status_code == 503
+
+
+@pytest.mark.parametrize(
+    ("flag", "value", "complaint"),
+    [
+        ("--max-connections", "0", "'0': expected a whole number > 0"),
+        ("--idle-timeout", "soon", "'soon': expected a number > 0"),
+        ("--max-body-bytes", "1.5", "'1.5': expected a whole number > 0"),
+    ],
+)
+def test_serve_refuses_a_limit_that_is_not_positive(flag: str, value: str, complaint: str) -> None:
+    result = cli("serve", str(EXAMPLES), "--port", "0", flag, value)
+
+    assert result.returncode == 2
+    assert f"argument {flag}: {complaint}" in result.stderr
+    assert "Traceback" not in result.stderr
