@@ -2,7 +2,8 @@
 
 Names arrive from untrusted envelopes: a publisher writing random `meta.schema_id`s must not
 turn each into a registry request, a cached failure and a metrics series. A name (and track) is
-*known* once it resolved or the registry's index lists it; known names are looked up freely.
+*known* once it resolved on that track or the registry's index lists it there (or the service
+`preload`ed the name); known pairs are looked up freely, and only they get a metrics label.
 Unknown ones draw on a small budget (a burst, then about one per second); past it, the registry's
 index is fetched (at most once per `refresh_every` seconds) and decides: a name it lacks is "not
 found" with no request of its own. If the index cannot be had either, the lookup is refused as
@@ -42,13 +43,13 @@ class LookupAdmission:
         *,
         clock: Callable[[], float],
         refresh_every: float,
-        tracks: tuple[str | None, ...],
     ) -> None:
         self._fetch_index = fetch_index
         self._clock = clock
         self._refresh_every = refresh_every
-        self.known_names: set[str] = set()
-        self._known_tracks: set[str] = {track for track in tracks if track}
+        self.known_names: set[str] = set()  # for labels: served, listed or trusted
+        self._known_pairs: set[tuple[str, str]] = set()  # (name, track) served or listed
+        self._trusted: set[str] = set()  # the service's own names (`preload`): any track
         self._listed: frozenset[tuple[str, str]] | None = None  # (name, track) from the index
         self._listed_at = -float("inf")
         self._index_failure: tuple[SchemaRegistryError, float] | None = None
@@ -63,16 +64,22 @@ class LookupAdmission:
         return name if name in self.known_names else UNKNOWN_LABEL
 
     def learn(self, name: str, track: str | None = None) -> None:
-        """Remember a name the registry just served (with its track), or the service named."""
+        """Remember a name the registry served on `track`, or (no track) one the service named."""
         self.known_names.add(name)
-        if track is not None:
-            self._known_tracks.add(track)
+        if track is None:
+            self._trusted.add(name)
+        else:
+            self._known_pairs.add((name, track))
+
+    def forget_flight(self) -> None:
+        """Drop an index fetch bound to an event loop that is gone."""
+        self._index_flight = None
 
     async def admit(self, key: Key) -> None:
         """Return if `key` may be looked up now; raise the answer the registry would give if not."""
         name, prefer, fallback = key
         tracks = {track for track in (prefer, fallback) if track}
-        if name in self.known_names and tracks <= self._known_tracks:
+        if name in self._trusted or any((name, track) in self._known_pairs for track in tracks):
             return
         if self._listed is not None and self._index_is_fresh():
             self._decide_by_index(self._listed, key, tracks)
@@ -128,7 +135,7 @@ class LookupAdmission:
             return
         if self._index_failure is not None and now < self._index_failure[1]:
             return
-        if self._index_flight is None:
+        if self._index_flight is None or self._index_flight.cancelled():
             self._index_flight = asyncio.ensure_future(self._load_index())
         flight = self._index_flight
         try:

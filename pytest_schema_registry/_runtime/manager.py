@@ -415,9 +415,9 @@ class SchemaManager:
 
     async def _resolve(self, key: Key) -> Entry:
         """Fetch what `key` needs, on the home loop; see `_resolve_here`."""
-        problem = schema_name_problem(key[0])
-        if problem is not None:  # before any count, label or request: the name is untrusted
-            raise SchemaNotFoundError(f"no schema can have this name: {problem}")
+        problem = _key_problem(key)
+        if problem is not None:  # before any count, label or request: the key is untrusted
+            raise SchemaNotFoundError(f"no schema can be looked up so: {problem}")
         self._stats.misses += 1
         try:
             return await self._affinity.run(lambda: self._resolver.resolve(key))
@@ -440,3 +440,13 @@ class SchemaManager:
         if self.config.validation_mode == "enforce" and not self.config.fail_open:
             return False, [f"schema {excerpt(name)} unavailable: {exc}"]
         return True, []
+
+
+def _key_problem(key: Key) -> str | None:
+    """Say what makes a lookup key unusable (its name, or a track from an envelope or a call)."""
+    name, prefer, fallback = key
+    return (
+        schema_name_problem(name)
+        or schema_name_problem(prefer, "track")
+        or (schema_name_problem(fallback, "track") if fallback is not None else None)
+    )

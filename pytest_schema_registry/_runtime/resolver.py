@@ -63,7 +63,6 @@ class SchemaResolver:
             self._fetch_index,
             clock=clock,
             refresh_every=max(1.0, min(_FAILURE_BACKOFF, config.cache_ttl)),
-            tracks=(config.prefer_track, config.fallback_track),
         )
 
     def cancel_flights(self) -> None:
@@ -75,6 +74,7 @@ class SchemaResolver:
     def forget_flights(self) -> None:
         """Drop the fetches in flight without awaiting them (their loop is gone)."""
         self._inflight.clear()
+        self.admission.forget_flight()
 
     async def resolve(self, key: Key) -> Entry:
         """Return a usable entry for `key`: fetched, stale-if-error, or raise the failure."""

@@ -81,7 +81,10 @@ class PayloadValidator:
             raise SchemaCompileError(f"a schema must be a JSON object, got {type(schema).__name__}")
         draft = dialect(schema)
         compiled = _RustBackend if backend == "jsonschema-rs" else _PythonBackend
-        self._backend: _Backend = compiled(dict(schema), draft)
+        try:
+            self._backend: _Backend = compiled(dict(schema), draft)
+        except RecursionError:  # a schema from the registry is untrusted input too
+            raise SchemaCompileError("schema does not compile: it nests too deep to read") from None
         self.max_depth = max_depth
         self.max_errors = max_errors
 

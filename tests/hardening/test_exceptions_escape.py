@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from pytest_schema_registry import RegistryServer, SchemaManager
-from tests.helpers import V2_EVENT
+from tests.helpers import BACKENDS, V2_EVENT
 
 pytestmark = pytest.mark.anyio
 
@@ -61,3 +61,44 @@ async def test_json_nested_past_reading_is_a_registry_error_not_a_crash(
     closed = manager.config.validation_mode == "enforce" and not manager.config.fail_open
     assert first[0] is again[0] is not closed
     assert manager.get_stats()["registry_errors"]
+
+
+BAD_TRACKS: list[tuple[str, dict[str, Any]]] = [
+    ("prefer-number", {"prefer": 2}),
+    ("fallback-number", {"fallback": 2}),
+    ("fallback-bytes", {"prefer": "v2", "fallback": b"v1"}),
+    ("prefer-newline", {"prefer": "v2\nERROR forged"}),
+    ("prefer-list", {"prefer": ["v2"]}),
+]
+
+
+@pytest.mark.parametrize(("case", "tracks"), BAD_TRACKS, ids=[case for case, _ in BAD_TRACKS])
+async def test_a_track_no_schema_can_be_on_gets_a_verdict(
+    manager: SchemaManager, server: RegistryServer, case: str, tracks: dict[str, Any]
+) -> None:
+    valid, errors = await manager.validate_payload("telemetry.FeedbackEvent", V2_EVENT, **tracks)
+
+    closed = manager.config.validation_mode == "enforce" and not manager.config.fail_open
+    assert valid is not closed
+    assert all("\n" not in error for error in errors)
+    assert server.requests == []
+
+
+async def test_a_schema_nested_past_reading_is_a_compile_error_on_either_backend(
+    server: RegistryServer,
+) -> None:
+    depth = 300
+    content = '{"properties": {"a": ' * depth + '{"type": "object"}' + "}}" * depth
+    body = (
+        '{"name": "telemetry.FeedbackEvent", "track": "v2", "core_version": "2.0.0", '
+        f'"sha256": "00", "$schema_id": "x", "content": {content}}}'
+    )
+    server.inject_fault("/schemas/v2/telemetry.FeedbackEvent", status=200, body=body, times=None)
+
+    for backend in BACKENDS:
+        async with SchemaManager(server.url, backend=backend, metrics=False) as manager:
+            assert await manager.validate_payload("telemetry.FeedbackEvent", V2_EVENT) == (
+                True,
+                [],
+            )
+            assert manager.get_stats()["registry_errors"] == {"invalid_schema": 1}

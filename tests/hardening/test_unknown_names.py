@@ -9,12 +9,14 @@ names the registry knows and two shared labels; a fixed number of log lines.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 import tracemalloc
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from prometheus_client import CollectorRegistry
@@ -158,3 +160,54 @@ async def test_preloaded_names_are_trusted_even_while_the_registry_is_down(
 async def admin_client(server: RegistryServer, retry: RetryPolicy) -> AsyncIterator[RegistryClient]:
     async with RegistryClient(server.url, token=TOKEN, retry=retry) as admin:
         yield admin
+
+
+async def test_real_names_asked_for_on_a_track_they_are_not_on_stay_bounded(
+    registry_dir: Path, retry: RetryPolicy, clock: FakeClock
+) -> None:
+    """1,100 real names that live on v3 only, asked for on v2 -> v1 (more than the 1,024 failures
+    remembered): known names, but not on those tracks, so the index answers for them."""
+    names = [f"svc.Event{i}" for i in range(1_100)]
+    for name in names:
+        (registry_dir / "v3" / name).mkdir(parents=True)
+        (registry_dir / "v3" / name / "1.0.0.json").write_text('{"type": "object"}')
+
+    with RegistryServer(registry_dir) as server:
+        client = RegistryClient(server.url, retry=retry)
+        async with SchemaManager(client=client, clock=clock, metrics=False) as manager:
+            for _ in range(3):
+                for name in names:
+                    assert await manager.validate_payload(name, {}) == (True, [])  # degraded
+            on_their_track = await manager.validate_payload(names[0], [], prefer="v3")
+        await client.aclose()
+        requests = len(server.requests)
+
+    assert requests <= MAX_REQUESTS + 2, f"{requests} requests for 3,300 messages"  # + v3 fetch
+    assert on_their_track[0] is False  # asked for on v3, the real schema judges
+
+
+def test_an_index_fetch_left_behind_by_a_finished_event_loop_does_not_break_the_next(
+    server: RegistryServer,
+) -> None:
+    """pytest-asyncio gives each test a fresh loop; one manager may serve them all."""
+    manager = SchemaManager(server.url, metrics=False)
+    server.inject_fault("/index", status=200, delay=3.0, times=1)
+
+    async def first_loop() -> None:
+        for _ in range(20):  # the budget of unknown names
+            await manager.validate_payload(invented(), {})
+        with pytest.raises(TimeoutError):  # this caller gives up while the index is fetched
+            await asyncio.wait_for(manager.validate_payload(invented(), {}), 0.3)
+
+    async def second_loop() -> tuple[tuple[bool, list[str]], Decision]:
+        verdict = await manager.validate_payload(invented(), {})
+        gate = ValidationGate(manager)
+        decision = (await gate.check({"meta": {"schema_id": invented()}, "payload": {}})).decision
+        await manager.close()
+        return verdict, decision
+
+    asyncio.run(first_loop())
+    verdict, decision = asyncio.run(second_loop())
+
+    assert verdict == (True, [])
+    assert decision is Decision.ACCEPT_WITH_WARNING
