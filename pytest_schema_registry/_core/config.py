@@ -27,6 +27,7 @@ __all__ = [
     "RegistryConfig",
     "ValidationMode",
     "check_seconds",
+    "check_token",
     "check_url",
     "check_whole",
     "normalize_validation_mode",
@@ -81,6 +82,7 @@ class RegistryConfig:
             raise ConfigError("prefer_track='': expected a track name such as v2")
         if self.fallback_track == "":
             object.__setattr__(self, "fallback_track", None)
+        object.__setattr__(self, "token", check_token(self.token))
         if self.url is not None:
             object.__setattr__(self, "url", self.url.strip() or None)
         if self.url is not None:
@@ -153,6 +155,20 @@ def _text(variable: str, raw: str) -> str | None:
 
 def _url(variable: str, raw: str) -> str | None:
     return check_url(raw.strip()) if raw.strip() else None
+
+
+def check_token(token: str | None) -> str | None:
+    """Accept a token that can travel in a header: surrounding whitespace (a file's trailing
+    newline) is dropped; anything else that is not printable ASCII is refused, unquoted."""
+    if token is None:
+        return None
+    stripped = token.strip()
+    if not all(" " < character < "\x7f" for character in stripped):
+        raise ConfigError(
+            f"token: {len(stripped)} characters, not all printable ASCII without spaces "
+            "(it travels in an HTTP header); the value is not shown"
+        )
+    return stripped or None
 
 
 def check_url(url: str) -> str:

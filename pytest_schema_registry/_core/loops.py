@@ -52,17 +52,14 @@ class LoopAffinity:
     def spawn(self, make: Callable[[], Awaitable[_T]]) -> Future[_T] | None:
         """Start `make()` on the home loop without waiting for it; from any thread.
 
-        With no live home loop, the calling thread's running loop becomes home; with neither,
-        nothing starts and None says so (the caller must do the work another way).
+        Only a home loop that is running keeps such work alive: with none (or one that has
+        ended), nothing starts and None says so, and the caller does the work itself. Moving
+        home to the caller's loop would not do: a loop that `asyncio.run()` made for one call
+        cancels what is left when the call returns.
         """
         home = self.home
         if home is None or home.is_closed() or not home.is_running():
-            try:
-                current = asyncio.get_running_loop()
-            except RuntimeError:
-                return None
-            self._rehome(current, had_home=home is not None)
-            home = current
+            return None
         return asyncio.run_coroutine_threadsafe(_awaited(make), home)
 
     def _rehome(self, loop: asyncio.AbstractEventLoop, *, had_home: bool) -> None:

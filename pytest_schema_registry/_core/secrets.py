@@ -67,19 +67,20 @@ class UrlCredentials(NamedTuple):
 def split_credentials(url: str) -> UrlCredentials:
     """Take `user:password@` out of `url` (it belongs in a header) and list its secret values.
 
-    Secret query parameters stay in the URL (the registry may want them there), but their values
-    are listed too, so that a registry echoing one back is masked like the token.
+    Secret query parameters stay in the URL (the registry may want them there). Every secret is
+    listed as written and as decoded (a registry may echo either), and a user name given alone
+    (`https://TOKEN@host`, a common way to pass a token) counts as a secret too.
     """
     parts = urlsplit(url)
     userinfo, at, host = parts.netloc.rpartition("@")
-    user, colon, password = userinfo.partition(":")
-    username = unquote(user) if at and user else None
-    secret = unquote(password) if at and colon and password else None
-    in_query = tuple(
-        value
-        for key, value in parse_qsl(parts.query, keep_blank_values=False)
-        if key.lower() in SECRET_QUERY_PARAMS
-    )
+    raw_user, colon, raw_password = userinfo.partition(":")
+    username = unquote(raw_user) if at and raw_user else None
+    password = unquote(raw_password) if at and colon and raw_password else None
+    found = [raw_password, password] if password else [raw_user, username] if username else []
+    for pair in parts.query.split("&"):
+        key, _, raw_value = pair.partition("=")
+        if unquote(key).lower() in SECRET_QUERY_PARAMS and raw_value:
+            found += [raw_value, unquote(raw_value.replace("+", " ")), unquote(raw_value)]
     bare = urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
-    found = tuple(s for s in (secret, password if secret else None, *in_query) if s)
-    return UrlCredentials(bare, username, secret, tuple(dict.fromkeys(found)))
+    secrets = tuple(dict.fromkeys(secret for secret in found if secret))
+    return UrlCredentials(bare, username, password, secrets)

@@ -23,6 +23,7 @@ from collections.abc import Awaitable, Callable
 from .._core.errors import RegistryUnavailableError, SchemaNotFoundError, SchemaRegistryError
 from .._core.models import RegistryIndex
 from .cache import Key, bare
+from .throttle import LogThrottle
 
 __all__ = ["UNKNOWN_LABEL", "LookupAdmission"]
 
@@ -31,7 +32,6 @@ log = logging.getLogger("pytest_schema_registry.manager")
 UNKNOWN_LABEL = "__unknown__"  # the metrics label shared by every name the registry does not know
 _BURST = 20  # unknown names looked up at once, before the index is consulted
 _REFILL_PER_SECOND = 1.0
-_LOGGED_PER_WINDOW = 10  # refusals logged per refresh window; the rest are counted
 
 
 class LookupAdmission:
@@ -56,8 +56,7 @@ class LookupAdmission:
         self._index_flight: asyncio.Future[None] | None = None
         self._tokens = float(_BURST)
         self._tokens_at = clock()
-        self._refused_in_window = 0
-        self._window_ends = -float("inf")
+        self._refusals = LogThrottle(log, window=refresh_every, clock=clock)
 
     def label(self, name: str) -> str:
         """Return the metrics label for `name`: itself once known, else one shared value."""
@@ -98,7 +97,7 @@ class LookupAdmission:
         name = key[0]
         if any((name, track) in listed for track in tracks):
             return
-        self._note_refusal(name, "not in the registry's index")
+        self._refusals.warning("no lookup for unknown schema %r: not in the registry's index", name)
         raise SchemaNotFoundError(
             f"schema {name!r} is not in the registry's index on track "
             f"{' or '.join(sorted(tracks))} (the index is at most "
@@ -109,7 +108,7 @@ class LookupAdmission:
 
     def _refuse(self, name: str, cause: SchemaRegistryError | None) -> None:
         why = f"; the index is unavailable: {cause}" if cause else ""
-        self._note_refusal(name, "rate-limited")
+        self._refusals.warning("no lookup for unknown schema %r: rate-limited", name)
         raise RegistryUnavailableError(
             f"schema {name!r} not looked up: too many unknown schema names at once{why}",
             error_type="rate_limited",
@@ -156,18 +155,3 @@ class LookupAdmission:
         self._index_failure = None
         for name, track in self._listed:
             self.learn(name, track)
-
-    def _note_refusal(self, name: str, why: str) -> None:
-        """Log the first refusals of each window, then one line saying the rest are counted."""
-        now = self._clock()
-        if now >= self._window_ends:
-            self._window_ends, self._refused_in_window = now + self._refresh_every, 0
-        self._refused_in_window += 1
-        if self._refused_in_window <= _LOGGED_PER_WINDOW:
-            log.warning("no lookup for unknown schema %r: %s", name, why)
-        elif self._refused_in_window == _LOGGED_PER_WINDOW + 1:
-            log.warning(
-                "more unknown schema names; not logging them for %gs (see the metrics label %s)",
-                self._window_ends - now,
-                UNKNOWN_LABEL,
-            )

@@ -27,6 +27,7 @@ from .._core.config import ValidationMode, normalize_validation_mode
 from .._core.errors import ConfigError, DeadLetterError, SchemaRegistryError
 from .._core.models import DeadLetter, excerpt, schema_name_problem
 from .sinks import DeadLetterSink
+from .throttle import LogThrottle
 
 if TYPE_CHECKING:
     from .manager import SchemaManager
@@ -94,6 +95,9 @@ class ValidationGate:
             )
         self.sink = sink
         self._schema_for = schema_for or _schema_from_meta
+        # One line per message would let invented names (or an outage) flood the log.
+        self._unvalidated = LogThrottle(log)
+        self._malformed_lines = LogThrottle(log)
 
     async def check(
         self, message: Any, *, schema: str | None = None, track: str | None = None
@@ -105,6 +109,9 @@ class ValidationGate:
             name, track, payload = self._unpack(message, schema, track)
         except _MalformedEnvelopeError as exc:
             return await self._malformed(message, str(exc))
+        except Exception as exc:  # a Mapping whose own methods raise: unreadable, so malformed
+            reason = f"cannot read the envelope: {type(exc).__name__}: {excerpt(str(exc))}"
+            return await self._malformed(message, reason)
         try:
             result = await self.manager.check(name, payload, track, track)
         except SchemaRegistryError as exc:
@@ -167,7 +174,7 @@ class ValidationGate:
     async def _malformed(self, message: Any, reason: str) -> GateResult:
         """Reject what cannot be judged; in enforce mode dead-letter it, untouched."""
         result = GateResult(Decision.REJECT, (reason,), None, None, None, f"{MALFORMED}: {reason}")
-        log.warning("%s rejected: %s", MALFORMED, reason)
+        self._malformed_lines.warning("%s rejected: %s", MALFORMED, reason)
         if self.mode == "enforce":
             return await self._reject(message, result)
         self._action(MALFORMED_LABEL, "error", "rejected_malformed")
@@ -181,7 +188,9 @@ class ValidationGate:
             Decision.ACCEPT_WITH_WARNING, (str(exc),), name, track, None, UNAVAILABLE
         )
         if self.mode == "log" or self.fail_open:
-            log.warning("no schema for %s, message let through unvalidated: %s", name, exc)
+            self._unvalidated.warning(
+                "no schema for %r, message let through unvalidated: %s", name, exc
+            )
             self._action(name, "warning", "passed_unvalidated")
             return result
         return await self._reject(message, result)

@@ -34,6 +34,7 @@ from .._core.errors import (
 )
 from .._core.loops import LoopAffinity, LoopThread, call_on
 from .._core.models import SchemaDocument, ValidationResult, excerpt, schema_name_problem
+from .._core.secrets import redact_url
 from .._wire.client import RegistryClient
 from .cache import Entry, Key, Stats, bare
 from .metrics import MetricsSink, NoMetrics, metrics_sink
@@ -133,7 +134,8 @@ class SchemaManager:
         return cls(config=config, **kwargs)
 
     def __repr__(self) -> str:
-        where = self._client.base_url if self._client else self.config.url
+        url = self.config.url
+        where = self._client.base_url if self._client else (redact_url(url) if url else None)
         state = self.config.validation_mode if self.config.active else "disabled"
         return f"SchemaManager(url={where!r}, mode={state!r}, cached={len(self._entries)})"
 

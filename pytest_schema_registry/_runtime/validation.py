@@ -90,7 +90,11 @@ class PayloadValidator:
 
     def validate(self, payload: Any) -> tuple[bool, list[str]]:
         """Return (True, []) for a valid payload, else (False, readable errors)."""
-        problem = check_payload(payload, self.max_depth)
+        try:
+            problem = check_payload(payload, self.max_depth)
+        except Exception as exc:  # a Mapping of the caller's whose methods raise: not JSON
+            reason = _excerpt(f"{type(exc).__name__}: {exc}", _MESSAGE_CHARS)
+            return False, [f"$: payload could not be read: {reason}"]
         if problem is not None:
             return False, [problem]
         try:

@@ -17,7 +17,13 @@ from urllib.parse import quote, urlsplit, urlunsplit
 import anyio
 import httpx
 
-from .._core.config import DEFAULT_MAX_RESPONSE_BYTES, check_seconds, check_url, check_whole
+from .._core.config import (
+    DEFAULT_MAX_RESPONSE_BYTES,
+    check_seconds,
+    check_token,
+    check_url,
+    check_whole,
+)
 from .._core.errors import (
     ConfigError,
     RegistryAuthError,
@@ -103,13 +109,11 @@ class RegistryClient:
         # URL credentials go into a header before any request, so no URL we log or raise has them.
         credentials = split_credentials(base_url or "")
         self._base_url = _check_base_url(credentials.url)
-        self._token = token or None
-        self._basic = (
-            (credentials.username or "", credentials.password or "")
-            if credentials.username or credentials.password
-            else None
+        self._token = check_token(token)
+        self._basic = _basic_auth(credentials.username, credentials.password)
+        self._secrets: Secrets = tuple(
+            filter(None, (self._token, self._basic, *credentials.secrets))
         )
-        self._secrets: Secrets = tuple(filter(None, (self._token, *credentials.secrets)))
         self._timeout = check_seconds("timeout", timeout, allow_zero=False)
         self._retry = retry or RetryPolicy()
         self._strict_integrity = strict_integrity
@@ -401,9 +405,16 @@ class RegistryClient:
         if self._token:
             return {"Authorization": f"Bearer {self._token}"}
         if self._basic:
-            pair = base64.b64encode(":".join(self._basic).encode()).decode("ascii")
-            return {"Authorization": f"Basic {pair}"}
+            return {"Authorization": f"Basic {self._basic}"}
         return {}
+
+
+def _basic_auth(username: str | None, password: str | None) -> str | None:
+    """Return the Basic credentials for a URL's userinfo (a secret to mask, too), or None."""
+    if username is None and password is None:
+        return None
+    pair = f"{username or ''}:{password or ''}".encode()
+    return base64.b64encode(pair).decode("ascii")
 
 
 def _quote_segment(segment: str) -> str:

@@ -237,3 +237,21 @@ async def test_a_refresh_scheduled_as_the_manager_closes_does_not_reopen_it(
 
     assert manager.client is None
     assert server.count(PATHS[0]) == served
+
+
+def test_a_manager_shared_by_short_lived_event_loops_still_refreshes(
+    server: RegistryServer, clock: FakeClock
+) -> None:
+    """pytest-asyncio gives each test a loop; `asyncio.run` cancels what a call leaves behind,
+    so a refresh must not be left behind on such a loop: it runs in the call instead."""
+    manager = SchemaManager(server.url, clock=clock, cache_ttl=TTL, metrics=False)
+    closed = {"type": "object", "additionalProperties": False}
+    assert asyncio.run(manager.validate_payload(FEEDBACK, {**V2_EVENT, "extra": 1}))[0]
+    server.folder.add(FEEDBACK, track="v2", version="9.0.0", content=closed, meta={})
+
+    clock.advance(TTL + 1)
+    verdict = asyncio.run(manager.validate_payload(FEEDBACK, {**V2_EVENT, "extra": 1}))
+    asyncio.run(manager.close())
+
+    assert verdict[0] is False  # judged by 9.0.0, fetched in that call
+    assert server.count(PATHS[0]) == 2

@@ -5,7 +5,7 @@ A consumer that only catches `DeadLetterError` redelivers forever any message `c
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import Any
 
 import pytest
@@ -20,6 +20,27 @@ from pytest_schema_registry import (
 from tests.helpers import V1_EVENT
 
 pytestmark = pytest.mark.anyio
+
+
+class Unreadable(Mapping[str, Any]):
+    """A Mapping whose reads fail, as a lazy decoder's view of a broken message may."""
+
+    def __init__(self, data: dict[str, Any], failing: set[str]) -> None:
+        self._data, self._failing = data, failing
+
+    def __getitem__(self, key: str) -> Any:
+        if key in self._failing:
+            raise RuntimeError(f"lazy decode of {key} failed")
+        return self._data[key]
+
+    def __iter__(self) -> Iterator[str]:
+        if "__iter__" in self._failing:
+            raise RuntimeError("iteration failed")
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
 
 POISON: list[tuple[str, Any]] = [
     ("track-number", {"meta": {"schema_id": "telemetry.FeedbackEvent", "track": 2}, "payload": {}}),
@@ -36,6 +57,11 @@ POISON: list[tuple[str, Any]] = [
     ("meta-list", {"meta": ["schema_id"], "payload": V1_EVENT}),
     ("not-a-mapping", b"\x00\x01 raw bytes"),
     ("none", None),
+    (
+        "meta-read-fails",
+        {"meta": Unreadable({"schema_id": "telemetry.FeedbackEvent"}, {"track"}), "payload": {}},
+    ),
+    ("payload-read-fails", Unreadable({"meta": {"schema_id": "x.Y"}, "payload": 1}, {"payload"})),
 ]
 
 
@@ -79,3 +105,12 @@ async def test_a_failing_sink_is_the_only_thing_that_raises(manager: SchemaManag
 
     with pytest.raises(DeadLetterError):
         await gate.check({"meta": {"schema_id": 7}, "payload": {}})
+
+
+async def test_a_payload_whose_reads_fail_is_invalid_not_raised(manager: SchemaManager) -> None:
+    payload = Unreadable(dict(V1_EVENT), {"__iter__"})
+
+    valid, errors = await manager.validate_payload("telemetry.FeedbackEvent", payload)
+
+    assert not valid
+    assert errors == ["$: payload could not be read: RuntimeError: iteration failed"]

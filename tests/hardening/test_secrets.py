@@ -9,10 +9,12 @@ import httpx
 import pytest
 
 from pytest_schema_registry import (
+    ConfigError,
     RegistryClient,
     RegistryConfig,
     RegistryResponseError,
     RegistryServer,
+    SchemaManager,
     SchemaRegistryError,
 )
 from tests.helpers import FEEDBACK, TOKEN
@@ -85,3 +87,50 @@ async def test_httpx_request_log_lines_carry_no_query_secret(
     ours = [r.getMessage() for r in caplog.records if r.name.startswith(("httpx", "httpcore"))]
     assert any(line.startswith("HTTP Request: GET") for line in ours)
     assert not [line for line in ours if QUERY_SECRET in line]
+
+
+def test_the_manager_repr_shows_no_url_secret_before_it_starts() -> None:
+    manager = SchemaManager(f"http://svc:{PASSWORD}@registry.test?token={QUERY_SECRET}")
+
+    assert repr(manager) == (
+        "SchemaManager(url='http://registry.test?token=***', mode='log', cached=0)"
+    )
+
+
+def test_a_token_read_from_a_file_loses_its_newline_and_a_bad_one_is_refused_unshown() -> None:
+    assert RegistryConfig(token=f"{TOKEN}\n").token == TOKEN
+    assert RegistryClient("http://r.test", token=f" {TOKEN}\n")._headers() == {
+        "Authorization": f"Bearer {TOKEN}"
+    }
+    for bad in (f"{TOKEN}é", f"{TOKEN}\nX-Injected: 1", f"{TOKEN} two"):
+        with pytest.raises(ConfigError) as caught:
+            RegistryConfig(token=bad)
+        assert "canary" not in str(caught.value)
+        assert "printable ASCII" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("userinfo", "query", "echoed"),
+    [
+        (f"svc:{PASSWORD}@", "", base64.b64encode(f"svc:{PASSWORD}".encode()).decode()),
+        (f"svc:{PASSWORD}%40x@", "", f"{PASSWORD}%40x"),
+        (f"{PASSWORD}@", "", PASSWORD),  # a token given as the user name
+        ("", f"?token={QUERY_SECRET}+x", f"{QUERY_SECRET}+x"),
+        ("", f"?token={QUERY_SECRET}%2Fx", f"{QUERY_SECRET}%2Fx"),
+    ],
+)
+async def test_a_secret_echoed_in_any_form_is_masked(
+    server: RegistryServer, userinfo: str, query: str, echoed: str
+) -> None:
+    server.inject_fault(
+        f"/schemas/v2/{FEEDBACK}", status=401, body={"detail": f"refused {echoed}"}, times=None
+    )
+    scheme, rest = server.url.split("//", 1)
+
+    async with RegistryClient(f"{scheme}//{userinfo}{rest}{query}") as client:
+        with pytest.raises(SchemaRegistryError) as caught:
+            await client.fetch_schema(FEEDBACK, track="v2")
+        shown = str(caught.value) + repr(client)
+
+    assert echoed not in shown
+    assert "canary" not in shown

@@ -109,6 +109,7 @@ async def test_ten_thousand_invented_names_cost_bounded_requests_memory_and_seri
     assert schema_labels(metrics) == {FEEDBACK, "__unknown__"}
     # one line per name looked up (20), the first 10 refusals, one line saying the rest are not
     assert lines.count["pytest_schema_registry.manager"] <= 20 + 10 + 1
+    assert lines.count["pytest_schema_registry.gate"] <= 10 + 1  # not one per message
     # a name the registry knows is still looked up and judged after the flood
     valid, errors = await manager.validate_payload("telemetry.RateAdjustment", {})
     assert not valid and errors
