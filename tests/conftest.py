@@ -8,6 +8,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import anyio._backends._asyncio  # noqa: F401
 import httpcore  # noqa: F401
@@ -19,8 +20,16 @@ import pytest_schema_registry._harness.session
 import pytest_schema_registry._offline.cassettes
 import pytest_schema_registry._runtime.manager
 import pytest_schema_registry.strategies  # noqa: F401
-from pytest_schema_registry import RegistryClient, RegistryServer, RetryPolicy
-from tests.helpers import EXAMPLES, PLUGIN_ENVIRONMENT, TOKEN, FakeClock, RecordedSleeps, write_ini
+from pytest_schema_registry import RegistryClient, RegistryServer, RetryPolicy, SchemaManager
+from tests.helpers import (
+    EXAMPLES,
+    PLUGIN_ENVIRONMENT,
+    TOKEN,
+    FakeClock,
+    ManagerFactory,
+    RecordedSleeps,
+    write_ini,
+)
 
 # The imports above load the whole runtime (httpcore is imported lazily by httpx; vcrpy and PyYAML
 # by the cassettes) before any test runs: pytester's in-process sessions unload modules first
@@ -61,6 +70,32 @@ def clock() -> FakeClock:
 def metrics() -> CollectorRegistry:
     """A Prometheus registry of the test's own."""
     return CollectorRegistry()
+
+
+@pytest.fixture
+async def make_manager(
+    server: RegistryServer, retry: RetryPolicy, clock: FakeClock, metrics: CollectorRegistry
+) -> AsyncIterator[ManagerFactory]:
+    """Build started-on-demand managers wired to the test server, a fake clock and fresh metrics."""
+    managers: list[SchemaManager] = []
+
+    def make(url: str | None = None, **kwargs: Any) -> SchemaManager:
+        client = RegistryClient(
+            url or server.url,
+            token=kwargs.pop("token", None),
+            timeout=kwargs.pop("timeout", 30.0),
+            retry=retry,
+        )
+        kwargs.setdefault("cache_ttl", 60.0)
+        manager = SchemaManager(client=client, clock=clock, metrics_registry=metrics, **kwargs)
+        managers.append(manager)
+        return manager
+
+    yield make
+    for manager in managers:
+        await manager.close()
+        if manager.client is not None:
+            await manager.client.aclose()
 
 
 @pytest.fixture

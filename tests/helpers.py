@@ -10,9 +10,11 @@ import re
 import socket
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pytest_schema_registry import SchemaManager
 from pytest_schema_registry._core.config import ENV_VARIABLES
 from pytest_schema_registry._harness.options import OPTIONS
 
@@ -41,6 +43,8 @@ class FakeClock:
     def advance(self, seconds: float) -> None:
         self.now += seconds
 
+
+ManagerFactory = Callable[..., SchemaManager]  # what the `make_manager` fixture returns
 
 # -- payloads ----------------------------------------------------------------------------------------
 

@@ -187,6 +187,9 @@ async def test_real_names_asked_for_on_a_track_they_are_not_on_stay_bounded(
     assert on_their_track[0] is False  # asked for on v3, the real schema judges
 
 
+# A loop closed with connections open abandons them; asyncio warns when it collects them. The
+# test collects them itself, so the warning cannot surface in a later test.
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
 def test_an_index_fetch_left_behind_by_a_finished_event_loop_does_not_break_the_next(
     server: RegistryServer,
 ) -> None:
@@ -212,3 +215,4 @@ def test_an_index_fetch_left_behind_by_a_finished_event_loop_does_not_break_the_
 
     assert verdict == (True, [])
     assert decision is Decision.ACCEPT_WITH_WARNING
+    gc.collect()

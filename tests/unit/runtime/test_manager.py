@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import shutil
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,39 +16,23 @@ from pytest_schema_registry import (
     ConfigError,
     RegistryClient,
     RegistryServer,
-    RetryPolicy,
     SchemaManager,
     SchemaNotFoundError,
 )
-from tests.helpers import FEEDBACK, TOKEN, V1_EVENT, V2_EVENT, FakeClock, dead_url, nested
+from tests.helpers import (
+    FEEDBACK,
+    TOKEN,
+    V1_EVENT,
+    V2_EVENT,
+    FakeClock,
+    ManagerFactory,
+    dead_url,
+    nested,
+)
 
 pytestmark = pytest.mark.anyio
 
 V2_PATH = f"/schemas/v2/{FEEDBACK}"
-
-
-ManagerFactory = Callable[..., SchemaManager]
-
-
-@pytest.fixture
-async def make_manager(
-    server: RegistryServer, retry: RetryPolicy, clock: FakeClock, metrics: CollectorRegistry
-) -> AsyncIterator[ManagerFactory]:
-    """Build started-on-demand managers wired to the test server, a fake clock and fresh metrics."""
-    managers: list[SchemaManager] = []
-
-    def make(url: str | None = None, **kwargs: Any) -> SchemaManager:
-        client = RegistryClient(url or server.url, token=kwargs.pop("token", None), retry=retry)
-        kwargs.setdefault("cache_ttl", 60.0)
-        manager = SchemaManager(client=client, clock=clock, metrics_registry=metrics, **kwargs)
-        managers.append(manager)
-        return manager
-
-    yield make
-    for manager in managers:
-        await manager.close()
-        if manager.client is not None:
-            await manager.client.aclose()
 
 
 @pytest.fixture
