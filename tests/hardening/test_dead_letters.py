@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import base64
 import math
+import signal
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from pytest_schema_registry import DeadLetter, JsonLinesDeadLetterSink
-from tests.helpers import nested
+from tests.helpers import ROOT, nested
 
 pytestmark = pytest.mark.anyio
 
@@ -61,3 +64,56 @@ def test_nesting_past_what_json_can_hold_is_cut_and_said() -> None:
     node = letter(nested(5_000)).to_json()
 
     assert '{"$truncated": "dict nested past 200 levels"}' in node
+
+
+WRITER = """
+import asyncio, os, sys, time
+from pathlib import Path
+from pytest_schema_registry import DeadLetter, JsonLinesDeadLetterSink
+
+def letter(n):
+    return DeadLetter({"n": n}, "invalid payload", (), "s", "v1", "1.0.0", "enforce")
+
+class StallsMidLine:
+    '''An append handle that writes half a line, makes it durable, then hangs: kill me now.'''
+    def __init__(self, handle): self._handle = handle
+    def __enter__(self): return self
+    def __exit__(self, *exc): self._handle.close()
+    def tell(self): return self._handle.tell()
+    def fileno(self): return self._handle.fileno()
+    def flush(self): self._handle.flush()
+    def write(self, text):
+        self._handle.write(text[: len(text) // 2])
+        self._handle.flush()
+        os.fsync(self._handle.fileno())
+        print("mid-line", flush=True)
+        time.sleep(60)
+
+sink = JsonLinesDeadLetterSink(sys.argv[1])
+asyncio.run(sink.put(letter(1)))
+opened = Path.open
+Path.open = lambda self, mode="r", *a, **k: (
+    StallsMidLine(opened(self, mode, *a, **k)) if mode == "a" else opened(self, mode, *a, **k)
+)
+asyncio.run(sink.put(letter(2)))
+"""
+
+
+async def test_a_writer_killed_mid_line_loses_no_other_letter(tmp_path: Path) -> None:
+    path = tmp_path / "dlq.jsonl"
+    writer = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(path)], stdout=subprocess.PIPE, text=True, cwd=ROOT
+    )
+    assert writer.stdout is not None
+    assert writer.stdout.readline().strip() == "mid-line"
+    writer.kill()  # SIGKILL: no cleanup, no flush, the line stays torn
+    writer.wait(timeout=10)
+    writer.stdout.close()
+
+    sink = JsonLinesDeadLetterSink(path)
+    await sink.put(letter({"n": 3}))
+    letters = sink.read()
+
+    assert writer.returncode == -signal.SIGKILL
+    assert [entry["message"] for entry in letters] == [{"n": 1}, {"n": 3}]
+    assert sink.torn_lines == [2]
