@@ -86,7 +86,7 @@ class LookupAdmission:
         if self._take_token():
             return
         await self._refresh_index()
-        if self._listed is not None:
+        if self._listed is not None and self._index_is_fresh():  # an old index decides nothing
             self._decide_by_index(self._listed, key, tracks)
             return
         self._refuse(name, self._index_failure[0] if self._index_failure else None)
@@ -134,7 +134,7 @@ class LookupAdmission:
             return
         if self._index_failure is not None and now < self._index_failure[1]:
             return
-        if self._index_flight is None or self._index_flight.cancelled():
+        if self._index_flight is None or self._index_flight.done():
             self._index_flight = asyncio.ensure_future(self._load_index())
         flight = self._index_flight
         try:

@@ -29,6 +29,7 @@ class Entry:
     fresh_until: float
     retry_at: float = 0.0  # after a failed refresh: serve stale without asking until then
     notes: tuple[str, ...] = ()
+    refresh_failed: bool = False  # answers past the TTL are stale serves, not routine hits
 
 
 @dataclass(slots=True)

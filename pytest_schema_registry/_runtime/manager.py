@@ -363,13 +363,14 @@ class SchemaManager:
         if entry is None:
             return None
         now = self._clock()
-        if now < entry.fresh_until:
-            self._stats.hits += 1
-            self._metrics.cache_hit(key[0])
-            return entry
-        if self.config.cache_ttl and self._revalidate(key, entry, now):
-            return self._resolver.serve_stale(entry)
-        return None
+        if now >= entry.fresh_until:
+            if not (self.config.cache_ttl and self._revalidate(key, entry, now)):
+                return None
+            if entry.refresh_failed:  # the registry failed us: this answer is a stale serve
+                return self._resolver.serve_stale(entry)
+        self._stats.hits += 1  # fresh, or being refreshed behind this answer as routine
+        self._metrics.cache_hit(key[0])
+        return entry
 
     def _revalidate(self, key: Key, entry: Entry, now: float) -> bool:
         """Make sure a refresh of `entry` runs or has just failed; False if none can start."""

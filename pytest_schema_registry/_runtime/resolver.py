@@ -118,6 +118,7 @@ class SchemaResolver:
             raise
         except Exception:
             stale.retry_at = self._clock() + self._backoff()
+            stale.refresh_failed = True
             log.exception("background refresh of %r failed", key[0])
 
     def hold_refreshes(self, entry: Entry, now: float) -> None:
@@ -159,6 +160,7 @@ class SchemaResolver:
             self._count_registry_error(name, exc)
             if stale is not None:  # any failure: the last good schema beats none, or a guess
                 stale.retry_at = self._clock() + self._backoff()
+                stale.refresh_failed = True
                 log.warning("refresh of %r failed; serving the cached schema: %s", name, exc)
                 return stale
             self._remember_failure(key, Failure(bare(exc), self._clock() + self._backoff()))

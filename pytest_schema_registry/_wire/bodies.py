@@ -75,7 +75,29 @@ def _decoder(content_encoding: str) -> _Decoder | None:
         raise UndecodableBodyError(
             f"Content-Encoding {excerpt_header(encoding)} was not asked for ({ACCEPT_ENCODING})"
         )
+    if encoding == "deflate":
+        return _Deflate()
     return zlib.decompressobj(_WINDOW_BITS[encoding])
+
+
+class _Deflate:
+    """`deflate` as servers send it: zlib-wrapped (RFC 9110) or, often, raw; the header says."""
+
+    def __init__(self) -> None:
+        self._inner: _Decoder | None = None
+
+    @property
+    def unconsumed_tail(self) -> bytes:
+        return self._inner.unconsumed_tail if self._inner else b""
+
+    def decompress(self, data: bytes, max_length: int = 0, /) -> bytes:
+        if self._inner is None:
+            wrapped = len(data) >= 2 and data[0] & 0x0F == 8 and (data[0] << 8 | data[1]) % 31 == 0
+            self._inner = zlib.decompressobj(zlib.MAX_WBITS if wrapped else -zlib.MAX_WBITS)
+        return self._inner.decompress(data, max_length)
+
+    def flush(self, length: int = zlib.DEF_BUF_SIZE, /) -> bytes:
+        return self._inner.flush(length) if self._inner else b""
 
 
 def excerpt_header(value: str) -> str:

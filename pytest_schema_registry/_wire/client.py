@@ -194,7 +194,8 @@ class RegistryClient:
         )
         body = await self._json(call)
         if not isinstance(body, list):
-            why = f"expected a JSON array of versions, got {body!r:.80}"
+            shown = redact_text(repr(body), *self._secrets)[:80]  # mask first, then cut
+            why = f"expected a JSON array of versions, got {shown}"
             raise response_error(call, why, self._secrets)
         return [SchemaVersionInfo.from_json(item, url=redact_url(call.url)) for item in body]
 
@@ -377,21 +378,31 @@ class RegistryClient:
         )
         response = await self._http.send(request, stream=True)
         try:
-            declared = response.headers.get("Content-Length", "")
-            if declared.isdigit() and "Content-Encoding" not in response.headers:
-                self._refuse_past_cap(call, response, int(declared))
-            body = await read_body(response, self._max_response_bytes)
-        except UndecodableBodyError as exc:
-            raise response_error(call, f"undecodable body: {exc}", self._secrets) from None
+            body = await self._read(call, response)
         finally:
             await response.aclose()
-        if body is None:
-            raise self._too_large(call, response)
         return whole_response(response, body, request)
 
-    def _refuse_past_cap(self, call: Call, response: httpx.Response, size: int) -> None:
-        if size > self._max_response_bytes:
+    async def _read(self, call: Call, response: httpx.Response) -> bytes:
+        """Return the decoded body within the cap, or raise why not.
+
+        An error's body only explains its status: unreadable or oversized, it is dropped (the
+        status still says 404, 503, ...), so a broken explanation cannot hide a real answer.
+        """
+        declared = response.headers.get("Content-Length", "")
+        plain = "Content-Encoding" not in response.headers
+        too_big = plain and declared.isdigit() and int(declared) > self._max_response_bytes
+        try:
+            body = None if too_big else await read_body(response, self._max_response_bytes)
+        except UndecodableBodyError as exc:
+            if not response.is_success:
+                return b""
+            raise response_error(call, f"undecodable body: {exc}", self._secrets) from None
+        if body is None:
+            if not response.is_success:
+                return b""
             raise self._too_large(call, response)
+        return body
 
     def _too_large(self, call: Call, response: httpx.Response) -> RegistryResponseError:
         why = (

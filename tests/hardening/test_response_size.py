@@ -83,3 +83,38 @@ def test_a_bad_cap_names_the_variable_and_the_form(raw: str) -> None:
         RegistryConfig.from_env({"REGISTRY_MAX_RESPONSE_BYTES": raw})
 
     assert str(caught.value) == f"REGISTRY_MAX_RESPONSE_BYTES={raw!r}: expected a whole number >= 1"
+
+
+async def test_raw_deflate_is_decoded_as_servers_send_it(server: RegistryServer) -> None:
+    raw = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)  # no zlib header, as many send
+    body = raw.compress(b'{"status": "ok"}') + raw.flush()
+    server.inject_fault("/health", status=200, body=body, headers={"Content-Encoding": "deflate"})
+    wrapped = zlib.compress(b'{"status": "wrapped"}')
+    server.inject_fault(
+        "/health", status=200, body=wrapped, headers={"Content-Encoding": "deflate"}
+    )
+
+    async with RegistryClient(server.url) as client:
+        assert (await client.health())["status"] == "ok"
+        assert (await client.health())["status"] == "wrapped"
+
+
+@pytest.mark.parametrize(
+    ("body", "headers"),
+    [
+        (b"not gzip", {"Content-Encoding": "gzip"}),
+        (b" " * (17 * MiB), {}),
+        (gzip_bomb(64), {"Content-Encoding": "gzip"}),
+    ],
+    ids=["broken-gzip", "huge", "bomb"],
+)
+async def test_an_error_status_counts_whatever_its_body(
+    server: RegistryServer, body: bytes, headers: dict[str, str]
+) -> None:
+    """A 404's unreadable explanation must not hide the 404: negotiation falls back on it."""
+    server.inject_fault(f"/schemas/v2/{FEEDBACK}", status=404, body=body, headers=headers)
+
+    async with SchemaManager(server.url, metrics=False) as manager:
+        document = await manager.get_schema(FEEDBACK)
+
+    assert document.track == "v1"

@@ -134,3 +134,15 @@ async def test_a_secret_echoed_in_any_form_is_masked(
 
     assert echoed not in shown
     assert "canary" not in shown
+
+
+async def test_a_wrongly_shaped_answer_is_masked_before_it_is_cut(server: RegistryServer) -> None:
+    server.inject_fault(
+        f"/schemas/v1/{FEEDBACK}/versions", status=200, body={"echo": "x" * 62 + TOKEN}
+    )
+
+    async with RegistryClient(server.url, token=TOKEN) as client:
+        with pytest.raises(RegistryResponseError) as caught:
+            await client.list_versions(FEEDBACK, track="v1")
+
+    assert "canary" not in str(caught.value)

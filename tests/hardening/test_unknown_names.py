@@ -26,6 +26,7 @@ from pytest_schema_registry import (
     InMemoryDeadLetterSink,
     RegistryClient,
     RegistryServer,
+    RegistryUnavailableError,
     RetryPolicy,
     SchemaManager,
     ValidationGate,
@@ -216,3 +217,38 @@ def test_an_index_fetch_left_behind_by_a_finished_event_loop_does_not_break_the_
     assert verdict == (True, [])
     assert decision is Decision.ACCEPT_WITH_WARNING
     gc.collect()
+
+
+async def test_an_old_index_never_refuses_a_name_when_the_index_cannot_be_fetched(
+    manager: SchemaManager, server: RegistryServer, clock: FakeClock, admin_client: RegistryClient
+) -> None:
+    for _ in range(21):  # spend the budget: the index is read
+        await manager.validate_payload(invented(), {})
+    await admin_client.upload_schema("fresh.Event", "v2", "1.0.0", {"type": "object"})
+    server.inject_fault("/index", status=503, times=None)
+    clock.advance(61)  # the index is old now, and cannot be read again
+    for _ in range(61):  # the budget refilled: spend it again
+        await manager.validate_payload(invented(), {})
+
+    with pytest.raises(RegistryUnavailableError) as caught:
+        await manager.get_schema("fresh.Event")
+
+    assert caught.value.error_type == "rate_limited"  # not "not found" on an old index's word
+
+
+async def test_a_caller_giving_up_on_the_index_does_not_pin_the_old_one(
+    manager: SchemaManager, server: RegistryServer, clock: FakeClock, admin_client: RegistryClient
+) -> None:
+    for _ in range(20):
+        await manager.validate_payload(invented(), {})
+    server.inject_fault("/index", status=200, delay=1.0, times=1)
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(manager.validate_payload(invented(), {}), 0.2)
+    await asyncio.sleep(1.2)  # the fetch finishes without its caller
+    await admin_client.upload_schema("fresh.Event", "v2", "1.0.0", {"type": "object"})
+    clock.advance(61)
+    for _ in range(20):  # the refilled budget, spent: the next unknown name asks the index
+        await manager.validate_payload(invented(), {})
+
+    assert (await manager.validate_payload("fresh.Event", []))[0] is False  # a fresh index
+    assert server.count("/index") == 2
