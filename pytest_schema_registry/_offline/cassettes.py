@@ -38,6 +38,8 @@ from vcr.request import Request as VcrRequest
 from vcr.serialize import serialize
 from vcr.serializers import yamlserializer
 
+from .._core.bodies import UndecodableBodyError, read_answer
+from .._core.config import DEFAULT_MAX_RESPONSE_BYTES
 from .._core.errors import CassetteError, CassetteMissError
 from .._core.files import private_path_for, write_text_atomically
 from .._core.responses import whole_response
@@ -269,8 +271,15 @@ class _CassetteTransport(httpx.AsyncBaseTransport):
         if self._inner is None:  # unreachable: in replay mode play_or_miss raised already
             raise CassetteMissError(f"{request.method} {request.url.path} is not recorded")
         live = await self._inner.handle_async_request(request)
-        content = await live.aread()
-        await live.aclose()
+        try:  # recorded whole, so read under the same cap as the client's default
+            content = await read_answer(live, DEFAULT_MAX_RESPONSE_BYTES)
+        except UndecodableBodyError as exc:
+            raise httpx.DecodingError(str(exc), request=request) from None
+        finally:
+            await live.aclose()
+        if content is None:
+            limit = f"{DEFAULT_MAX_RESPONSE_BYTES:,}"
+            raise httpx.DecodingError(f"answer over the {limit} byte limit", request=request)
         self._cassette.record(vcr_request, _serialize(live, content))
         return whole_response(live, content, request)
 

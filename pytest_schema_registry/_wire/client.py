@@ -17,6 +17,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 import anyio
 import httpx
 
+from .._core.bodies import ACCEPT_ENCODING, UndecodableBodyError, read_answer
 from .._core.config import (
     DEFAULT_MAX_RESPONSE_BYTES,
     check_seconds,
@@ -42,7 +43,6 @@ from .._core.models import (
 )
 from .._core.responses import whole_response
 from .._core.secrets import redact_text, redact_url, split_credentials
-from .bodies import ACCEPT_ENCODING, UndecodableBodyError, read_body
 from .http_errors import Call, Secrets, describe, response_error, status_error, unavailable
 from .retry import RETRYABLE_STATUS, RetryPolicy
 
@@ -384,23 +384,12 @@ class RegistryClient:
         return whole_response(response, body, request)
 
     async def _read(self, call: Call, response: httpx.Response) -> bytes:
-        """Return the decoded body within the cap, or raise why not.
-
-        An error's body only explains its status: unreadable or oversized, it is dropped (the
-        status still says 404, 503, ...), so a broken explanation cannot hide a real answer.
-        """
-        declared = response.headers.get("Content-Length", "")
-        plain = "Content-Encoding" not in response.headers
-        too_big = plain and declared.isdigit() and int(declared) > self._max_response_bytes
+        """Return the decoded body within the cap (an error's broken body: b""), or raise."""
         try:
-            body = None if too_big else await read_body(response, self._max_response_bytes)
+            body = await read_answer(response, self._max_response_bytes)
         except UndecodableBodyError as exc:
-            if not response.is_success:
-                return b""
             raise response_error(call, f"undecodable body: {exc}", self._secrets) from None
         if body is None:
-            if not response.is_success:
-                return b""
             raise self._too_large(call, response)
         return body
 

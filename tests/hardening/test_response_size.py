@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import tracemalloc
 import zlib
+from pathlib import Path
 
+import httpx
 import pytest
 
 from pytest_schema_registry import (
@@ -15,6 +17,7 @@ from pytest_schema_registry import (
     RegistryServer,
     SchemaManager,
 )
+from pytest_schema_registry._offline.cassettes import RegistryCassette
 from tests.helpers import FEEDBACK
 
 pytestmark = pytest.mark.anyio
@@ -118,3 +121,25 @@ async def test_an_error_status_counts_whatever_its_body(
         document = await manager.get_schema(FEEDBACK)
 
     assert document.track == "v1"
+
+
+async def test_recording_a_cassette_reads_under_the_cap_too(
+    server: RegistryServer, tmp_path: Path
+) -> None:
+    server.inject_fault(PATH, status=200, body=gzip_bomb(256), headers={"Content-Encoding": "gzip"})
+    cassette = RegistryCassette(tmp_path / "cassette.yaml", "record")
+
+    async with (
+        httpx.AsyncClient(transport=cassette.transport(server.url)) as pool,
+        RegistryClient(server.url, http_client=pool) as client,
+    ):
+        tracemalloc.start()
+        try:
+            with pytest.raises(RegistryResponseError, match="16,777,216 byte limit"):
+                await client.fetch_schema(FEEDBACK, track="v2")
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+
+    assert peak < 64 * MiB, f"peak {peak / MiB:.0f} MiB while recording a gzip bomb"
+    assert cassette.recorded() == []

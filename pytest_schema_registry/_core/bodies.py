@@ -9,11 +9,12 @@ Only the encodings we ask for (`ACCEPT_ENCODING`) are decoded; anything else is 
 from __future__ import annotations
 
 import zlib
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-import httpx
+if TYPE_CHECKING:
+    import httpx
 
-__all__ = ["ACCEPT_ENCODING", "UndecodableBodyError", "read_body"]
+__all__ = ["ACCEPT_ENCODING", "UndecodableBodyError", "read_answer", "read_body"]
 
 ACCEPT_ENCODING = "gzip, deflate"
 _WINDOW_BITS = {
@@ -34,6 +35,25 @@ class _Decoder(Protocol):
     def decompress(self, data: bytes, max_length: int = ..., /) -> bytes: ...
 
     def flush(self, length: int = ..., /) -> bytes: ...
+
+
+async def read_answer(response: httpx.Response, limit: int) -> bytes | None:
+    """Return a response's decoded body within `limit`; None when a success's body is past it.
+
+    An error's body only explains its status: unreadable or oversized, it is dropped (b""), so
+    a broken explanation cannot hide a 404 or a 503. A success's unreadable body raises
+    `UndecodableBodyError`. A declared Content-Length past the limit is not read at all.
+    """
+    declared = response.headers.get("Content-Length", "")
+    plain = "Content-Encoding" not in response.headers
+    too_big = plain and declared.isdigit() and int(declared) > limit
+    try:
+        body = None if too_big else await read_body(response, limit)
+    except UndecodableBodyError:
+        if response.is_success:
+            raise
+        return b""
+    return b"" if body is None and not response.is_success else body
 
 
 async def read_body(response: httpx.Response, limit: int) -> bytes | None:
