@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pytest_schema_registry import SchemaManager
+from pytest_schema_registry import SchemaDocument, SchemaManager, content_sha256
 from pytest_schema_registry._core.config import ENV_VARIABLES
 from pytest_schema_registry._harness.options import OPTIONS
 
@@ -193,4 +193,22 @@ def run_python(script: str, *flags: str, timeout: float = 120) -> subprocess.Com
         check=False,
         cwd=ROOT,
         timeout=timeout,
+    )
+
+
+def schema_document(
+    name: str,
+    track: str = "v1",
+    content: dict[str, Any] | None = None,
+    schema_id: str | None = None,
+) -> SchemaDocument:
+    """Return a registry answer for `name`: version 1.0.0 of `content` (an open object)."""
+    content = content or {"type": "object"}
+    return SchemaDocument(
+        name=name,
+        track=track,
+        version="1.0.0",
+        sha256=content_sha256(content),
+        schema_id=schema_id or name,
+        content=content,
     )

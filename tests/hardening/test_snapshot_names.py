@@ -8,26 +8,20 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from pytest_schema_registry import SchemaDocument, content_sha256
+from pytest_schema_registry import SchemaDocument
 from pytest_schema_registry._offline.snapshots import SnapshotStore
+from tests.helpers import schema_document
 
 LONG = "telemetry." + "Long" * 60  # 250 characters
 LONG_FILE = "v1/telemetry." + "Long" * 22 + "Lo%~47d8a6709f856320838da40330c5385a.json"
 
 
-def document(name: str, track: str = "v1", content: dict | None = None) -> SchemaDocument:
-    content = content or {"type": "object"}
-    return SchemaDocument(
-        name=name,
-        track=track,
-        version="1.0.0",
-        sha256=content_sha256(content),
-        schema_id="42",
-        content=content,
-    )
+def document(name: str, track: str = "v1", content: dict[str, Any] | None = None) -> SchemaDocument:
+    return schema_document(name, track, content, schema_id="42")  # a short id for long names
 
 
 def relative(store: SnapshotStore, name: str, track: str = "v1") -> str:
