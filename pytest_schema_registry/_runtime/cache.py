@@ -29,7 +29,9 @@ class Entry:
     fresh_until: float
     retry_at: float = 0.0  # after a failed refresh: serve stale without asking until then
     notes: tuple[str, ...] = ()
-    refresh_failed: bool = False  # answers past the TTL are stale serves, not routine hits
+    # Why the last refresh failed: answers past the TTL are then stale serves, and a test
+    # harness hears of each (the schema may have been deleted since, or the registry be down).
+    refresh_error: SchemaRegistryError | None = None
 
 
 @dataclass(slots=True)

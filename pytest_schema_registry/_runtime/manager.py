@@ -366,7 +366,7 @@ class SchemaManager:
         if now >= entry.fresh_until:
             if not (self.config.cache_ttl and self._revalidate(key, entry, now)):
                 return None
-            if entry.refresh_failed:  # the registry failed us: this answer is a stale serve
+            if entry.refresh_error is not None:  # the registry failed us: a stale serve
                 return self._resolver.serve_stale(entry)
         self._stats.hits += 1  # fresh, or being refreshed behind this answer as routine
         self._metrics.cache_hit(key[0])

@@ -17,7 +17,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from .._core.config import RegistryConfig
-from .._core.errors import SchemaCompileError, SchemaRegistryError
+from .._core.errors import RegistryResponseError, SchemaCompileError, SchemaRegistryError
 from .._core.models import RegistryIndex, SchemaDocument
 from .._wire.client import RegistryClient
 from .admission import LookupAdmission
@@ -116,9 +116,10 @@ class SchemaResolver:
             await self._single_flight(key, lambda: self._load(key, stale))
         except asyncio.CancelledError:
             raise
-        except Exception:
+        except Exception as exc:
             stale.retry_at = self._clock() + self._backoff()
-            stale.refresh_failed = True
+            why = f"refreshing {key[0]!r} failed unexpectedly: {type(exc).__name__}: {exc}"
+            stale.refresh_error = RegistryResponseError(why, name=key[0])
             log.exception("background refresh of %r failed", key[0])
 
     def hold_refreshes(self, entry: Entry, now: float) -> None:
@@ -126,9 +127,16 @@ class SchemaResolver:
         entry.retry_at = now + max(self._backoff(), self._config.timeout)
 
     def serve_stale(self, entry: Entry) -> Entry:
-        """Count an answer given with `entry` past its TTL, and return it."""
+        """Count an answer given with `entry` past its TTL, and return it.
+
+        After a failed refresh the watchers hear of it too: production carries on with the
+        last good schema, but a contract test must not pass on one the registry may have
+        deleted since.
+        """
         self._stats.stale_serves += 1
         self._metrics.stale_serve(entry.document.name)
+        if entry.refresh_error is not None:
+            self._on_degraded(entry.document.name, entry.refresh_error)
         return entry
 
     async def _single_flight(self, key: Key, load: Callable[[], Awaitable[Entry]]) -> Entry:
@@ -160,7 +168,7 @@ class SchemaResolver:
             self._count_registry_error(name, exc)
             if stale is not None:  # any failure: the last good schema beats none, or a guess
                 stale.retry_at = self._clock() + self._backoff()
-                stale.refresh_failed = True
+                stale.refresh_error = bare(exc)
                 log.warning("refresh of %r failed; serving the cached schema: %s", name, exc)
                 return stale
             self._remember_failure(key, Failure(bare(exc), self._clock() + self._backoff()))

@@ -247,3 +247,24 @@ def test_a_manager_shared_by_short_lived_event_loops_still_refreshes(
     assert verdict[0] is False  # judged by 9.0.0, fetched in that call
     assert server.count(PATHS[0]) == 2
     gc.collect()
+
+
+async def test_a_watcher_hears_of_every_answer_given_after_a_failed_refresh(
+    server: RegistryServer, clock: FakeClock
+) -> None:
+    """A contract test past the TTL must not pass on a schema the registry has since deleted."""
+    heard: list[tuple[str, str]] = []
+    async with SchemaManager(server.url, clock=clock, cache_ttl=TTL, metrics=False) as manager:
+        manager.watch_degradation(lambda name, error: heard.append((name, error.error_type)))
+        await manager.validate_payload(FEEDBACK, V2_EVENT)
+        for path in PATHS:
+            server.inject_fault(path, status=404, times=None)
+        clock.advance(TTL + 1)
+
+        await manager.validate_payload(FEEDBACK, V2_EVENT)  # answered while it refreshes
+        await manager.wait_for_refreshes()
+        after = await manager.validate_payload(FEEDBACK, INVALID)
+        result = await manager.check(FEEDBACK, V2_EVENT)
+
+    assert after[0] is False and result.valid  # production: the last good schema still judges
+    assert heard == [(FEEDBACK, "not_found")] * 2  # a test harness: told, once per answer
