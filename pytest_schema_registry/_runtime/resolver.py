@@ -32,6 +32,7 @@ log = logging.getLogger("pytest_schema_registry.manager")
 
 # After a failed fetch, wait this long (at most the TTL) before asking the registry again.
 _FAILURE_BACKOFF = 30.0
+_MAX_COMPILED = 1024  # validators kept for reuse across re-negotiations
 _MAX_FAILURES = 1024  # failures remembered; each is small (no traceback), but names are untrusted
 
 
@@ -204,6 +205,8 @@ class SchemaResolver:
                     name=document.name,
                     track=document.track,
                 ) from None
+            if len(self._compiled) >= _MAX_COMPILED:  # each answer may carry new content
+                del self._compiled[next(iter(self._compiled))]  # the oldest; entries keep theirs
             self._compiled[key] = validator
         return validator
 

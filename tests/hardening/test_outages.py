@@ -28,6 +28,7 @@ from pytest_schema_registry import (
     RetryPolicy,
     SchemaManager,
     ValidationGate,
+    content_sha256,
 )
 from tests.helpers import FEEDBACK, V2_EVENT, FakeClock, ManagerFactory, dead_url
 
@@ -268,3 +269,30 @@ async def test_a_watcher_hears_of_every_answer_given_after_a_failed_refresh(
 
     assert after[0] is False and result.valid  # production: the last good schema still judges
     assert heard == [(FEEDBACK, "not_found")] * 2  # a test harness: told, once per answer
+
+
+async def test_a_registry_changing_content_on_every_refresh_grows_nothing(
+    server: RegistryServer, clock: FakeClock
+) -> None:
+    """Compiled validators are reused by content hash; an answer with new content each time
+    must not keep a validator per answer forever."""
+    async with SchemaManager(
+        server.url, clock=clock, cache_ttl=1, fallback_track="v2", metrics=False
+    ) as manager:
+        for n in range(1_100):
+            content = {"type": "object", "properties": {f"p{n}": {"type": "string"}}}
+            body = {
+                "name": FEEDBACK,
+                "track": "v2",
+                "core_version": f"2.0.{n}",
+                "sha256": content_sha256(content),
+                "$schema_id": "x",
+                "content": content,
+            }
+            server.inject_fault(PATHS[0], status=200, body=body)
+            clock.advance(2)
+            await manager.validate_payload(FEEDBACK, {})
+            await manager.wait_for_refreshes()
+        compiled = len(manager._resolver._compiled)
+
+    assert compiled <= 1024
