@@ -20,7 +20,16 @@ import pytest
 import pytest_schema_registry
 
 PACKAGE = Path(__file__).resolve().parent.parent / "pytest_schema_registry"
-PARTS = ("_core", "_wire", "_runtime", "_offline", "_server", "_generation", "_harness")
+PARTS = (
+    "_core",
+    "_wire",
+    "_runtime",
+    "_offline",
+    "_server",
+    "_generation",
+    "_compat",
+    "_harness",
+)
 
 # Third-party modules only some files may import: the core stays free of test tooling.
 ONLY_IN = {
