@@ -186,6 +186,7 @@ INTERNAL_SIGNALS = {
     "pytest_schema_registry.cli._UsageError",  # printed to stderr by main(), exit 2
     "pytest_schema_registry._runtime.gate._MalformedEnvelopeError",  # becomes a reject GateResult
     "pytest_schema_registry._core.bodies.UndecodableBodyError",  # becomes a RegistryResponseError
+    "pytest_schema_registry._compat.confluent.DiffDeadlineExceeded",  # a Confluent diff timed out
 }
 
 
