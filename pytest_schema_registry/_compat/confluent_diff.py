@@ -27,6 +27,7 @@ from .confluent_schema import (
     family,
     join,
     kind_of,
+    value_key,
 )
 
 __all__ = ["MAX_DEPTH", "Walker", "run"]
@@ -69,6 +70,10 @@ class Walker:
         self.stack: list[Pair] = []
         self.assumed: set[Pair] = set()
         self.bad: set[Pair] = set()
+        # Finished pairs' differences, paths relative to the pair: shared subschemas (a `$ref`
+        # used twice, branches compared pairwise) are walked once, not once per route to them.
+        self.done: dict[Pair, list[tuple[str, str]]] = {}
+        self.guesses = 0
 
     def add(self, kind: str, path: str) -> None:
         """Record one difference in the current context."""
@@ -103,8 +108,12 @@ class Walker:
         if original.value is update.value and original.doc is update.doc:
             return  # the very same schema in the very same document: nothing can differ
         pair = (id(original.value), original.kind, id(update.value), update.kind)
+        if pair in self.done:
+            self.ctx.found.extend((kind, join(path, rest)) for kind, rest in self.done[pair])
+            return
         if pair in self.stack:
             self.assumed.add(pair)
+            self.guesses += 1
             self.ctx.poisoned |= pair in self.known_bad
             return
         if len(self.stack) >= MAX_DEPTH:
@@ -112,7 +121,7 @@ class Walker:
         self._guarded(pair, original, update, path)
 
     def _guarded(self, pair: Pair, original: Node, update: Node, path: str) -> None:
-        ctx, start = self.ctx, len(self.ctx.found)
+        ctx, start, guesses = self.ctx, len(self.ctx.found), self.guesses
         self.stack.append(pair)
         try:
             self._compare(original, update, path)
@@ -121,6 +130,8 @@ class Walker:
         mine = _Context(ctx.found[start:], ctx.poisoned)
         if not self.fits(mine):
             self.bad.add(pair)
+        if self.guesses == guesses:  # exact, not resting on any guess: reuse it wherever met
+            self.done[pair] = [(kind, at[len(path) :].lstrip("/")) for kind, at in mine.found]
 
     def _compare(self, original: Node, update: Node, path: str) -> None:
         okind, ukind = kind_of(original), kind_of(update)
@@ -261,8 +272,8 @@ def _values(
         if canonical(original["const"]) != canonical(update["const"]):
             walker.add("ENUM_ARRAY_CHANGED", path)
         return
-    before = {canonical(member) for member in original["enum"]}
-    after = {canonical(member) for member in update["enum"]}
+    before = {value_key(member) for member in original["enum"]}
+    after = {value_key(member) for member in update["enum"]}
     if before == after:
         return
     if before <= after:

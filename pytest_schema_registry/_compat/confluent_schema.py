@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Hashable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
@@ -31,6 +32,7 @@ __all__ = [
     "kind_of",
     "number",
     "partial_schema",
+    "value_key",
 ]
 
 # Keywords that say which single-type schema a type-less dict is (Confluent's loader does the same).
@@ -257,6 +259,15 @@ def number(value: Any) -> Fraction | None:
 def canonical(value: Any) -> str:
     """Return one text per JSON value: keys sorted, 1 and 1.0 alike, true and 1 apart."""
     return json.dumps(_plain(value), sort_keys=True, separators=(",", ":"))
+
+
+def value_key(value: Any) -> Hashable:
+    """Return a set key equal for equal JSON values; scalars skip JSON text (huge enums)."""
+    if isinstance(value, bool) or value is None:
+        return ("b", value)  # tagged apart from numbers: true is not 1 in JSON Schema
+    if isinstance(value, int | float | str):
+        return ("v", value)  # Python already has 1 == 1.0 with equal hashes; "1" stays apart
+    return ("j", canonical(value))
 
 
 def _plain(value: Any) -> Any:
