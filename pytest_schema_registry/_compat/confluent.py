@@ -10,6 +10,13 @@ proof: the semantic engine (`engine.py`) answers what is actually true.
 Direction: Confluent's BACKWARD check is `differences(old, new)`, FORWARD is
 `differences(new, old)`, FULL both. A pair is incompatible iff some difference's kind is outside
 the policy's compatible set (`STRICT_COMPATIBLE`, the default, or `LENIENT_COMPATIBLE`).
+
+Where the facts are silent we chose, and tests pin: `type: [a, b]` is an `anyOf` of single types
+and a dict mixing parts (`type` with `enum`, `not`, a combinator) a synthetic `allOf`, as
+Confluent's loader builds them; Draft 4's `exclusiveMaximum: true` reads as Draft 6's number
+form; `$ref` siblings are ignored (Draft 7); `not` reports only NOT_TYPE_EXTENDED/NARROWED.
+Not compared, as in Confluent: `format`, `if`/`then`/`else`, `propertyNames`; matched branches of
+a combination are summarised (COMBINED_TYPE_SUBSCHEMAS_CHANGED), not itemised.
 """
 
 from __future__ import annotations

@@ -5,6 +5,7 @@ Each case is (original, update, expected differences), i.e. a BACKWARD check wit
 
 from __future__ import annotations
 
+import random
 import time
 from typing import Any
 
@@ -730,3 +731,56 @@ def test_shared_subschemas_are_compared_once() -> None:
     found = differences(diamond(30, S), diamond(30, SHORT), deadline=time.monotonic() + 10)
 
     assert not confluent_compatible(found)
+
+
+FUZZ_KEYS = [
+    "type",
+    "properties",
+    "required",
+    "additionalProperties",
+    "patternProperties",
+    "items",
+    "prefixItems",
+    "additionalItems",
+    "enum",
+    "const",
+    "anyOf",
+    "oneOf",
+    "allOf",
+    "not",
+    "$ref",
+    "maxLength",
+    "exclusiveMaximum",
+    "multipleOf",
+    "dependencies",
+    "unevaluatedItems",
+    "default",
+    "$defs",
+]
+FUZZ_LEAVES = [None, True, False, 0, 1.0, 0.1, -3, "a", "(", "#", "#/$defs/a", float("inf"), [], {}]
+
+
+def malformed(rng: random.Random, depth: int = 0) -> Any:
+    """Draw a schema-shaped value with wrong types in odd places (`properties: 5`, bad refs)."""
+    if depth > 3 or rng.random() < 0.25:
+        return rng.choice(FUZZ_LEAVES)
+    if rng.random() < 0.2:
+        return [malformed(rng, depth + 1) for _ in range(rng.randint(0, 3))]
+    keys = rng.sample(FUZZ_KEYS, rng.randint(0, 4))
+    return {
+        key: {"a": malformed(rng, depth + 1)}
+        if key in ("properties", "$defs")
+        else malformed(rng, depth + 1)
+        for key in keys
+    }
+
+
+def test_malformed_schemas_give_differences_or_a_clear_error() -> None:
+    rng = random.Random(20260822)  # noqa: S311 - reproducible test data, not secrets
+    for _ in range(2000):
+        original, update = malformed(rng), malformed(rng)
+        try:
+            found = differences(original, update, deadline=time.monotonic() + 5)
+        except SchemaCompileError:
+            continue
+        assert all(d.kind in KINDS and d.path.startswith("#/") and describe(d) for d in found)
