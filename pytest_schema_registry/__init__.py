@@ -11,6 +11,15 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the same table, spelled out for type checkers (a test keeps them equal)
+    from ._compat.check import (
+        check_compatibility as check_compatibility,
+    )
+    from ._compat.verdict import (
+        CompatibilityVerdict as CompatibilityVerdict,
+    )
+    from ._compat.verdict import (
+        Incompatibility as Incompatibility,
+    )
     from ._core.config import (
         Backend as Backend,
     )
@@ -204,6 +213,11 @@ _EXPORTED_FROM: dict[str, tuple[str, ...]] = {
         "JsonLinesDeadLetterSink",
     ),
     "_runtime.validation": ("PayloadValidator",),
+    "_compat.check": ("check_compatibility",),
+    "_compat.verdict": (
+        "CompatibilityVerdict",
+        "Incompatibility",
+    ),
     "_server.server": (
         "Fault",
         "RecordedRequest",

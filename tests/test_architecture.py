@@ -187,6 +187,9 @@ INTERNAL_SIGNALS = {
     "pytest_schema_registry._runtime.gate._MalformedEnvelopeError",  # becomes a reject GateResult
     "pytest_schema_registry._core.bodies.UndecodableBodyError",  # becomes a RegistryResponseError
     "pytest_schema_registry._compat.confluent.DiffDeadlineExceeded",  # a Confluent diff timed out
+    "pytest_schema_registry._generation.search._OutOfTimeError",  # ends a search, keeps its best
+    "pytest_schema_registry._compat.isolation.WorkerTimedOutError",  # becomes an unknown verdict
+    "pytest_schema_registry._compat.isolation.WorkerCrashedError",  # becomes an unknown verdict
 }
 
 

@@ -12,6 +12,7 @@ import math
 import re
 from collections.abc import Callable
 from datetime import UTC
+from decimal import Decimal
 from typing import Any
 
 from hypothesis import strategies as st
@@ -137,7 +138,7 @@ class Builder:
             extra_high = None if high is None else max(0, high - len(prefix))
             tail = (
                 st.lists(rest, min_size=max(0, low - len(prefix)), max_size=extra_high)
-                if rest
+                if rest is not None
                 else st.just([])
             )
             return st.tuples(head, tail).map(lambda parts: parts[0] + parts[1])
@@ -270,8 +271,11 @@ def _integers(schema: dict[str, Any], path: str) -> Strategy:
 
 def _floats(schema: dict[str, Any], path: str) -> Strategy:
     low, high, low_excl, high_excl = bounds(schema)
+    step = schema.get("multipleOf")
+    if isinstance(step, float) and math.isfinite(step) and step > 0:
+        return _float_multiples(Decimal(repr(step)), low, high)
     if "multipleOf" in schema:
-        return st.nothing()  # integers() covers it by construction; floats would be guesses
+        return st.nothing()  # integers() covers integral steps by construction
     return st.floats(
         min_value=_float_bound(low, upper=False),
         max_value=_float_bound(high, upper=True),
@@ -280,6 +284,16 @@ def _floats(schema: dict[str, Any], path: str) -> Strategy:
         allow_nan=False,
         allow_infinity=False,
     )
+
+
+def _float_multiples(step: Decimal, low: float | None, high: float | None) -> Strategy:
+    """Multiples of a fractional step (1.5, 0.01), computed in decimal so 3 x 0.1 is 0.3."""
+    k_lo = None if low is None else math.ceil(Decimal(repr(low)) / step)
+    k_hi = None if high is None else math.floor(Decimal(repr(high)) / step)
+    if k_lo is not None and k_hi is not None and k_lo > k_hi:
+        return st.nothing()
+    # Exclusive bounds and float rounding are left to the validator filter behind every strategy.
+    return st.integers(k_lo, k_hi).map(lambda k: float(k * step))
 
 
 _FORMATS: dict[str, Callable[[], Strategy]] = {

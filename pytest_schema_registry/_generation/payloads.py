@@ -41,7 +41,9 @@ def invalid_strategy(schema: Mapping[str, Any] | bool) -> st.SearchStrategy[Inva
 
 
 def _canonical(schema: Mapping[str, Any] | bool) -> str:
-    return json.dumps(schema, sort_keys=True)
+    # Boolean schemas are spelled as the objects meaning the same, which the validator takes.
+    document = {} if schema is True else {"not": {}} if schema is False else schema
+    return json.dumps(document, sort_keys=True)
 
 
 @functools.lru_cache(maxsize=512)
@@ -66,7 +68,7 @@ def _invalid(canonical: str) -> st.SearchStrategy[InvalidPayload]:
     if schema is True or schema == {}:
         raise UnsupportedSchemaError("true", "#", "every JSON value is valid: nothing to break")
     validator = _validator(canonical)
-    if schema is False:
+    if schema == {"not": {}}:  # `false`, as `_canonical` spells it
         return any_json().map(lambda v: InvalidPayload(v, "the schema is false"))
     return _invalid_values(schema, canonical).filter(
         lambda invalid: not validator.is_valid(invalid.value)

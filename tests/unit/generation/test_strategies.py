@@ -351,3 +351,28 @@ def test_generated_schemas_yield_only_valid_values_and_only_invalid_breaks(data:
     if schema != {}:
         broken = data.draw(invalid_from_schema(schema), label="broken")
         assert not any(v.is_valid(broken.value) for v in validators), (schema, broken)
+
+
+def test_boolean_schemas_generate_like_the_objects_they_stand_for() -> None:
+    assert find(from_schema(True), lambda value: isinstance(value, str)) == ""
+    assert find(invalid_from_schema(False), lambda invalid: True).reason == "the schema is false"
+    with pytest.raises(UnsupportedSchemaError, match="no value satisfies it"):
+        find(from_schema(False), lambda value: True)
+
+
+def test_fractional_steps_yield_fractional_multiples() -> None:
+    # Only integers used to be drawn for `multipleOf: 1.5`, so 1.5 itself never came up: the
+    # compatibility checker could not show that `multipleOf: 3` rejects it.
+    assert find(from_schema({"type": "number", "multipleOf": 1.5}), lambda v: v % 3 != 0) == 1.5
+    tenths = find(from_schema({"type": "number", "multipleOf": 0.1}), lambda v: 0.25 < v < 1)
+    assert tenths == 0.3  # decimal arithmetic: not 0.30000000000000004
+
+
+def test_tuples_with_a_schema_for_further_items_draw_them() -> None:
+    schema = {
+        "type": "array",
+        "items": [{"type": "integer"}],
+        "additionalItems": {"type": "string"},
+    }
+
+    assert find(from_schema(schema), lambda value: len(value) > 2) == [0, "", ""]

@@ -1,0 +1,157 @@
+"""Run compatibility checks in a helper process, so a hostile pair is stopped at the deadline.
+
+The schema algebra is native code: Python cannot interrupt it, and some pairs make it slow or
+large (an enum of n values costs ~n^2 to compare: 10,000 values take 3 s, 100,000 would take
+hours; 1,000 properties each narrowed make a 28 MB difference). A thread could only be abandoned,
+still burning a core. So checks run in one long-lived helper process per calling process,
+started on first use with this interpreter (`python -m pytest_schema_registry._compat.worker`,
+no `multiprocessing`, so a caller's script is never re-imported), under an address-space limit;
+at the deadline it is killed and the next check starts a fresh one.
+
+Requests and answers are JSON lines on the helper's stdin and stdout. One check runs at a time per
+process (a lock): the embedded registry's threads queue for it.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import queue
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import IO, Any
+
+__all__ = ["WorkerCrashedError", "WorkerTimedOutError", "run_isolated"]
+
+_START_TIMEOUT = 60.0  # imports on a cold, busy machine; not counted against a check's timeout
+_READY = "ready"
+
+
+class WorkerTimedOutError(Exception):
+    """Raised when a check does not finish in time; the helper process has been killed."""
+
+
+class WorkerCrashedError(Exception):
+    """Raised when the helper process dies or answers nonsense mid-check (e.g. out of memory)."""
+
+
+class _Worker:
+    """One helper process and the thread that reads its answers."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._process: subprocess.Popen[str] | None = None
+        self._lines: queue.Queue[str | None] = queue.Queue()
+
+    def run(self, request: dict[str, Any], timeout: float) -> dict[str, Any]:
+        """Send one request and return its answer, or raise after killing the helper."""
+        with self._lock:
+            process = self._ready()
+            assert process.stdin is not None  # noqa: S101 - always piped
+            try:
+                process.stdin.write(json.dumps(request) + "\n")
+                process.stdin.flush()
+            except OSError:
+                self._stop()
+                raise WorkerCrashedError("the helper process exited before the check") from None
+            return self._answer(timeout)
+
+    def close(self) -> None:
+        """Stop the helper process, if one runs."""
+        with self._lock:
+            self._stop()
+
+    def _answer(self, timeout: float) -> dict[str, Any]:
+        try:
+            line = self._lines.get(timeout=timeout)
+        except queue.Empty:
+            self._stop()
+            raise WorkerTimedOutError from None
+        if line is None:
+            code = self._stop()
+            raise WorkerCrashedError(f"the helper process died (exit code {code})")
+        try:
+            answer = json.loads(line)
+        except ValueError:
+            self._stop()
+            raise WorkerCrashedError(
+                "the helper process answered something that is not JSON"
+            ) from None
+        if not isinstance(answer, dict):
+            self._stop()
+            raise WorkerCrashedError("the helper process answered something that is not an object")
+        return answer
+
+    def _ready(self) -> subprocess.Popen[str]:
+        if self._process is not None and self._process.poll() is None:
+            return self._process
+        self._stop()
+        self._lines = queue.Queue()
+        self._process = _spawn()
+        assert self._process.stdout is not None  # noqa: S101 - always piped
+        reader = threading.Thread(
+            target=_pump, args=(self._process.stdout, self._lines), daemon=True
+        )
+        reader.start()
+        try:
+            first = self._lines.get(timeout=_START_TIMEOUT)
+        except queue.Empty:
+            first = None
+        if first != _READY:
+            code = self._stop()
+            raise WorkerCrashedError(f"the helper process did not start (exit code {code})")
+        return self._process
+
+    def _stop(self) -> int | None:
+        process, self._process = self._process, None
+        if process is None:
+            return None
+        if process.poll() is None:
+            process.kill()
+        code = process.wait()
+        for stream in (process.stdin, process.stdout):
+            if stream is not None:
+                stream.close()
+        return code
+
+
+def _spawn() -> subprocess.Popen[str]:
+    package_root = str(Path(__file__).resolve().parents[2])
+    env = dict(os.environ)
+    # The helper must import this very copy of the package, wherever the caller found it.
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
+    return subprocess.Popen(
+        [sys.executable, "-m", "pytest_schema_registry._compat.worker"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        encoding="utf-8",
+        env=env,
+    )
+
+
+def _pump(stream: IO[str], lines: queue.Queue[str | None]) -> None:
+    """Move the helper's answer lines into a queue the caller can wait on with a timeout."""
+    try:
+        for line in stream:
+            lines.put(line.rstrip("\n"))
+    except (OSError, ValueError):
+        pass  # the stream was closed under us: the helper was stopped
+    lines.put(None)
+
+
+_WORKER = _Worker()
+atexit.register(_WORKER.close)
+
+
+def run_isolated(request: dict[str, Any], timeout: float) -> dict[str, Any]:
+    """Run one check request in the helper process within `timeout` seconds."""
+    started = time.monotonic()
+    answer = _WORKER.run(request, timeout)
+    answer.setdefault("wall_seconds", time.monotonic() - started)
+    return answer
