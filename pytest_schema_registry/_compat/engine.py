@@ -31,6 +31,7 @@ from .verdict import CompatibilityVerdict, Direction, Incompatibility, Level, Po
 
 __all__ = ["evaluate"]
 
+_EXPLAINING_SECONDS = 2.0  # per direction, for payloads beyond the first
 _DIRECTIONS: dict[str, tuple[Direction, ...]] = {
     "BACKWARD": ("backward",),
     "FORWARD": ("forward",),
@@ -130,6 +131,8 @@ def _find(pair: _Pair, deadline: float) -> _Finding:
     outcome = prove(pair.writer, pair.reader, deadline=deadline)
     if outcome.holds is not False:
         return _Finding(outcome, [], used_main=False, unnamed=[])
+    # Naming each break is worth a little time, not the whole budget: the verdict is known.
+    deadline = min(deadline, time.monotonic() + _EXPLAINING_SECONDS)
     attributed, used_main = attribute(
         pair.writer, pair.reader, outcome, pair.differences or [], deadline=deadline
     )

@@ -157,7 +157,9 @@ def unnamed_problem(
             "VALUES_REJECTED", "#", outcome.reason or "", direction, against=against
         )
     rejection = rejections(reader, outcome.counterexample)[0]
-    named = next((d for d in differences if _explains(d, rejection)), None)
+    named = next(
+        (d for d in differences if d.kind not in _ANNOTATIONS and _explains(d, rejection)), None
+    )
     return Incompatibility(
         kind=keyword_kind(rejection.keyword) if named is None else named.kind,
         path=_pointer(rejection.place) if named is None else named.path,

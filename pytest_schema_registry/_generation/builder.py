@@ -8,6 +8,7 @@ validator filter `payloads.py` puts behind every strategy. What cannot be genera
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Callable
@@ -28,8 +29,13 @@ _MAX_REF_DEPTH = 3  # how many times one $ref may recurse into itself
 _EXTRA_KEYS = 3  # at most this many keys beyond the declared properties
 
 
+@functools.cache
 def any_json() -> Strategy:
-    """Any JSON value, small first (None shrinks best), nesting kept shallow."""
+    """Any JSON value, small first (None shrinks best), nesting kept shallow.
+
+    One shared strategy: hypothesis caches what it learns about a strategy object (its
+    recursion, its emptiness) on that object, and rebuilding it per use cost ~30 ms per draw.
+    """
     scalars = (
         st.none()
         | st.booleans()

@@ -48,8 +48,12 @@ class _Search:
         return True
 
 
-class _OutOfTimeError(Exception):
-    """Raised inside the search when the deadline passes; ends it with the best value so far."""
+class _OutOfTimeError(BaseException):
+    """Raised inside the search when the deadline passes; ends it with the best value so far.
+
+    A `BaseException`, like `KeyboardInterrupt`: hypothesis takes an `Exception` raised by the
+    condition for a failure to shrink, and went on calling it (and failing) for a minute.
+    """
 
 
 def find_value(
