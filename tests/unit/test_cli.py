@@ -19,7 +19,9 @@ from pytest_schema_registry import RegistryServer
 from tests.helpers import EXAMPLES, PLUGIN_ENVIRONMENT, served_url, start_serve
 
 
-def cli(*args: str) -> subprocess.CompletedProcess[str]:
+def cli(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run the command as a user would, without the outer run's registry variables."""
     environment = {k: v for k, v in os.environ.items() if k not in PLUGIN_ENVIRONMENT}
     return subprocess.run(
@@ -28,7 +30,8 @@ def cli(*args: str) -> subprocess.CompletedProcess[str]:
         text=True,
         timeout=60,
         check=False,
-        env=environment,
+        env={**environment, **(env or {})},
+        cwd=cwd,
     )
 
 
