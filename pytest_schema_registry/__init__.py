@@ -14,6 +14,9 @@ if TYPE_CHECKING:  # the same table, spelled out for type checkers (a test keeps
     from ._compat.check import (
         check_compatibility as check_compatibility,
     )
+    from ._compat.seed_report import (
+        verdict_of as verdict_of,
+    )
     from ._compat.verdict import (
         CompatibilityVerdict as CompatibilityVerdict,
     )
@@ -214,6 +217,7 @@ _EXPORTED_FROM: dict[str, tuple[str, ...]] = {
     ),
     "_runtime.validation": ("PayloadValidator",),
     "_compat.check": ("check_compatibility",),
+    "_compat.seed_report": ("verdict_of",),
     "_compat.verdict": (
         "CompatibilityVerdict",
         "Incompatibility",
