@@ -1,7 +1,9 @@
 """The embedded registry: a folder of schemas served over the registry API (stdlib HTTP server).
 
 Routes for another registry dialect go beside `routes.py`, over the same `SchemaFolder`.
-May import: `_core`. Must never import `_wire` or `_runtime` (a server that shares the client's
-code could hide a wire bug both sides agree on), nor `_offline`, `_generation`, `_harness`,
-pytest, hypothesis or vcrpy.
+May import: `_core` and `_compat` (the checker behind `/compat/check` and the upload gate, so
+the registry's verdicts are the very ones the CLI and the plugin compute; it shares no HTTP
+code with the client and runs each check in a helper process). Must never import `_wire` or
+`_runtime` (a server that shares the client's code could hide a wire bug both sides agree on),
+nor `_offline`, `_generation`, `_harness`, pytest, hypothesis or vcrpy.
 """

@@ -152,9 +152,10 @@ class RequestHandler(BaseHTTPRequestHandler):
                 Request(method, path, query, authorized, body),
                 admin_open=registry._token is not None,
                 reads_need_token=registry.reads_need_token,
+                compatibility=registry.compatibility,
             )
         except HTTPError as answer:
-            return answer.status, {"detail": answer.detail}
+            return answer.status, answer.body()
         except Exception as exc:
             # A bug, or the OS (out of descriptors): answer, never just hang up on the client.
             log.exception("%s %r failed", method, path)

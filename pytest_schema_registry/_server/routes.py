@@ -1,7 +1,8 @@
 """Answer the seed registry's API from a `SchemaFolder`: the embedded server's routes.
 
 Pure request-in, JSON-out functions; `server.py` owns sockets, threads, faults and counting.
-Errors are FastAPI-style `{"detail": ...}` bodies, as the real service answers.
+Errors are FastAPI-style `{"detail": ...}` bodies, as the real service answers; a refused
+upload's 409 also carries the compatibility report (`breaking_reasons`, `advice`, `x_compat`).
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote
 
-from .._core.errors import UploadConflictError
+from .._core.errors import ConfigError, SchemaCompileError, UploadConflictError
+from .compat import Compatibility, compare, refusal
 from .disk import parse_json
 from .folder import SchemaFolder, StoredSchema
 
@@ -19,12 +21,20 @@ __all__ = ["HTTPError", "Request", "route"]
 
 
 class HTTPError(Exception):
-    """Carry an HTTP answer out of a route handler: `raise HTTPError(404, "...")`."""
+    """Carry an HTTP answer out of a route handler: `raise HTTPError(404, "...")`.
 
-    def __init__(self, status: int, detail: str) -> None:
+    `extra` holds more keys for the `{"detail": ...}` body.
+    """
+
+    def __init__(self, status: int, detail: str, extra: dict[str, Any] | None = None) -> None:
         super().__init__(detail)
         self.status = status
         self.detail = detail
+        self.extra = extra or {}
+
+    def body(self) -> dict[str, Any]:
+        """Return the JSON body to answer with."""
+        return {"detail": self.detail, **self.extra}
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,13 +56,20 @@ class Request:
 
 
 def route(
-    folder: SchemaFolder, request: Request, *, admin_open: bool, reads_need_token: bool = False
+    folder: SchemaFolder,
+    request: Request,
+    *,
+    admin_open: bool,
+    reads_need_token: bool = False,
+    compatibility: Compatibility | None = None,
 ) -> tuple[int, Any]:
     """Dispatch on (method, decoded path segments); return (status, JSON body).
 
     With `reads_need_token`, every read but `/health` wants the bearer token too, as a locked-down
     registry does, so a wrong `--registry-token` fails locally the way it fails for real.
+    `compatibility` bounds `/compat/check` and says what uploads must keep (default: nothing).
     """
+    compatibility = compatibility or Compatibility()
     if request.path is None:
         raise HTTPError(404, "Not Found")
     segments = [unquote(s) for s in request.path.strip("/").split("/")]
@@ -60,13 +77,15 @@ def route(
         if reads_need_token and segments != ["health"] and not request.authorized:
             raise HTTPError(401, "missing or wrong bearer token")
         folder.refresh()
+        if segments == ["compat", "check"]:
+            return 200, _compat_check(folder, request.query, compatibility)
         return _get(folder, segments, request.query)
     if segments == ["admin", "schemas"]:
         if not admin_open:
             raise HTTPError(403, "admin API is closed: start the server with a token (--token)")
         if not request.authorized:
             raise HTTPError(401, "missing or wrong bearer token")
-        return _upload(folder, request.json())
+        return _upload(folder, request.json(), compatibility)
     if segments == ["admin", "sync"]:
         raise HTTPError(501, "sync is not supported by the embedded registry; write files instead")
     raise HTTPError(405 if _is_get_route(segments) else 404, "Not Found")
@@ -92,10 +111,6 @@ def _get(folder: SchemaFolder, segments: list[str], query: dict[str, str]) -> tu
             if not versions:
                 raise HTTPError(404, f"schema {name!r} not found on track {track!r}")
             return 200, [v.version_info() for v in versions]
-        case ["compat", "check"]:
-            raise HTTPError(
-                501, "compatibility checks are not implemented by the embedded registry"
-            )
     raise HTTPError(404, "Not Found")
 
 
@@ -135,8 +150,25 @@ def _by_id(folder: SchemaFolder, schema_id: str, query: dict[str, str]) -> Store
     return _lookup(folder, name, track, query.get("version"))
 
 
-def _upload(folder: SchemaFolder, body: Any) -> tuple[int, Any]:
-    """Store a new version from the seed's upload body; 201 when new, 200 when identical."""
+def _compat_check(folder: SchemaFolder, query: dict[str, str], compatibility: Compatibility) -> Any:
+    """Answer `/compat/check`, turning what went wrong into the status that says so."""
+    try:
+        return compare(folder, query, compatibility)
+    except LookupError as exc:
+        raise HTTPError(404, str(exc)) from None
+    except ConfigError as exc:
+        raise HTTPError(400, str(exc)) from None
+    except SchemaCompileError as exc:
+        raise HTTPError(422, f"a stored version cannot be compared: {exc}") from None
+    except TimeoutError as exc:
+        raise HTTPError(503, str(exc)) from None
+
+
+def _upload(folder: SchemaFolder, body: Any, compatibility: Compatibility) -> tuple[int, Any]:
+    """Store a new version from the seed's upload body; 201 when new, 200 when identical.
+
+    With a compatibility level, a new version that breaks it is refused (409) with the report.
+    """
     if not isinstance(body, dict):
         raise HTTPError(422, "expected a JSON object with name, track, core_version and content")
     missing = [k for k in ("name", "track", "core_version", "content") if body.get(k) is None]
@@ -150,13 +182,15 @@ def _upload(folder: SchemaFolder, body: Any) -> tuple[int, Any]:
         "deprecation_note": body.get("deprecation_note"),
     }
     try:
-        stored, created = folder.add(
-            body["name"],
-            track=body["track"],
-            version=body["core_version"],
-            content=body["content"],
-            meta=meta,
-        )
+        with compatibility.uploads:  # checked and written as one step: no upload slips between
+            _gate(folder, body, compatibility)
+            stored, created = folder.add(
+                body["name"],
+                track=body["track"],
+                version=body["core_version"],
+                content=body["content"],
+                meta=meta,
+            )
     except UploadConflictError as exc:
         raise HTTPError(409, str(exc)) from None
     except PermissionError as exc:  # the folder will not (or cannot) be written there
@@ -166,3 +200,22 @@ def _upload(folder: SchemaFolder, body: Any) -> tuple[int, Any]:
     answer = {"status": "created" if created else "unchanged", **stored.response()}
     del answer["content"]
     return (201 if created else 200), answer
+
+
+def _gate(folder: SchemaFolder, body: dict[str, Any], compatibility: Compatibility) -> None:
+    """Refuse (409, with the report) a new version that breaks the server's compatibility level."""
+    try:
+        refused = refusal(
+            folder,
+            body["name"],
+            body["track"],
+            body["core_version"],
+            body["content"],
+            compatibility,
+        )
+    except SchemaCompileError as exc:
+        raise HTTPError(422, f"the compatibility check cannot use this schema: {exc}") from None
+    except TimeoutError as exc:
+        raise HTTPError(503, str(exc)) from None
+    if refused is not None:
+        raise HTTPError(409, refused.pop("detail"), refused)

@@ -5,7 +5,8 @@ background thread inside a test process. It speaks the same JSON as the real ser
 published client parses it), counts every request so tests can assert how many fetches happened,
 and can be told to misbehave (`inject_fault`) so failure handling is tested against real HTTP.
 
-It is not a production registry: one process, files on local disk, no compatibility checks yet.
+It is not a production registry: one process, files on local disk. It does check compatibility:
+`/compat/check` compares stored versions, and `compatibility=` makes uploads keep a level.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from types import TracebackType
 from typing import Any, Self
 
 from .._core.errors import ConfigError
+from .compat import Compatibility
 from .folder import SchemaFolder
 from .handler import RegistryHTTPServer, RequestHandler
 from .limits import Limits
@@ -77,6 +79,13 @@ class RegistryServer:
     its answer to leave), `max_connections` served at once (more get a quick 503), and
     `max_body_bytes` per upload (more get a 413; without the token, a body is never read).
     `requests` keeps the last `request_log_size` requests.
+
+    `compatibility` (one of Confluent's seven levels; default "NONE", anything goes) makes
+    `POST /admin/schemas` refuse (409, with the reasons and counterexamples) a new version of a
+    schema that breaks it, judged by `compatibility_rules` ("semantic", what the schemas accept,
+    or "confluent", what a Confluent registry would answer). The first version of a schema on a
+    track is always accepted, and a verdict that is not proven refuses. Each check, here and on
+    `GET /compat/check`, may take `request_timeout` seconds.
     """
 
     def __init__(
@@ -93,6 +102,8 @@ class RegistryServer:
         max_connections: int = Limits.max_connections,
         max_body_bytes: int = Limits.max_body_bytes,
         request_log_size: int = Limits.request_log_size,
+        compatibility: str = "NONE",
+        compatibility_rules: str = "semantic",
     ) -> None:
         if reads_need_token and not token:
             raise ConfigError("reads_need_token=True needs a token: RegistryServer(..., token=...)")
@@ -100,6 +111,9 @@ class RegistryServer:
             idle_timeout, request_timeout, max_connections, max_body_bytes, request_log_size
         )
         self.reads_need_token = reads_need_token
+        self.compatibility = Compatibility.of(
+            compatibility, compatibility_rules, timeout=self.limits.request_timeout
+        )
         self.folder = SchemaFolder(root)
         self.host = host
         self.base_path = "/" + base_path.strip("/") if base_path.strip("/") else ""

@@ -7,13 +7,14 @@ from datetime import UTC, datetime
 import pytest
 
 from pytest_schema_registry import (
+    CompatibilityReport,
     Integrity,
     RegistryClient,
-    RegistryRequestError,
     RegistryServer,
     SchemaDocument,
     SchemaNotFoundError,
     content_sha256,
+    verdict_of,
 )
 from tests.helpers import FEEDBACK
 
@@ -86,12 +87,25 @@ async def test_health(client: RegistryClient) -> None:
     assert await client.health() == {"status": "ok", "schemas": 6, "tracks": ["v1", "v2"]}
 
 
-async def test_compatibility_is_not_implemented_by_the_embedded_registry(
+async def test_compatibility_report_carries_the_typed_verdict(client: RegistryClient) -> None:
+    report = await client.check_compatibility(FEEDBACK, "v1", "1.1.0", "v1", "1.1.2")
+    verdict = verdict_of(report)
+
+    assert isinstance(report, CompatibilityReport)
+    assert report.compatible is False
+    assert verdict is not None and verdict.compatible is False and verdict.level == "BACKWARD"
+    assert [p.kind for p in verdict.problems] == ["OPTIONAL_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL"]
+    assert verdict.problems[0].proven and "source" in verdict.problems[0].counterexample
+    assert len(report.breaking_reasons) == 1 and "#/properties/source" in report.breaking_reasons[0]
+    assert report.advice and "'source'" in report.advice[0]
+
+
+async def test_compatibility_of_an_unknown_version_is_schema_not_found(
     client: RegistryClient,
 ) -> None:
-    with pytest.raises(RegistryRequestError, match="501") as caught:
-        await client.check_compatibility(FEEDBACK, "v1", "1.1.2", "v2", "2.0.0")
-    assert caught.value.status_code == 501
+    with pytest.raises(SchemaNotFoundError) as caught:
+        await client.check_compatibility(FEEDBACK, "v1", "0.0.1", "v2", "2.0.0")
+    assert caught.value.status_code == 404
 
 
 @pytest.mark.parametrize(
