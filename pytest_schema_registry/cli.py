@@ -89,6 +89,22 @@ def _parser() -> argparse.ArgumentParser:
         help="want the token on reads too (all but /health), as a locked-down registry does",
     )
     serve.add_argument("-q", "--quiet", action="store_true", help="do not log each request")
+    serve.add_argument(
+        "--compatibility",
+        type=str.upper,
+        choices=LEVELS,
+        default="NONE",
+        metavar="LEVEL",
+        help="refuse (409) an upload that breaks this level against the stored versions: "
+        f"{', '.join(LEVELS)} (default: %(default)s, anything goes)",
+    )
+    serve.add_argument(
+        "--compatibility-rules",
+        choices=("semantic", "confluent"),
+        default="semantic",
+        help="judge by what the schemas accept (semantic) or by what a Confluent registry "
+        "would answer (default: %(default)s)",
+    )
     _add_limits(serve)
     serve.set_defaults(run=_serve)
     _add_fetch(commands)
@@ -190,6 +206,8 @@ def _serve(args: argparse.Namespace) -> int:
         raise _UsageError(f"--port {args.port}: expected a port number from 0 to 65535")
     if args.require_token and not args.token:
         raise _UsageError("--require-token needs --token TOKEN")
+    if args.compatibility != "NONE" and not args.token:
+        raise _UsageError("--compatibility gates uploads, which need --token TOKEN")
     server = RegistryServer(
         args.directory,
         host=args.host,
@@ -201,6 +219,8 @@ def _serve(args: argparse.Namespace) -> int:
         request_timeout=args.request_timeout,
         max_connections=args.max_connections,
         max_body_bytes=args.max_body_bytes,
+        compatibility=args.compatibility,
+        compatibility_rules=args.compatibility_rules,
     )
     for problem in server.folder.problems:
         print(f"schema-registry: skipped {problem}", file=sys.stderr)
@@ -223,6 +243,8 @@ def _serve(args: argparse.Namespace) -> int:
     admin = "admin API open with the token" if args.token else "admin API closed (no --token)"
     if args.require_token:
         admin += ", reads need it too"
+    if args.compatibility != "NONE":
+        admin += f", uploads must be {args.compatibility} compatible"
     print(
         f"Serving {count} schemas from {args.directory} at {server.url} ({admin}). "
         "Press Ctrl+C to stop.",

@@ -377,3 +377,50 @@ def test_serve_refuses_a_limit_that_is_not_positive(flag: str, value: str, compl
     assert result.returncode == 2
     assert f"argument {flag}: {complaint}" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_serve_gates_uploads_on_a_compatibility_level(tmp_path: Path) -> None:
+    state = tmp_path / "v1" / "orders.State"
+    state.mkdir(parents=True)
+    (state / "1.0.0.json").write_text(json.dumps({"enum": ["new", "paid"]}))
+    process, banner = start_serve(tmp_path, "--token", "t", "--compatibility", "backward", "-q")
+    try:
+        url = served_url(process, banner)
+
+        def upload(version: str, content: object) -> httpx.Response:
+            body = {"name": "orders.State", "track": "v1", "core_version": version}
+            return httpx.post(
+                f"{url}/admin/schemas",
+                json={**body, "content": content},
+                headers={"Authorization": "Bearer t"},
+                timeout=30,
+            )
+
+        narrowed = upload("2.0.0", {"enum": ["new"]})
+        extended = upload("1.1.0", {"enum": ["new", "paid", "void"]})
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=10)
+
+    assert "uploads must be BACKWARD compatible" in banner
+    assert narrowed.status_code == 409
+    assert narrowed.json()["x_compat"]["problems"][0]["counterexample"] == "paid"
+    assert extended.status_code == 201
+
+
+@pytest.mark.parametrize(
+    ("args", "complaint"),
+    [
+        (["--token", "t", "--compatibility", "SIDEWAYS"], "argument --compatibility: invalid"),
+        (["--compatibility", "FULL"], "--compatibility gates uploads, which need --token TOKEN"),
+        (
+            ["--token", "t", "--compatibility-rules", "vibes"],
+            "argument --compatibility-rules: invalid choice: 'vibes'",
+        ),
+    ],
+)
+def test_serve_refuses_a_compatibility_it_cannot_keep(args: list[str], complaint: str) -> None:
+    result = cli("serve", str(EXAMPLES), "--port", "0", *args)
+
+    assert result.returncode == 2
+    assert complaint in result.stderr
