@@ -218,12 +218,15 @@ _VERBS = {
 }
 
 
-def describe(difference: Difference) -> str:
-    """Say one difference in one sentence: what changed, where, and how Confluent judges it."""
+def describe(difference: Difference, *, verdict: bool = True) -> str:
+    """Say one difference in one sentence: what changed, where, and how Confluent judges it.
+
+    `verdict=False` leaves Confluent's judgement off, for messages where a payload judges.
+    """
     kind, path = difference.kind, difference.path
     name = path.rstrip("/").rsplit("/", 1)[-1]
     text = _SENTENCES.get(kind) or _member_sentence(kind) or _keyword_sentence(kind)
-    return text.format(name=name, path=path) + _verdict(kind)
+    return text.format(name=name, path=path) + (_verdict(kind) if verdict else "")
 
 
 def _member_sentence(kind: str) -> str | None:

@@ -25,7 +25,7 @@ from .confluent import (
     describe,
     differences,
 )
-from .explain import Attributed, attribute, problem_for, unexplained, unnamed_problem
+from .explain import Attributed, attribute, covered, problem_for, unexplained, unnamed_problem
 from .proof import Outcome, Side, prove
 from .verdict import CompatibilityVerdict, Direction, Incompatibility, Level, Policy, Rules
 
@@ -136,11 +136,14 @@ def _find(pair: _Pair, deadline: float) -> _Finding:
     attributed, used_main = attribute(
         pair.writer, pair.reader, outcome, pair.differences or [], deadline=deadline
     )
-    unnamed = [] if used_main else [outcome]
+    named = [a.outcome.counterexample for a in attributed if a.outcome.proven]
+    # The first payload found may fail for several reasons at once; when the named payloads
+    # show each of them separately, it adds nothing.
+    if not outcome.proven:
+        return _Finding(outcome, attributed, used_main, [] if named else [outcome])
+    unnamed = [] if used_main or covered(pair.reader, outcome.counterexample, named) else [outcome]
     if outcome.proven:
-        shown = [outcome.counterexample] + [
-            a.outcome.counterexample for a in attributed if a.outcome.proven
-        ]
+        shown = [outcome.counterexample, *named]
         unnamed += unexplained(pair.writer, pair.reader, shown, deadline=deadline)
     return _Finding(outcome, attributed, used_main, unnamed)
 
@@ -158,7 +161,7 @@ def _broken(pair: _Pair, finding: _Finding) -> list[Incompatibility]:
         unnamed_problem(outcome, pair.reader, pair.direction, pair.against, pair.differences or ())
         for outcome in finding.unnamed
     ]
-    return unnamed + problems
+    return problems + unnamed
 
 
 def _confluent(

@@ -22,6 +22,7 @@ from .verdict import Direction, Incompatibility
 __all__ = [
     "Attributed",
     "attribute",
+    "covered",
     "keyword_kind",
     "problem_for",
     "split_path",
@@ -99,6 +100,12 @@ def attribute(
     return attributed, used_main
 
 
+def covered(reader: Side, value: Any, others: Sequence[Any]) -> bool:
+    """Whether every reason the reader rejects `value` is shown by one of the `others` too."""
+    shown = {_spot(r) for other in others for r in rejections(reader, other)}
+    return {_spot(r) for r in rejections(reader, value)} <= shown
+
+
 def unexplained(
     writer: Side, reader: Side, explained: Sequence[Any], *, deadline: float
 ) -> list[Outcome]:
@@ -128,7 +135,7 @@ def problem_for(
 ) -> Incompatibility:
     """Turn a difference with its payload into an `Incompatibility`."""
     difference, outcome = attributed.difference, attributed.outcome
-    message = describe(difference)
+    message = describe(difference, verdict=not outcome.proven)
     if outcome.proven:
         found = rejections(reader, outcome.counterexample)
         chosen = [r for r in found if _explains(difference, r)] or found
@@ -165,7 +172,7 @@ def unnamed_problem(
         path=_pointer(rejection.place) if named is None else named.path,
         message=why(rejection.line, direction)
         if named is None
-        else f"{describe(named)}; {why(rejection.line, direction)}",
+        else f"{describe(named, verdict=False)}; {why(rejection.line, direction)}",
         direction=direction,
         counterexample=outcome.counterexample,
         proven=True,

@@ -20,6 +20,7 @@ import os
 import queue
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -27,6 +28,7 @@ from typing import IO, Any
 
 __all__ = ["WorkerCrashedError", "WorkerTimedOutError", "run_isolated"]
 
+_CACHE = Path(tempfile.gettempdir()) / "pytest-schema-registry" / "hypothesis"
 _START_TIMEOUT = 60.0  # imports on a cold, busy machine; not counted against a check's timeout
 _READY = "ready"
 
@@ -124,6 +126,8 @@ def _spawn() -> subprocess.Popen[str]:
     env = dict(os.environ)
     # The helper must import this very copy of the package, wherever the caller found it.
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
+    # hypothesis keeps caches in `./.hypothesis/`: a check must not write into the caller's folder.
+    env.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", str(_CACHE))
     return subprocess.Popen(
         [sys.executable, "-m", "pytest_schema_registry._compat.worker"],
         stdin=subprocess.PIPE,

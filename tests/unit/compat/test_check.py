@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -197,6 +198,17 @@ def test_a_hostile_pair_is_stopped_at_the_deadline_and_the_next_check_still_work
     assert verdict.reason == "the check did not finish within 2 s"
     assert elapsed < 10  # 2 s, plus starting a fresh helper on a busy machine
     assert check_compatibility(OBJECT, OBJECT).compatible is True
+
+
+def test_a_check_writes_nothing_into_the_callers_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    isolation._WORKER.close()  # the next helper starts here, as in a fresh CLI run
+    monkeypatch.chdir(tmp_path)
+
+    assert check_compatibility(OBJECT, changed(required=["id", "n"])).compatible is False
+
+    assert list(tmp_path.iterdir()) == []  # hypothesis used to leave `.hypothesis/` behind
 
 
 def test_a_helper_that_died_between_checks_is_replaced() -> None:
