@@ -31,7 +31,7 @@ from .verdict import CompatibilityVerdict, Direction, Incompatibility, Level, Po
 
 __all__ = ["evaluate"]
 
-_EXPLAINING_SECONDS = 2.0  # per direction, for payloads beyond the first
+_EXPLAINING_SECONDS = 4.0  # per direction, for payloads beyond the first
 _DIRECTIONS: dict[str, tuple[Direction, ...]] = {
     "BACKWARD": ("backward",),
     "FORWARD": ("forward",),

@@ -33,6 +33,8 @@ def render_verdict(verdict: CompatibilityVerdict, *, sources: Sequence[str] = ()
     semantic = verdict.semantic
     if semantic is not None and semantic.compatible is not verdict.compatible:
         lines += _disagreement(verdict, semantic)
+    elif semantic is not None:
+        lines += _also_broken(verdict, semantic)
     return "\n".join(lines)
 
 
@@ -71,6 +73,18 @@ def _problems(problems: tuple[Incompatibility, ...], *, indent: str) -> list[str
         else:
             lines.append(f"{body}counterexample: none found")
     return lines
+
+
+def _also_broken(verdict: CompatibilityVerdict, semantic: CompatibilityVerdict) -> list[str]:
+    """Breaks a payload proves at places Confluent's rules let through, when both say no."""
+    refused = {(p.kind, p.path, p.direction) for p in verdict.problems}
+    missed = tuple(p for p in semantic.problems if (p.kind, p.path, p.direction) not in refused)
+    if not missed:
+        return []
+    return [
+        "  Confluent's rules let these through, but a payload breaks them:",
+        *_problems(missed, indent="    "),
+    ]
 
 
 def _disagreement(verdict: CompatibilityVerdict, semantic: CompatibilityVerdict) -> list[str]:

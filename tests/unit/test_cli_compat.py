@@ -123,6 +123,42 @@ def test_confluent_rules_say_when_a_payload_tells_otherwise(tmp_path: Path) -> N
     )
 
 
+def test_confluent_rules_show_breaks_they_let_through_when_both_say_no(tmp_path: Path) -> None:
+    level = {"type": "string", "enum": ["soft", "hard"]}
+    old = {"type": "object", "properties": {"level": level}, "additionalProperties": False}
+    new = {
+        "type": "object",
+        "properties": {
+            "level": {**level, "maxLength": 8},
+            "note": {"type": "string", "default": ""},
+        },
+        "required": ["note"],
+        "additionalProperties": False,
+    }
+
+    result = cli(
+        "compat",
+        write(tmp_path, "old.json", old),
+        write(tmp_path, "new.json", new),
+        "--rules",
+        "confluent",
+    )
+
+    assert result.returncode == 1, result.stderr
+    # Confluent refuses the harmless maxLength and accepts the new required key (it has a
+    # default, which validators do not fill in): the report says both.
+    refused, let_through = result.stdout.split(
+        "  Confluent's rules let these through, but a payload breaks them:\n"
+    )
+    assert "#/properties/level" in refused and "counterexample: none found" in refused
+    assert (
+        "REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_UNOPEN_CONTENT_MODEL at #/properties/note"
+        in let_through
+    )
+    [(direction, payload)] = shown_problems(let_through)
+    assert_breaks(old, new, direction, payload)
+
+
 # -- the registry as a source ---------------------------------------------------------------------
 
 
