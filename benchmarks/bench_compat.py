@@ -13,7 +13,8 @@ For every case of `benchmarks/compat_cases.json` (BACKWARD, old = the earlier ve
   has it (it is Draft-4-only and not a project dependency), else from the recorded
   `jsonsubschema_results.jsonl`, said so in the output.
 
-`--quick` takes every fourth case (the smoke test runs that).
+`--quick` takes every twentieth case (the smoke test runs that). The algebra time includes
+canonicalizing both schemas.
 """
 
 from __future__ import annotations
@@ -39,13 +40,13 @@ RECORDED = HERE / "jsonsubschema_results.jsonl"
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="every fourth case")
+    parser.add_argument("--quick", action="store_true", help="every twentieth case")
     parser.add_argument("--jsonsubschema-python", help="an interpreter with jsonsubschema")
     parser.add_argument("--timeout", type=float, default=10.0, help="seconds per check")
     args = parser.parse_args()
     cases = json.loads(CASES.read_text())
     if args.quick:
-        cases = cases[::4]
+        cases = cases[::20]
     print(f"{len(cases)} cases from {CASES.name}, BACKWARD, timeout {args.timeout:g} s per check\n")
     semantic(cases, args.timeout)
     confluent(cases, args.timeout)
@@ -126,12 +127,12 @@ def _run_jsonsubschema(cases: list[dict[str, Any]], python: str) -> list[dict[st
 
 
 def _covers_seconds(case: dict[str, Any]) -> float:
+    started = time.perf_counter()
     try:
         old, new = (_canonical(case[side]) for side in ("old", "new"))
-    except ValueError:
-        return 0.0
-    started = time.perf_counter()
-    new.covers(old)
+        new.covers(old)
+    except ValueError:  # e.g. two drafts: the algebra refuses, the search still answers
+        pass
     return time.perf_counter() - started
 
 

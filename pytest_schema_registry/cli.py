@@ -89,13 +89,11 @@ def _parser() -> argparse.ArgumentParser:
         help="want the token on reads too (all but /health), as a locked-down registry does",
     )
     serve.add_argument("-q", "--quiet", action="store_true", help="do not log each request")
-    serve.add_argument(
+    _add_level(
+        serve,
         "--compatibility",
-        type=str.upper,
-        choices=LEVELS,
-        default="NONE",
-        metavar="LEVEL",
-        help="refuse (409) an upload that breaks this level against the stored versions: "
+        "NONE",
+        "refuse (409) an upload that breaks this level against the stored versions: "
         f"{', '.join(LEVELS)} (default: %(default)s, anything goes)",
     )
     serve.add_argument(
@@ -397,6 +395,13 @@ class _Reference:
 _REFERENCE = re.compile(r"(?P<track>[^/@\s]+)/(?P<name>[^/@\s]+)(?:@(?P<version>[^/@\s]+))?")
 
 
+def _add_level(parser: argparse.ArgumentParser, flag: str, default: str, help: str) -> None:
+    """Add an option taking one of Confluent's compatibility levels, in any case."""
+    parser.add_argument(
+        flag, type=str.upper, choices=LEVELS, default=default, metavar="LEVEL", help=help
+    )
+
+
 def _add_compat(commands: Any) -> None:
     compat = commands.add_parser(
         "compat",
@@ -408,14 +413,7 @@ def _add_compat(commands: Any) -> None:
     )
     compat.add_argument("old", metavar="OLD", help="the earlier schema: FILE or track/name[@v]")
     compat.add_argument("new", metavar="NEW", help="the new schema: FILE or track/name[@v]")
-    compat.add_argument(
-        "--level",
-        type=str.upper,
-        choices=LEVELS,
-        default="BACKWARD",
-        metavar="LEVEL",
-        help=f"one of {', '.join(LEVELS)} (default: %(default)s)",
-    )
+    _add_level(compat, "--level", "BACKWARD", f"one of {', '.join(LEVELS)} (default: %(default)s)")
     compat.add_argument(
         "--rules",
         choices=("semantic", "confluent"),

@@ -9,15 +9,28 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_manager_benchmark_runs_and_the_cold_path_makes_one_request() -> None:
+def run_quick(script: str) -> str:
+    """Run a benchmark with `--quick`; return its stdout, failing on a non-zero exit."""
     result = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "bench_manager.py"), "--quick"],
+        [sys.executable, str(ROOT / "benchmarks" / script), "--quick"],
         capture_output=True,
         text=True,
         check=False,
-        timeout=300,
+        timeout=600,
     )
-
     assert result.returncode == 0, result.stderr
-    assert "manager overhead over raw jsonschema-rs" in result.stdout
-    assert "cold path: 100 concurrent first calls -> 1 registry request(s)" in result.stdout
+    return result.stdout
+
+
+def test_manager_benchmark_runs_and_the_cold_path_makes_one_request() -> None:
+    stdout = run_quick("bench_manager.py")
+
+    assert "manager overhead over raw jsonschema-rs" in stdout
+    assert "cold path: 100 concurrent first calls -> 1 registry request(s)" in stdout
+
+
+def test_compatibility_benchmark_runs_and_finds_no_wrong_verdict() -> None:
+    semantic, _, rest = run_quick("bench_compat.py").partition("confluent mode (ours)")
+    assert "  wrong verdicts: 0\n" in semantic
+    assert "counterexamples verified on both backends: " in semantic
+    assert "jsonsubschema (recorded in jsonsubschema_results.jsonl" in rest

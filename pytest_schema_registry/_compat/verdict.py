@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from .._core.errors import ConfigError
 
@@ -38,15 +38,7 @@ Level = Literal[
 Rules = Literal["semantic", "confluent"]
 Policy = Literal["STRICT", "LENIENT"]
 Direction = Literal["backward", "forward"]
-LEVELS: tuple[Level, ...] = (
-    "BACKWARD",
-    "BACKWARD_TRANSITIVE",
-    "FORWARD",
-    "FORWARD_TRANSITIVE",
-    "FULL",
-    "FULL_TRANSITIVE",
-    "NONE",
-)
+LEVELS: tuple[Level, ...] = get_args(Level)
 _SHOWN_CHARS = 300  # a counterexample longer than this is cut in str(); to_json() keeps it whole
 
 
