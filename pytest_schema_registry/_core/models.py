@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+from packaging.version import InvalidVersion, Version
+
 from .errors import RegistryResponseError
 
 __all__ = [
@@ -31,6 +33,7 @@ __all__ = [
     "encode_message",
     "excerpt",
     "schema_name_problem",
+    "version_order",
 ]
 
 JSONObject = dict[str, Any]
@@ -248,6 +251,14 @@ class SchemaVersionInfo:
             created_at=read.timestamp("created_at"),
             deprecated=read.get("deprecated", bool, False),
         )
+
+
+def version_order(version: str) -> tuple[int, Version | str]:
+    """Order versions PEP 440-wise, unparseable ones first by text: how "latest" is decided."""
+    try:
+        return (1, Version(version))
+    except InvalidVersion:
+        return (0, version)
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,11 +30,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from packaging.version import InvalidVersion, Version
-
 from .._core.errors import UploadConflictError
 from .._core.files import pretty_json, write_json_atomically
-from .._core.models import content_sha256
+from .._core.models import content_sha256, version_order
 from .disk import create_exclusively, inside, parse_json, read_text
 
 __all__ = ["FolderProblem", "SchemaFolder", "StoredSchema", "check_identifier"]
@@ -113,14 +111,6 @@ class FolderProblem:
 
     def __str__(self) -> str:
         return f"{self.path}: {self.reason}"
-
-
-def version_order(version: str) -> tuple[int, Version | str]:
-    """Order versions PEP 440-wise, with unparseable ones first, by text."""
-    try:
-        return (1, Version(version))
-    except InvalidVersion:
-        return (0, version)
 
 
 class SchemaFolder:

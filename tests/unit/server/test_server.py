@@ -11,7 +11,8 @@ import httpx
 import pytest
 
 from pytest_schema_registry import ConfigError, RegistryServer
-from pytest_schema_registry._server.folder import SchemaFolder, version_order
+from pytest_schema_registry._core.models import version_order
+from pytest_schema_registry._server.folder import SchemaFolder
 from tests.helpers import TOKEN
 
 
