@@ -16,6 +16,7 @@ import hypothesis  # noqa: F401
 import pytest
 from prometheus_client import CollectorRegistry
 
+import pytest_schema_registry._harness.compat
 import pytest_schema_registry._harness.session
 import pytest_schema_registry._offline.cassettes
 import pytest_schema_registry._runtime.manager
@@ -35,7 +36,8 @@ from tests.helpers import (
 # by the cassettes) before any test runs: pytester's in-process sessions unload modules first
 # imported inside them, and a later re-import pairs fresh modules with stale ones: httpx's cached
 # error map of the old httpcore, or PyYAML's C emitter with the old module's node classes (a
-# second record run then dies with "EmitterError: expected SCALAR ...").
+# second record run then dies with "EmitterError: expected SCALAR ..."). The compatibility
+# checker's helper process belongs to its module: re-imported, each session would start another.
 
 pytest_plugins = ["pytester"]
 

@@ -135,7 +135,15 @@ class RegistrySession:
 
     def contract(self) -> SchemaContract:
         """Return a `SchemaContract` that judges with the session's manager."""
-        return SchemaContract(self._check)
+        return SchemaContract(self._check, fetch=self._fetch_exactly, versions=self._versions)
+
+    def _fetch_exactly(self, name: str, track: str, version: str | None) -> SchemaDocument:
+        return self.fetch_schema(name, track=track, version=version)
+
+    def _versions(self, name: str, track: str) -> list[str]:
+        """Return every version of `name` the registry lists on `track`."""
+        listed = self.manager().run_sync(self.client().list_versions(name, track=track))
+        return [info.version for info in listed]
 
     def _check(
         self, name: str, payload: Any, prefer: str | None, fallback: str | None

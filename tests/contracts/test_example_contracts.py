@@ -26,6 +26,12 @@ V1_EVENT = {
 V2_EVENT = {**V1_EVENT, "schema_version": "2.0.0", "reason": "queue_high_watermark"}
 
 
+def test_v1_consumers_still_read_v2_feedback(schema_contract: SchemaContract) -> None:
+    verdict = schema_contract.assert_compatible(FEEDBACK, "v1", "v2", level="FORWARD")
+
+    assert verdict.compatible is True and verdict.level == "FORWARD"
+
+
 def test_v2_feedback_is_the_default(schema_contract: SchemaContract) -> None:
     result = schema_contract.assert_valid(FEEDBACK, V2_EVENT)
 
