@@ -185,8 +185,10 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     report = config.stash.get(REPORT_KEY, None)
     if report is None:
         return
+    from ._harness.drift import judge_drift
     from ._harness.session import settle_unused_snapshots
 
+    judge_drift(report)  # once per drifted schema, after the workers' reports are merged
     report.partial_run = report.partial_run or _partial_run(session)
     settle_unused_snapshots(report, config.stash[SETTINGS_KEY])
     if report.failed and session.exitstatus == pytest.ExitCode.OK:

@@ -256,7 +256,9 @@ class SessionReport:
         if self.drift:
             lines = [f"SCHEMA DRIFT against the snapshots in {self.snapshot_dir}:"]
             for drift in self.drift:
-                lines.append(f"  {drift['headline']}")
+                compat = f"; {drift['compat']}" if drift.get("compat") else ""
+                lines.append(f"  {drift['headline']}{compat}")
+                lines += [f"    {line}" for line in drift.get("compat_detail", "").splitlines()]
                 lines += [f"    {line}" for line in drift["diff"].splitlines()]
             lines.append(f"accept it with: {self.update_hint} (then review the diff)")
             return lines

@@ -18,7 +18,7 @@ from .._core.errors import (
     SnapshotError,
 )
 from .._core.secrets import redact_url, split_credentials
-from .._offline.snapshots import SnapshotStore
+from .._offline.snapshots import Drift, SnapshotStore
 from .advice import (
     base_path_candidates,
     degradation_reason,
@@ -27,6 +27,7 @@ from .advice import (
     nearest_names,
 )
 from .contract import SchemaContract
+from .drift import pending_contents
 from .options import PluginSettings
 from .report import SessionReport
 
@@ -264,7 +265,7 @@ class RegistrySession:
             report.snapshot_updates += store.write(used)
             report.snapshots_checked = True
         elif store.exists():
-            report.drift = [{"headline": d.headline(), "diff": d.diff} for d in store.compare(used)]
+            report.drift = [_drift_entry(store, d, used) for d in store.compare(used)]
             report.snapshots_checked = True
         else:
             report.snapshot_note = (
@@ -278,6 +279,19 @@ class RegistrySession:
         if self._http is not None:
             manager.run_sync(self._http.aclose())
         manager.close_sync()
+
+
+def _drift_entry(store: SnapshotStore, drift: Drift, used: list[SchemaDocument]) -> dict[str, str]:
+    """Return the report's entry for one drift; a changed schema carries both contents along.
+
+    Where the reports are merged, `judge_drift` checks them once for compatibility.
+    """
+    entry = {"headline": drift.headline(), "diff": drift.diff}
+    snapshot = store.content(drift.name, drift.track) if drift.kind == "changed" else None
+    if snapshot is not None:
+        document = next(d for d in used if (d.name, d.track) == (drift.name, drift.track))
+        entry.update(pending_contents(snapshot, document.content))
+    return entry
 
 
 def _answers_at(manager: SchemaManager, base_url: str, token: str | None) -> bool:

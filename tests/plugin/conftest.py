@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from pytest_schema_registry._harness import drift
 from tests.helpers import CONTRACT_TESTS
 
 
@@ -17,3 +18,13 @@ def contract_project(inner_project: pytest.Pytester) -> pytest.Pytester:
     """Return the inner project with four contract tests that use the registry fixtures."""
     inner_project.makepyfile(test_contracts=CONTRACT_TESTS)
     return inner_project
+
+
+@pytest.fixture
+def patient_drift_checks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Give drift's compatibility checks time on a busy machine: tests read verdicts, not deadlines.
+
+    The checks run where the reports merge: in this process, for in-process inner sessions.
+    """
+    monkeypatch.setattr(drift, "CHECK_TIMEOUT", 60.0)
+    monkeypatch.setattr(drift, "TOTAL_BUDGET", 240.0)

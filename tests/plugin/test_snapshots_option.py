@@ -53,6 +53,7 @@ def test_snapshot_update_writes_reviewable_files(
     assert content == json.dumps(json.loads(content), indent=2, sort_keys=True) + "\n"
 
 
+@pytest.mark.usefixtures("patient_drift_checks")
 def test_drift_is_reported_fails_the_session_and_is_accepted_with_update(
     pytester: pytest.Pytester, server: RegistryServer
 ) -> None:
@@ -74,7 +75,7 @@ def test_drift_is_reported_fails_the_session_and_is_accepted_with_update(
     drifted.stdout.fnmatch_lines(
         [
             "SCHEMA DRIFT against the snapshots in *:",
-            "  telemetry.FeedbackEvent (v2): snapshot 2.0.0, registry 2.1.0",
+            "  telemetry.FeedbackEvent (v2): snapshot 2.0.0, registry 2.1.0; BACKWARD compatible: *",
             "    --- snapshot/v2/telemetry.FeedbackEvent",
             "    +++ registry/v2/telemetry.FeedbackEvent",
         ]
@@ -139,6 +140,7 @@ SNAPSHOT_V2 = "tests/contracts/schemas/v2/telemetry.FeedbackEvent.json"
 SNAPSHOT_V1 = "tests/contracts/schemas/v1/telemetry.FeedbackEvent.json"
 
 
+@pytest.mark.usefixtures("patient_drift_checks")
 @pytest.mark.parametrize("edit", ["older-schema", "deleted"])
 def test_the_snapshot_file_is_the_contract_not_the_lock(
     pytester: pytest.Pytester, server: RegistryServer, edit: str
@@ -163,7 +165,9 @@ def test_the_snapshot_file_is_the_contract_not_the_lock(
         if edit == "deleted"
         else "  telemetry.FeedbackEvent (v2): snapshot 2.0.0, registry 2.0.0"
     )
-    live.stdout.fnmatch_lines(["SCHEMA DRIFT against the snapshots in *:", headline])
+    # v1's content where v2's snapshot was: the registry's v2 rejects what v1 allowed.
+    breaks = "" if edit == "deleted" else "; BREAKS CONSUMERS: *"
+    live.stdout.fnmatch_lines(["SCHEMA DRIFT against the snapshots in *:", headline + breaks])
     replay.stdout.fnmatch_lines(["STALE CASSETTE: *", headline])
     updated.stdout.fnmatch_lines(["snapshots: updated 1 in *"])
     assert (updated.ret, again.ret) == (pytest.ExitCode.OK, pytest.ExitCode.OK)
