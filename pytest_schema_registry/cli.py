@@ -23,8 +23,7 @@ from typing import Any
 from . import __version__
 from ._compat.verdict import LEVELS, CompatibilityVerdict
 from ._core.errors import ConfigError, SchemaNotFoundError, SchemaRegistryError
-from ._core.models import SchemaDocument
-from ._server.folder import version_order
+from ._core.models import SchemaDocument, version_order
 from ._server.limits import Limits
 from ._server.server import RegistryServer
 from ._wire.client import RegistryClient
