@@ -41,17 +41,29 @@ def _properties(walker: Walker, original: Node, update: Node, path: str) -> None
 
 
 def _property_removed(walker: Walker, update: Node, old: Node, name: str, where: str) -> None:
-    if is_open(as_dict(update), items=False):
-        walker.add("PROPERTY_REMOVED_FROM_OPEN_CONTENT_MODEL", where)
+    _member_removed(walker, update, old, (name, False), where)
+
+
+def _member_removed(
+    walker: Walker, update: Node, old: Node, member: tuple[str, bool], where: str
+) -> None:
+    """Judge a removed property (`member` = (name, False)) or tuple item (("", True)).
+
+    Both follow one rule: what the update's content model says about the removed member.
+    """
+    name, items = member
+    noun = "ITEM" if items else "PROPERTY"
+    if is_open(as_dict(update), items=items):
+        walker.add(f"{noun}_REMOVED_FROM_OPEN_CONTENT_MODEL", where)
         return
-    partial = partial_schema(as_dict(update), name, items=False)
+    partial = partial_schema(as_dict(update), name, items=items)
     if partial is not None:
         covered = _covers(walker, old, Node(partial, update.doc), where)
-        walker.add(f"PROPERTY_REMOVED_{covered}_BY_PARTIALLY_OPEN_CONTENT_MODEL", where)
+        walker.add(f"{noun}_REMOVED_{covered}_BY_PARTIALLY_OPEN_CONTENT_MODEL", where)
     elif kind_of(deref(old, where)) == "false":
-        walker.add("PROPERTY_WITH_FALSE_REMOVED_FROM_CLOSED_CONTENT_MODEL", where)
+        walker.add(f"{noun}_WITH_FALSE_REMOVED_FROM_CLOSED_CONTENT_MODEL", where)
     else:
-        walker.add("PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL", where)
+        walker.add(f"{noun}_REMOVED_FROM_CLOSED_CONTENT_MODEL", where)
 
 
 def _property_added(
@@ -165,17 +177,7 @@ def _item_added(walker: Walker, original: Node, new: Node, where: str) -> None:
 
 
 def _item_removed(walker: Walker, update: Node, old: Node, where: str) -> None:
-    if is_open(as_dict(update), items=True):
-        walker.add("ITEM_REMOVED_FROM_OPEN_CONTENT_MODEL", where)
-        return
-    partial = partial_schema(as_dict(update), "", items=True)
-    if partial is not None:
-        covered = _covers(walker, old, Node(partial, update.doc), where)
-        walker.add(f"ITEM_REMOVED_{covered}_BY_PARTIALLY_OPEN_CONTENT_MODEL", where)
-    elif kind_of(deref(old, where)) == "false":
-        walker.add("ITEM_WITH_FALSE_REMOVED_FROM_CLOSED_CONTENT_MODEL", where)
-    else:
-        walker.add("ITEM_REMOVED_FROM_CLOSED_CONTENT_MODEL", where)
+    _member_removed(walker, update, old, ("", True), where)
 
 
 def is_open(value: dict[str, Any], items: bool) -> bool:
