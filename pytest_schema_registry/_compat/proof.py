@@ -45,7 +45,11 @@ class Side:
         document = _as_document(schema, label)
         draft = _draft(document, label)
         try:
-            canon = jsonschema_rs.canonicalize(document, draft=getattr(jsonschema_rs, draft))
+            # Formats assert, as in the project validator: under 2019-09 and 2020-12 they are
+            # annotations by default, and the algebra called adding `format: ipv4` compatible.
+            canon = jsonschema_rs.canonicalize(
+                document, draft=getattr(jsonschema_rs, draft), validate_formats=True
+            )
             raw = getattr(jsonschema_rs, f"{draft}Validator")(
                 document, validate_formats=True, offline=True
             )

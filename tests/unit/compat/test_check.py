@@ -347,6 +347,30 @@ def test_dialects_tuples_and_dependencies_are_judged_by_their_own_draft(old: Any
         assert_proven(problem, old, new)
 
 
+@pytest.mark.parametrize(
+    "dialect",
+    [
+        "https://json-schema.org/draft/2020-12/schema",
+        "https://json-schema.org/draft/2019-09/schema",
+    ],
+)
+def test_formats_assert_under_every_draft_as_the_validator_does(dialect: str) -> None:
+    # Under 2019-09 and 2020-12 `format` is an annotation unless asked to assert; the validator
+    # asserts it, so the algebra must too (it called adding `format: ipv4` compatible).
+    old = {"$schema": dialect, "type": "object", "properties": {"ip": {"type": "string"}}}
+    new = {
+        "$schema": dialect,
+        "type": "object",
+        "properties": {"ip": {"type": "string", "format": "ipv4"}},
+    }
+
+    verdict = check_compatibility(old, new)
+
+    assert verdict.compatible is False, str(verdict)
+    for problem in verdict.problems:
+        assert_proven(problem, old, new)
+
+
 def test_a_verdict_reads_well_and_round_trips_through_json() -> None:
     verdict = check_compatibility(OBJECT, changed(required=["id", "n"]), level="FULL")
 

@@ -364,8 +364,10 @@ def test_fractional_steps_yield_fractional_multiples() -> None:
     # Only integers used to be drawn for `multipleOf: 1.5`, so 1.5 itself never came up: the
     # compatibility checker could not show that `multipleOf: 3` rejects it.
     assert find(from_schema({"type": "number", "multipleOf": 1.5}), lambda v: v % 3 != 0) == 1.5
-    tenths = find(from_schema({"type": "number", "multipleOf": 0.1}), lambda v: 0.25 < v < 1)
-    assert tenths == 0.3  # decimal arithmetic: not 0.30000000000000004
+    tenths = find(from_schema({"type": "number", "multipleOf": 0.1}), lambda v: v != int(v))
+    assert tenths == 0.1
+    between = {"type": "number", "multipleOf": 0.1, "minimum": 0.25, "maximum": 0.35}
+    assert find(from_schema(between), lambda v: True) == 0.3  # 3 x 0.1 in decimal, not 0.30..04
 
 
 def test_tuples_with_a_schema_for_further_items_draw_them() -> None:
