@@ -30,6 +30,7 @@ __all__ = ["WorkerCrashedError", "WorkerTimedOutError", "run_isolated"]
 
 _CACHE = Path(tempfile.gettempdir()) / "pytest-schema-registry" / "hypothesis"
 _START_TIMEOUT = 60.0  # imports on a cold, busy machine; not counted against a check's timeout
+_SEARCH_SHARE = 0.8  # of the time left, spent searching; the rest is room to answer before a kill
 _READY = "ready"
 
 
@@ -50,22 +51,43 @@ class _Worker:
         self._lines: queue.Queue[str | None] = queue.Queue()
 
     def run(self, request: dict[str, Any], timeout: float) -> dict[str, Any]:
-        """Send one request and return its answer, or raise after killing the helper."""
-        with self._lock:
+        """Send one request and return its answer, or raise after killing the helper.
+
+        Waiting for another thread's check counts against `timeout`: it bounds the call.
+        """
+        started = time.monotonic()
+        if timeout <= 0 or not self._lock.acquire(timeout=timeout):
+            raise WorkerTimedOutError
+        left = timeout - (time.monotonic() - started)  # starting the helper is not counted
+        try:
             process = self._ready()
             assert process.stdin is not None  # noqa: S101 - always piped
+            request = {**request, "budget": left * _SEARCH_SHARE}
             try:
                 process.stdin.write(json.dumps(request) + "\n")
                 process.stdin.flush()
             except OSError:
                 self._stop()
                 raise WorkerCrashedError("the helper process exited before the check") from None
-            return self._answer(timeout)
+            return self._answer(left)
+        finally:
+            self._lock.release()
 
     def close(self) -> None:
         """Stop the helper process, if one runs."""
         with self._lock:
             self._stop()
+
+    def forget_after_fork(self) -> None:
+        """In a forked child: drop the parent's helper without touching it (it is not ours).
+
+        Waiting on it, or killing it, would hang the child or break the parent's next check.
+        """
+        if self._process is not None:
+            _ABANDONED.append(self._process)  # never collected: Popen's finalizer would warn
+        self._process = None
+        self._lock = threading.Lock()
+        self._lines = queue.Queue()
 
     def _answer(self, timeout: float) -> dict[str, Any]:
         try:
@@ -150,7 +172,10 @@ def _pump(stream: IO[str], lines: queue.Queue[str | None]) -> None:
 
 
 _WORKER = _Worker()
+_ABANDONED: list[subprocess.Popen[str]] = []
 atexit.register(_WORKER.close)
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_WORKER.forget_after_fork)
 
 
 def run_isolated(request: dict[str, Any], timeout: float) -> dict[str, Any]:

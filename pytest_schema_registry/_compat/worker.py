@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 import time
 from typing import IO, Any
@@ -44,6 +45,7 @@ def answer(request: dict[str, Any]) -> dict[str, Any]:
 
 def main() -> None:
     """Serve requests until stdin closes."""
+    _watch_the_caller()
     _limit_memory()
     protocol = _claim_stdout()
     _send(protocol, "ready")
@@ -55,6 +57,33 @@ def main() -> None:
         else:
             reply = answer(request)
         _send(protocol, json.dumps(reply, allow_nan=False))
+
+
+def _watch_the_caller() -> None:
+    """Fork a watchdog that kills this helper when the process that started it is gone.
+
+    The caller kills a helper at each deadline, but a caller killed itself (a cancelled CI job,
+    SIGKILL) leaves it running, and the schema algebra holds the GIL for as long as a native
+    call lasts (hours, for a hostile pair): no thread in here could stop it. A separate process
+    can. It polls once a second, and leaves when this helper ends.
+    """
+    if not hasattr(os, "fork"):
+        return  # Windows: the caller's deadline still applies
+    caller, helper = os.getppid(), os.getpid()
+    if os.fork() != 0:
+        return
+    os.close(0)  # hold no end of the pipes: the caller learns of the helper's death from EOF
+    os.close(1)
+    while os.getppid() == helper:
+        time.sleep(1.0)
+        try:
+            os.kill(caller, 0)
+        except ProcessLookupError:
+            os.kill(helper, signal.SIGKILL)
+            break
+        except PermissionError:
+            pass  # alive, another user's (a recycled pid): keep watching
+    os._exit(0)
 
 
 def _claim_stdout() -> IO[str]:

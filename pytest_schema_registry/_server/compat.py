@@ -9,6 +9,7 @@ after that) and its check gets as long again, so no request holds a thread for l
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ from .._compat.verdict import (
     checked_rules,
 )
 from .._core.errors import ConfigError
+from .._core.models import version_order
 from .folder import SchemaFolder, StoredSchema, check_identifier
 
 __all__ = ["Compatibility", "compare", "refusal"]
@@ -62,13 +64,33 @@ class Compatibility:
             ) from None
 
     def check(
-        self, olds: Sequence[StoredSchema], new: Mapping[str, Any], **options: str
+        self,
+        olds: Sequence[StoredSchema],
+        new: Mapping[str, Any],
+        *,
+        deadline: float | None = None,
+        **options: str,
     ) -> CompatibilityVerdict:
-        """Compare `new` with `olds` (oldest first) in the helper process, within the budget."""
-        with _turn(self.timeout):
+        """Compare `new` with `olds` (oldest first) in the helper process, by `deadline`.
+
+        Waiting for the checker counts against the same budget: one request never takes more
+        than `timeout` seconds (plus the helper's start on first use).
+        """
+        deadline = time.monotonic() + self.timeout if deadline is None else deadline
+        with _turn(_left(deadline)):
             return check_compatibility(
-                [old.content for old in olds], new, timeout=self.timeout, **options
+                [old.content for old in olds], new, timeout=_left(deadline), **options
             )
+
+    @contextmanager
+    def uploading(self, deadline: float) -> Iterator[None]:
+        """Hold the upload lock (check and write as one step), waiting no later than `deadline`."""
+        if not self.uploads.acquire(timeout=_left(deadline)):
+            raise TimeoutError(f"other uploads held the registry for {self.timeout:g} s; retry")
+        try:
+            yield
+        finally:
+            self.uploads.release()
 
 
 def compare(folder: SchemaFolder, query: Mapping[str, str], settings: Compatibility) -> Any:
@@ -92,7 +114,9 @@ def compare(folder: SchemaFolder, query: Mapping[str, str], settings: Compatibil
     if options["level"].endswith("_TRANSITIVE"):
         stored = folder.versions(name, track=old.track)
         olds = stored[: [s.version for s in stored].index(old.version) + 1]
-    verdict = settings.check(olds, new.content, **options)
+    verdict = settings.check(
+        olds, new.content, level=options["level"], rules=options["rules"], policy=options["policy"]
+    )
     return report_json(verdict, [o.version for o in olds])
 
 
@@ -103,6 +127,7 @@ def refusal(
     version: str,
     content: Mapping[str, Any],
     settings: Compatibility,
+    deadline: float | None = None,
 ) -> dict[str, Any] | None:
     """Return why uploading `version` breaks `settings.level` (the 409 body), or None to accept.
 
@@ -118,9 +143,13 @@ def refusal(
     stored = folder.versions(name, track=track)
     if not stored or any(s.version == version for s in stored):
         return None
+    if version_order(version) < version_order(stored[-1].version):
+        return _out_of_order(name, track, version, stored[-1].version, settings)
     transitive = settings.level.endswith("_TRANSITIVE")
     olds = stored if transitive else stored[-1:]
-    verdict = settings.check(olds, content, rules=settings.rules, level=settings.level)
+    verdict = settings.check(
+        olds, content, deadline=deadline, rules=settings.rules, level=settings.level
+    )
     if verdict.compatible is True:
         return None
     versions = [s.version for s in olds]
@@ -132,6 +161,28 @@ def refusal(
         f"({settings.rules} rules): {first}"
     )
     return {"detail": detail, **report_json(verdict, versions)}
+
+
+def _out_of_order(
+    name: str, track: str, version: str, latest: str, settings: Compatibility
+) -> dict[str, Any]:
+    """Refuse a version that would slip in before the latest: nothing checked it against that."""
+    reason = (
+        f"{name} {version} sorts before the latest version {latest} on track {track}: a "
+        f"registry gated on {settings.level} takes new versions after the latest only, where "
+        "they are checked against the versions before them"
+    )
+    return {
+        "detail": reason,
+        "compatible": False,
+        "breaking_reasons": [reason],
+        "advice": [f"upload it as a version after {latest}"],
+        "x_compat": None,
+    }
+
+
+def _left(deadline: float) -> float:
+    return max(0.001, deadline - time.monotonic())
 
 
 def _version(folder: SchemaFolder, name: str, track: str, version: str | None) -> StoredSchema:

@@ -7,6 +7,7 @@ upload's 409 also carries the compatibility report (`breaking_reasons`, `advice`
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -181,9 +182,11 @@ def _upload(folder: SchemaFolder, body: Any, compatibility: Compatibility) -> tu
         "deprecated": body.get("deprecated", False),
         "deprecation_note": body.get("deprecation_note"),
     }
+    deadline = time.monotonic() + compatibility.timeout
     try:
-        with compatibility.uploads:  # checked and written as one step: no upload slips between
-            _gate(folder, body, compatibility)
+        # Checked and written as one step, so no upload slips between; one budget for both waits.
+        with compatibility.uploading(deadline):
+            _gate(folder, body, compatibility, deadline)
             stored, created = folder.add(
                 body["name"],
                 track=body["track"],
@@ -193,6 +196,8 @@ def _upload(folder: SchemaFolder, body: Any, compatibility: Compatibility) -> tu
             )
     except UploadConflictError as exc:
         raise HTTPError(409, str(exc)) from None
+    except TimeoutError as exc:
+        raise HTTPError(503, str(exc)) from None
     except PermissionError as exc:  # the folder will not (or cannot) be written there
         raise HTTPError(403, str(exc)) from None
     except ValueError as exc:
@@ -202,7 +207,9 @@ def _upload(folder: SchemaFolder, body: Any, compatibility: Compatibility) -> tu
     return (201 if created else 200), answer
 
 
-def _gate(folder: SchemaFolder, body: dict[str, Any], compatibility: Compatibility) -> None:
+def _gate(
+    folder: SchemaFolder, body: dict[str, Any], compatibility: Compatibility, deadline: float
+) -> None:
     """Refuse (409, with the report) a new version that breaks the server's compatibility level."""
     try:
         refused = refusal(
@@ -212,6 +219,7 @@ def _gate(folder: SchemaFolder, body: dict[str, Any], compatibility: Compatibili
             body["core_version"],
             body["content"],
             compatibility,
+            deadline,
         )
     except SchemaCompileError as exc:
         raise HTTPError(422, f"the compatibility check cannot use this schema: {exc}") from None

@@ -279,6 +279,22 @@ def test_the_first_version_and_a_repeated_upload_need_no_check(gated: httpx.Clie
     assert "x_compat" not in changed.json()
 
 
+def test_the_gate_refuses_a_version_slipped_in_before_the_latest(
+    gated: httpx.Client, folder: Path
+) -> None:
+    # 1.5.0 would sit between 1.1.0 and 2.0.0: checked against 2.0.0 as if it came after, it
+    # passed, while nothing checked 2.0.0 against it (found by the adversarial review).
+    response = upload(gated, "1.5.0", {"enum": ["new", "paid", "shipped", "lost"]})
+
+    assert response.status_code == 409
+    assert response.json()["detail"] == (
+        f"{ORDER} 1.5.0 sorts before the latest version 2.0.0 on track v1: a registry gated on "
+        "BACKWARD takes new versions after the latest only, where they are checked against the "
+        "versions before them"
+    )
+    assert not (folder / "v1" / ORDER / "1.5.0.json").exists()
+
+
 def test_the_gate_refuses_what_it_cannot_prove(gated: httpx.Client) -> None:
     response = upload(gated, "1.1.0", X, name=CODE)  # after 1.0.1, X_TOO
 
