@@ -184,7 +184,7 @@ def test_a_broken_rule_is_named(
 INTERNAL_SIGNALS = {
     "pytest_schema_registry._wire.client._AttemptFailedError",  # one retry attempt failed
     "pytest_schema_registry._server.routes.HTTPError",  # a route's HTTP answer, sent by the server
-    "pytest_schema_registry.cli._UsageError",  # printed to stderr by main(), exit 2
+    "pytest_schema_registry.cli._common.UsageError",  # printed to stderr by main(), exit 2
     "pytest_schema_registry._runtime.gate._MalformedEnvelopeError",  # becomes a reject GateResult
     "pytest_schema_registry._core.bodies.UndecodableBodyError",  # becomes a RegistryResponseError
     "pytest_schema_registry._compat.confluent.DiffDeadlineExceeded",  # a Confluent diff timed out
