@@ -39,9 +39,11 @@ def check_compatibility(
     by what the schemas accept; `rules="confluent"` predicts a Confluent registry's answer
     (`policy` STRICT, its default, or LENIENT) and keeps the semantic verdict in `.semantic`.
 
-    The verdict's `compatible` is True only when proven, False with a counterexample payload
-    checked by the validator, None (unknown) with `.reason` when neither could be shown within
-    `timeout` seconds. Raises `ConfigError` for a bad level, rules, policy or timeout, and
+    Under semantic rules the verdict's `compatible` is True only when proven, False with a
+    counterexample payload checked by the validator, None (unknown) with `.reason` when neither
+    could be shown within `timeout` seconds. Under Confluent's rules it is the predicted answer:
+    read `.semantic` for what payloads show (True there is proven, as above). Raises
+    `ConfigError` for a bad level, rules, policy or timeout, and
     `SchemaCompileError` when either side is not a usable schema.
     """
     started, seconds = time.monotonic(), _checked_timeout(timeout)

@@ -142,9 +142,8 @@ def _find(pair: _Pair, deadline: float) -> _Finding:
     if not outcome.proven:
         return _Finding(outcome, attributed, used_main, [] if named else [outcome])
     unnamed = [] if used_main or covered(pair.reader, outcome.counterexample, named) else [outcome]
-    if outcome.proven:
-        shown = [outcome.counterexample, *named]
-        unnamed += unexplained(pair.writer, pair.reader, shown, deadline=deadline)
+    shown = [outcome.counterexample, *named]
+    unnamed += unexplained(pair.writer, pair.reader, shown, deadline=deadline)
     return _Finding(outcome, attributed, used_main, unnamed)
 
 

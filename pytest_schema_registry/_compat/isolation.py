@@ -15,6 +15,7 @@ process (a lock): the embedded registry's threads queue for it.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import json
 import os
 import queue
@@ -49,6 +50,7 @@ class _Worker:
         self._lock = threading.Lock()
         self._process: subprocess.Popen[str] | None = None
         self._lines: queue.Queue[str | None] = queue.Queue()
+        self._sent = 0  # requests sent; each answer carries its request's number
 
     def run(self, request: dict[str, Any], timeout: float) -> dict[str, Any]:
         """Send one request and return its answer, or raise after killing the helper.
@@ -59,17 +61,26 @@ class _Worker:
         if timeout <= 0 or not self._lock.acquire(timeout=timeout):
             raise WorkerTimedOutError
         left = timeout - (time.monotonic() - started)  # starting the helper is not counted
+        if left <= 0:  # the whole budget went on waiting for the lock
+            self._lock.release()
+            raise WorkerTimedOutError
         try:
             process = self._ready()
             assert process.stdin is not None  # noqa: S101 - always piped
-            request = {**request, "budget": left * _SEARCH_SHARE}
+            self._sent += 1
+            # The id leads the line, so the helper can read it even from a request it cannot parse.
+            request = {"id": self._sent, **request, "budget": left * _SEARCH_SHARE}
             try:
                 process.stdin.write(json.dumps(request) + "\n")
                 process.stdin.flush()
             except OSError:
-                self._stop()
                 raise WorkerCrashedError("the helper process exited before the check") from None
-            return self._answer(left)
+            return self._answer(self._sent, time.monotonic() + left)
+        except BaseException:
+            # Whatever cut the exchange short (a deadline, Ctrl-C, a broken pipe), the helper may
+            # still answer: stop it, so no later check can read that answer as its own.
+            self._stop()
+            raise
         finally:
             self._lock.release()
 
@@ -89,9 +100,16 @@ class _Worker:
         self._lock = threading.Lock()
         self._lines = queue.Queue()
 
-    def _answer(self, timeout: float) -> dict[str, Any]:
+    def _answer(self, sent: int, deadline: float) -> dict[str, Any]:
+        """Return the answer to request `sent`; an answer to any other is not ours."""
+        while True:
+            answer = self._line(deadline)
+            if answer.get("id") == sent:
+                return answer
+
+    def _line(self, deadline: float) -> dict[str, Any]:
         try:
-            line = self._lines.get(timeout=timeout)
+            line = self._lines.get(timeout=max(0.0, deadline - time.monotonic()))
         except queue.Empty:
             self._stop()
             raise WorkerTimedOutError from None
@@ -139,7 +157,8 @@ class _Worker:
         code = process.wait()
         for stream in (process.stdin, process.stdout):
             if stream is not None:
-                stream.close()
+                with contextlib.suppress(OSError):  # unsent bytes to a dead helper: EPIPE
+                    stream.close()
         return code
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import sys
 import time
@@ -20,6 +21,7 @@ from .engine import evaluate
 
 __all__ = ["answer", "main"]
 
+_LEADING_ID = re.compile(r'\{"id": (\d+)')
 _ADDRESS_SPACE = 4 * 1024**3  # bytes; the helper idles at ~0.5 GiB of address space
 
 
@@ -53,9 +55,14 @@ def main() -> None:
         try:
             request = json.loads(line)
         except RecursionError:
-            reply: dict[str, Any] = {"error": "schema", "message": "a schema nests too deep"}
+            found = _LEADING_ID.match(line)
+            reply: dict[str, Any] = {
+                "error": "schema",
+                "message": "a schema nests too deep",
+                "id": int(found.group(1)) if found else None,
+            }
         else:
-            reply = answer(request)
+            reply = {**answer(request), "id": request.get("id")}
         _send(protocol, json.dumps(reply, allow_nan=False))
 
 
@@ -79,7 +86,8 @@ def _watch_the_caller() -> None:
         try:
             os.kill(caller, 0)
         except ProcessLookupError:
-            os.kill(helper, signal.SIGKILL)
+            if os.getppid() == helper:  # still our parent, so that pid is not someone else's now
+                os.kill(helper, signal.SIGKILL)
             break
         except PermissionError:
             pass  # alive, another user's (a recycled pid): keep watching

@@ -79,7 +79,8 @@ class SchemaContract:
         level compares with every version of `from_track` up to `from_version`. An incompatible
         verdict fails with each problem and its counterexample as JSON; an unknown one fails too,
         with the reason, unless `allow_unknown` (a green must never mean "could not tell").
-        Returns the verdict.
+        `rules="confluent"` asserts what a Confluent registry will answer, by its rules, not what
+        payloads show (the returned verdict's `.semantic` holds that). Returns the verdict.
         """
         __tracebackhide__ = True
         from .compat import failure_message, judge, resolve_pair

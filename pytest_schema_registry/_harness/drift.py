@@ -70,6 +70,8 @@ def _said(old: Any, new: Any, check: Check, timeout: float) -> tuple[str, str]:
         verdict = check(old, new, level="BACKWARD", timeout=timeout)
     except SchemaRegistryError as exc:  # e.g. a schema that does not compile
         return f"compatibility unknown: {exc}", ""
+    except Exception as exc:  # a line of the summary must not end the session
+        return f"compatibility unknown: the check failed ({type(exc).__name__}: {exc})", ""
     if verdict.compatible is None:
         return f"compatibility unknown: {verdict.reason}", ""
     if verdict.compatible:

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from pytest_schema_registry import CompatibilityVerdict, ConfigError, check_compatibility
+from pytest_schema_registry._compat import isolation
 from tests.helpers import run_python
 
 # Comparing enums costs jsonschema-rs ~n^2 with the GIL held: 100,000 members take hours.
@@ -99,3 +100,44 @@ print("done")
 def test_a_timeout_too_big_for_a_float_is_a_config_error(timeout: Any) -> None:
     with pytest.raises(ConfigError, match=r"timeout=.* more than 0, at most 3600"):
         check_compatibility(*SMALL, timeout=timeout)
+
+
+def test_an_interrupted_check_never_hands_its_answer_to_the_next(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Ctrl-C (or a negative time left) between sending a request and reading its answer left
+    # the answer queued: the next check read it as its own, and a breaking pair came out
+    # compatible (found by review).
+    real_answer = isolation._Worker._answer
+
+    def interrupted(self: Any, sent: int, deadline: float) -> Any:
+        monkeypatch.setattr(isolation._Worker, "_answer", real_answer)
+        time.sleep(1)  # the helper answers meanwhile: "compatible"
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(isolation._Worker, "_answer", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        check_compatibility({"type": "string"}, {"type": "string"})
+
+    assert check_compatibility({"type": "string"}, {"type": "integer"}).compatible is False
+
+
+def test_a_helper_dead_before_the_request_is_an_unknown_verdict_not_a_broken_pipe(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    real_ready = isolation._Worker._ready
+
+    def dies_at_once(self: Any) -> Any:
+        process = real_ready(self)
+        process.kill()
+        process.wait()
+        return process
+
+    monkeypatch.setattr(isolation._Worker, "_ready", dies_at_once)
+
+    verdict = check_compatibility(*SMALL)  # flushing it to the dead helper fails: EPIPE
+
+    assert verdict.compatible is None
+    assert (
+        verdict.reason == "the check could not finish: the helper process exited before the check"
+    )
