@@ -16,6 +16,7 @@ from .verdict import (
     checked_level,
     checked_policy,
     checked_rules,
+    old_label,
 )
 
 __all__ = ["DEFAULT_TIMEOUT", "check_compatibility"]
@@ -81,11 +82,7 @@ def _versions(old_schema: Any) -> list[Any]:
     )
     if not versions:
         raise ConfigError("old_schema is an empty list; give at least one earlier version")
-    count = len(versions)
-    return [
-        _json(v, "old" if count == 1 else f"old (version {i + 1} of {count})")
-        for i, v in enumerate(versions)
-    ]
+    return [_json(v, old_label(i, len(versions))) for i, v in enumerate(versions)]
 
 
 def _json(schema: Any, label: str) -> Any:

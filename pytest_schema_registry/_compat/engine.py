@@ -27,7 +27,16 @@ from .confluent import (
 )
 from .explain import Attributed, attribute, covered, problem_for, unexplained, unnamed_problem
 from .proof import Outcome, Side, prove
-from .verdict import CompatibilityVerdict, Direction, Incompatibility, Level, Policy, Rules
+from .verdict import (
+    CompatibilityVerdict,
+    Direction,
+    Incompatibility,
+    Level,
+    Policy,
+    Rules,
+    old_label,
+)
+from .verdict import against as earlier
 
 __all__ = ["evaluate"]
 
@@ -69,9 +78,10 @@ def evaluate(
     if not level.endswith("_TRANSITIVE"):
         compared = compared[-1:]
     listing = _Listing(policy, deadline)
+    sides = [(index, Side.of(old, old_label(index, len(olds)))) for index, old in compared]
     pairs = [
-        listing.pair(direction, Side.of(old, _label(index, len(olds))), new_side, index, len(olds))
-        for index, old in compared
+        listing.pair(direction, old_side, new_side, index, len(olds))
+        for index, old_side in sides  # prepared once, used by both directions of FULL
         for direction in _DIRECTIONS[level.removesuffix("_TRANSITIVE")]
     ]
     semantic, findings = _semantic(pairs, level, deadline)
@@ -90,7 +100,7 @@ class _Listing:
 
     def pair(self, direction: Direction, old: Side, new: Side, index: int, count: int) -> _Pair:
         writer, reader = (old, new) if direction == "backward" else (new, old)
-        against = f"version {index + 1} of {count}" if count > 1 else None
+        against = earlier(index, count)
         try:
             # Confluent compares (original, update) = (writer, reader) in both directions.
             listed = differences(
@@ -192,10 +202,6 @@ def _predicted(pair: _Pair, finding: _Finding, difference: Difference) -> Incomp
     return Incompatibility(
         difference.kind, difference.path, message, pair.direction, against=pair.against
     )
-
-
-def _label(index: int, count: int) -> str:
-    return "old" if count == 1 else f"old (version {index + 1} of {count})"
 
 
 def _timed(verdict: CompatibilityVerdict, started: float) -> CompatibilityVerdict:

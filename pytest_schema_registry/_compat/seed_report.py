@@ -10,17 +10,15 @@ so a green never claims more than was proven.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Any
 
 from .._core.errors import RegistryResponseError
 from .._core.models import CompatibilityReport
-from .verdict import CompatibilityVerdict, Incompatibility
+from .verdict import CompatibilityVerdict, Incompatibility, version_named
 
 __all__ = ["advice", "breaking_reasons", "report_json", "verdict_of"]
 
-_AGAINST = re.compile(r"version (\d+) of (\d+)")  # how the engine labels an earlier version
 _VERDICT_KEYS = frozenset({"compatible", "level", "rules"})
 
 
@@ -73,17 +71,9 @@ def breaking_reasons(verdict: CompatibilityVerdict, versions: Sequence[str] = ()
 
 
 def _reason(problem: Incompatibility, versions: Sequence[str]) -> str:
-    against = _against(problem.against, versions)
+    against = version_named(problem.against, versions)
     where = f"{problem.direction}, against {against}" if against else problem.direction
     return f"{problem.kind} at {problem.path} ({where}): {problem.message}"
-
-
-def _against(label: str | None, versions: Sequence[str]) -> str | None:
-    """Name the earlier version a transitive problem is about, when the caller named them."""
-    match = _AGAINST.fullmatch(label or "")
-    if match and int(match[2]) == len(versions) and 1 <= int(match[1]) <= len(versions):
-        return versions[int(match[1]) - 1]
-    return label
 
 
 def advice(verdict: CompatibilityVerdict) -> list[str]:

@@ -8,6 +8,8 @@ each has a plain-JSON form, `to_json()` / `from_json()`, that round-trips exactl
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
@@ -21,9 +23,12 @@ __all__ = [
     "Level",
     "Policy",
     "Rules",
+    "against",
     "checked_level",
     "checked_policy",
     "checked_rules",
+    "old_label",
+    "version_named",
 ]
 
 Level = Literal[
@@ -39,6 +44,7 @@ Rules = Literal["semantic", "confluent"]
 Policy = Literal["STRICT", "LENIENT"]
 Direction = Literal["backward", "forward"]
 LEVELS: tuple[Level, ...] = get_args(Level)
+_AGAINST = re.compile(r"version (\d+) of (\d+)")
 _SHOWN_CHARS = 300  # a counterexample longer than this is cut in str(); to_json() keeps it whole
 
 
@@ -158,6 +164,25 @@ class CompatibilityVerdict:
             semantic=None if semantic is None else cls.from_json(semantic),
             seconds=float(data.get("seconds", 0.0)),
         )
+
+
+def against(index: int, count: int) -> str | None:
+    """Label the earlier version a problem is about: index `index` of `count` (None for one)."""
+    return f"version {index + 1} of {count}" if count > 1 else None
+
+
+def old_label(index: int, count: int) -> str:
+    """Name an earlier version in messages about its schema: "old", or "old (version 2 of 3)"."""
+    which = against(index, count)
+    return "old" if which is None else f"old ({which})"
+
+
+def version_named(label: str | None, names: Sequence[str]) -> str | None:
+    """Turn `against`'s "version i of n" into the i-th of `names` (n of them); else `label`."""
+    found = _AGAINST.fullmatch(label or "")
+    if found and int(found[2]) == len(names) and 1 <= int(found[1]) <= len(names):
+        return names[int(found[1]) - 1]
+    return label
 
 
 def checked_level(level: object) -> Level:

@@ -8,13 +8,18 @@ every problem as JSON, counterexample included, so a CI log alone is enough to r
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from .._compat.check import check_compatibility
-from .._compat.verdict import CompatibilityVerdict, Level, checked_level, checked_rules
+from .._compat.verdict import (
+    CompatibilityVerdict,
+    Level,
+    checked_level,
+    checked_rules,
+    version_named,
+)
 from .._core.errors import ConfigError
 from .._core.models import SchemaDocument, version_order
 
@@ -22,7 +27,6 @@ __all__ = ["Fetch", "ListVersions", "Pair", "failure_message", "judge", "resolve
 
 Fetch = Callable[[str, str, str | None], SchemaDocument]  # name, track, version (None: latest)
 ListVersions = Callable[[str, str], list[str]]  # name, track -> every published version
-_AGAINST = re.compile(r"version (\d+) of (\d+)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,11 +119,11 @@ def _earlier(
 
 def _problem_json(problem: dict[str, Any], olds: tuple[SchemaDocument, ...]) -> dict[str, Any]:
     """Name the earlier version a transitive problem is about by its track and version."""
-    match = _AGAINST.fullmatch(problem.get("against") or "")
-    if match and int(match.group(2)) == len(olds):
-        problem["against"] = _label(olds[int(match.group(1)) - 1])
-    elif len(olds) == 1:
-        problem["against"] = _label(olds[0])
+    labels = [_label(old) for old in olds]
+    if len(olds) == 1:
+        problem["against"] = labels[0]
+    else:
+        problem["against"] = version_named(problem.get("against"), labels)
     return problem
 
 

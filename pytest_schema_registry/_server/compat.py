@@ -2,8 +2,9 @@
 
 HTTP-free: `routes.py` turns the exceptions into answers (`LookupError` 404, `ConfigError` 400,
 `SchemaCompileError` 422, `TimeoutError` 503). Checks run in `_compat`'s helper process, one at
-a time per process; a request waits for its turn at most `Compatibility.timeout` seconds (503
-after that) and its check gets as long again, so no request holds a thread for longer.
+a time per process. One deadline, `Compatibility.timeout` seconds from the request, covers the
+waits (for the upload lock, for the checker: 503 when it passes, so the client retries rather
+than reading "could not be proven") and the check itself.
 """
 
 from __future__ import annotations
