@@ -19,13 +19,16 @@ from urllib.parse import urlsplit
 
 from .errors import ConfigError
 from .secrets import redact_url
+from .subjects import DEFAULT_SUBJECT_TEMPLATE, SubjectTemplate
 
 __all__ = [
     "DEFAULT_MAX_RESPONSE_BYTES",
     "ENV_VARIABLES",
     "Backend",
+    "Dialect",
     "RegistryConfig",
     "ValidationMode",
+    "check_basic_auth",
     "check_seconds",
     "check_token",
     "check_url",
@@ -37,6 +40,7 @@ __all__ = [
 
 ValidationMode = Literal["off", "log", "enforce"]
 Backend = Literal["jsonschema-rs", "jsonschema"]
+Dialect = Literal["seed", "confluent"]
 
 _VALIDATION_MODE_ALIASES: dict[str, ValidationMode] = {"warn": "log", "strict": "enforce"}
 _TRUE = frozenset({"1", "true", "yes", "on"})
@@ -53,7 +57,10 @@ class RegistryConfig:
     `validation_mode` decides what invalid payloads cost: `off` validates nothing, `log` reports
     and lets them through, `enforce` rejects them. `fail_open` decides what enforce mode does
     when no schema can be had: let the payload through (True, the seed's behaviour) or report it
-    as not validated (False).
+    as not validated (False). `dialect` is the registry's API: "seed" (tracks) or "confluent"
+    (Confluent, Karapace, Apicurio's ccompat, Redpanda), where `subject_template` maps a schema
+    name and track onto a subject. `basic_auth` ("user:secret", a Confluent Cloud API key and
+    secret) and `token` (Bearer) are the two ways to authenticate.
     """
 
     enabled: bool = False
@@ -69,10 +76,16 @@ class RegistryConfig:
     max_errors: int = 50
     backend: Backend = "jsonschema-rs"
     max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
+    dialect: Dialect = "seed"
+    subject_template: str = DEFAULT_SUBJECT_TEMPLATE
+    basic_auth: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "validation_mode", normalize_validation_mode(self.validation_mode))
         object.__setattr__(self, "backend", _literal_value("backend", self.backend, Backend))
+        object.__setattr__(self, "dialect", _literal_value("dialect", self.dialect, Dialect))
+        SubjectTemplate.of(self.subject_template)
+        object.__setattr__(self, "basic_auth", check_basic_auth(self.basic_auth))
         check_seconds("cache_ttl", self.cache_ttl, allow_zero=True)
         check_seconds("timeout", self.timeout, allow_zero=False)
         check_whole("max_depth", self.max_depth, minimum=1)
@@ -142,7 +155,7 @@ def _parse_env(variable: str, raw: str, parse: Callable[[str, str], Any], field_
 
 def shown_value(field_name: str, raw: object) -> str:
     """Render a setting's value for a message: never a token, never a URL's credentials."""
-    if field_name == "token":
+    if field_name in ("token", "basic_auth"):
         return "'***'"
     if field_name == "url" and isinstance(raw, str):
         return repr(redact_url(raw))
@@ -169,6 +182,23 @@ def check_token(token: str | None) -> str | None:
             "(it travels in an HTTP header); the value is not shown"
         )
     return stripped or None
+
+
+def check_basic_auth(pair: str | None) -> str | None:
+    """Accept `user:secret` for HTTP Basic auth (a Confluent Cloud API key and secret); never
+    show it: the refusal says what is wrong, not what was given."""
+    if pair is None:
+        return None
+    stripped = pair.strip()
+    if not stripped:
+        return None
+    user, colon, _ = stripped.partition(":")
+    if not colon or not user or not all(" " <= c < "\x7f" for c in stripped):
+        raise ConfigError(
+            f"basic_auth: {len(stripped)} characters, not 'user:secret' in printable ASCII "
+            "(e.g. an API key and its secret joined by a colon); the value is not shown"
+        )
+    return stripped
 
 
 def check_url(url: str) -> str:
@@ -231,6 +261,20 @@ def _validation_mode(variable: str, raw: str) -> str:
     return value
 
 
+def _dialect(variable: str, raw: str) -> str:
+    value = raw.strip().lower()
+    if value not in get_args(Dialect):
+        raise ValueError(f"expected one of {', '.join(get_args(Dialect))}")
+    return value
+
+
+def _subject_template(variable: str, raw: str) -> str:
+    try:
+        return SubjectTemplate.of(raw.strip(), variable).text
+    except ConfigError as exc:
+        raise ValueError(str(exc).partition(": ")[2]) from None
+
+
 def _backend(variable: str, raw: str) -> str:
     value = raw.strip().lower()
     if value not in get_args(Backend):
@@ -253,6 +297,9 @@ ENV_VARIABLES: dict[str, tuple[str, Callable[[str, str], Any]]] = {
     "REGISTRY_MAX_DEPTH": ("max_depth", _integer),
     "REGISTRY_VALIDATOR": ("backend", _backend),
     "REGISTRY_MAX_RESPONSE_BYTES": ("max_response_bytes", _integer),
+    "REGISTRY_DIALECT": ("dialect", _dialect),
+    "REGISTRY_SUBJECT_TEMPLATE": ("subject_template", _subject_template),
+    "REGISTRY_BASIC_AUTH": ("basic_auth", _text),
 }
 
 

@@ -21,8 +21,9 @@ SchemaRegistryError             catch this to catch everything we raise
 
 Nothing raises the root itself: every error says what kind of trouble it is.
 
-Errors carry what they are about as attributes (`name`, `track`, `url`, ...) so callers and metrics
-need not parse messages. Messages and attributes never hold a token: URLs are stripped of userinfo
+Errors carry what they are about as attributes (`name`, `track`, `url`, `status_code`, and a
+Confluent-compatible registry's `error_code` such as 40401) so callers and metrics need not parse
+messages. Messages and attributes never hold a token: URLs are stripped of userinfo
 and secret query parameters before an error sees them.
 """
 
@@ -72,6 +73,7 @@ class SchemaRegistryError(Exception):
         track: str | None = None,
         url: str | None = None,
         status_code: int | None = None,
+        error_code: int | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -79,6 +81,7 @@ class SchemaRegistryError(Exception):
         self.track = track
         self.url = url
         self.status_code = status_code
+        self.error_code = error_code  # a Confluent-compatible registry's own code, e.g. 40401
 
     def __str__(self) -> str:
         return self.message
@@ -118,8 +121,16 @@ class RegistryUnavailableError(SchemaRegistryError):
         url: str | None = None,
         status_code: int | None = None,
         retry_after: float | None = None,
+        error_code: int | None = None,
     ) -> None:
-        super().__init__(message, name=name, track=track, url=url, status_code=status_code)
+        super().__init__(
+            message,
+            name=name,
+            track=track,
+            url=url,
+            status_code=status_code,
+            error_code=error_code,
+        )
         self.error_type: UnavailableReason = error_type
         self.retry_after = retry_after
 

@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 from packaging.version import InvalidVersion, Version
 
 from .errors import RegistryResponseError
+from .subjects import ANY_TRACK
 
 __all__ = [
     "CompatibilityReport",
@@ -178,7 +179,11 @@ class SchemaDocument:
 
 @dataclass(frozen=True, slots=True)
 class IndexEntry:
-    """One schema in the registry's index: its latest version on one track."""
+    """One schema in the registry's index: its latest version on one track.
+
+    A Confluent registry lists subjects only: there `schema_id`, `sha256` and `latest_version`
+    are empty, and `track` is `ANY_TRACK` when the subject template names no track.
+    """
 
     name: str
     track: str
@@ -215,11 +220,11 @@ class RegistryIndex:
 
     def names(self, track: str | None = None) -> list[str]:
         """Return the sorted schema names, on one track or on any."""
-        return sorted({e.name for e in self.entries if track is None or e.track == track})
+        return sorted({e.name for e in self.entries if track is None or _serves(e, track)})
 
     def find(self, name: str, track: str) -> IndexEntry | None:
         """Return the entry for `name` on `track`, or None."""
-        return next((e for e in self.entries if e.name == name and e.track == track), None)
+        return next((e for e in self.entries if e.name == name and _serves(e, track)), None)
 
     @classmethod
     def from_json(cls, data: object, *, url: str) -> RegistryIndex:
@@ -230,6 +235,11 @@ class RegistryIndex:
             items = _Reader(body, url, f"index track {track!r}").get("schemas", list)
             entries.extend(IndexEntry.from_json(item, track=track, url=url) for item in items)
         return cls(entries=tuple(entries), generated_at=read.timestamp("generated_at"))
+
+
+def _serves(entry: IndexEntry, track: str) -> bool:
+    """Say whether `entry` serves `track`: its own, or any (a Confluent subject without one)."""
+    return entry.track in (track, ANY_TRACK)
 
 
 @dataclass(frozen=True, slots=True)

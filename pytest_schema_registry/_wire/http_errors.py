@@ -26,7 +26,16 @@ from .retry import RETRYABLE_STATUS, parse_retry_after
 
 Secrets = tuple[str, ...]  # every credential this client holds: masked wherever text goes out
 
-__all__ = ["Call", "Secrets", "about", "describe", "response_error", "status_error", "unavailable"]
+__all__ = [
+    "Call",
+    "Secrets",
+    "about",
+    "describe",
+    "error_code",
+    "response_error",
+    "status_error",
+    "unavailable",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,9 +55,14 @@ class Call:
         return f"{self.method} {redact_url(self.url)}"
 
 
+# Confluent's codes for "no such subject / version / schema" (and their soft-deleted forms).
+_CONFLUENT_NOT_FOUND = frozenset({40401, 40402, 40403, 40404, 40406})
+
+
 def status_error(call: Call, response: httpx.Response, secrets: Secrets) -> SchemaRegistryError:
-    """Map a non-2xx status to the error a caller can act on."""
+    """Map a non-2xx status (and a Confluent `error_code`) to the error a caller can act on."""
     status = response.status_code
+    code = error_code(response)
     where = {"name": call.name, "track": call.track, "url": redact_url(call.url)}
     if status in RETRYABLE_STATUS or (status >= 500 and status != 501):
         return RegistryUnavailableError(
@@ -57,10 +71,27 @@ def status_error(call: Call, response: httpx.Response, secrets: Secrets) -> Sche
             error_type="server",
             retry_after=parse_retry_after(response.headers.get("Retry-After")),
             status_code=status,
+            error_code=code,
             **where,
         )
+    if status == 404 and code in _CONFLUENT_NOT_FOUND:
+        said = _registry_message(response, secrets)
+        why = f"schema {about(call)} not found ({code}{said})"
+        return SchemaNotFoundError(
+            f"{call.label}: {why}", status_code=status, error_code=code, **where
+        )
     error_class, why = _explain_refusal(call, response, secrets)
-    return error_class(f"{call.label}: {why}", status_code=status, **where)
+    return error_class(f"{call.label}: {why}", status_code=status, error_code=code, **where)
+
+
+def error_code(response: httpx.Response) -> int | None:
+    """Return a Confluent-style `{"error_code": 40401, ...}` body's code, None for other bodies."""
+    try:
+        body = response.json()
+    except (ValueError, RecursionError):
+        return None
+    code = body.get("error_code") if isinstance(body, dict) else None
+    return code if isinstance(code, int) and not isinstance(code, bool) else None
 
 
 def _explain_refusal(

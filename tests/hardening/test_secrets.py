@@ -99,7 +99,7 @@ def test_the_manager_repr_shows_no_url_secret_before_it_starts() -> None:
 
 def test_a_token_read_from_a_file_loses_its_newline_and_a_bad_one_is_refused_unshown() -> None:
     assert RegistryConfig(token=f"{TOKEN}\n").token == TOKEN
-    assert RegistryClient("http://r.test", token=f" {TOKEN}\n")._headers() == {
+    assert RegistryClient("http://r.test", token=f" {TOKEN}\n")._wire._headers() == {
         "Authorization": f"Bearer {TOKEN}"
     }
     for bad in (f"{TOKEN}é", f"{TOKEN}\nX-Injected: 1", f"{TOKEN} two"):

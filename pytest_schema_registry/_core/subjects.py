@@ -1,0 +1,90 @@
+"""Map (schema name, track) onto a Confluent subject and back, through a subject template.
+
+Confluent-compatible registries know subjects, not tracks. A template such as `{name}-value`
+(the default: Confluent's TopicNameStrategy naming, one subject per schema) or
+`{name}.{track}-value` (one subject per track, so `prefer="v2", fallback="v1"` chooses between
+two subjects) says which subject holds a schema. Without `{track}` every track reads the same
+subject, and a subject read back names no track (`ANY_TRACK`).
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from dataclasses import dataclass, field
+
+from .errors import ConfigError
+
+__all__ = ["ANY_TRACK", "DEFAULT_SUBJECT_TEMPLATE", "SubjectTemplate"]
+
+DEFAULT_SUBJECT_TEMPLATE = "{name}-value"
+ANY_TRACK = "*"  # a subject whose template has no {track}: it serves every track
+_FORM = (
+    "a text with {name} once and optionally {track} once, e.g. {name}-value or {name}.{track}-value"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SubjectTemplate:
+    """A checked subject template: `format(name, track)` and its inverse `parse(subject)`."""
+
+    text: str
+    _pattern: re.Pattern[str] = field(repr=False, compare=False)
+
+    @classmethod
+    def of(cls, text: object, setting: str = "subject_template") -> SubjectTemplate:
+        """Check `text`; a template that cannot name subjects raises `ConfigError` naming it."""
+        fields = _fields(text, setting)
+        if not isinstance(text, str) or fields.count("name") != 1 or fields.count("track") > 1:
+            raise ConfigError(f"{setting}={text!r}: expected {_FORM}")
+        return cls(text, _inverse(text))
+
+    @property
+    def has_track(self) -> bool:
+        """Say whether each track has a subject of its own."""
+        return "{track}" in self.text
+
+    def format(self, name: str, track: str) -> str:
+        """Return the subject that holds `name` on `track`."""
+        return self.text.replace("{name}", name).replace("{track}", track)
+
+    def parse(self, subject: str) -> tuple[str, str] | None:
+        """Return the (name, track) a subject holds, `ANY_TRACK` without {track}; None if foreign.
+
+        A name may hold dots and dashes; a track holds neither, so `a.b.v2-value` under
+        `{name}.{track}-value` is ("a.b", "v2").
+        """
+        match = self._pattern.fullmatch(subject)
+        if match is None:
+            return None
+        return match["name"], match.groupdict().get("track") or ANY_TRACK
+
+
+def _fields(text: object, setting: str) -> list[str]:
+    """Return the `{field}`s of `text`, refusing any field but name and track, or bad braces."""
+    if not isinstance(text, str) or not text:
+        raise ConfigError(f"{setting}={text!r}: expected {_FORM}")
+    try:
+        parsed = list(string.Formatter().parse(text))
+    except ValueError as exc:
+        raise ConfigError(f"{setting}={text!r}: {exc}; expected {_FORM}") from None
+    fields = [field for _, field, spec, conversion in parsed if field is not None]
+    if any(f not in ("name", "track") for f in fields) or any(
+        spec or conversion for _, field, spec, conversion in parsed if field is not None
+    ):
+        raise ConfigError(f"{setting}={text!r}: only {{name}} and {{track}} may appear; {_FORM}")
+    return fields
+
+
+def _inverse(text: str) -> re.Pattern[str]:
+    """Build the regex that reads a subject back: the name takes all it can, the track least."""
+    parts = re.split(r"(\{name\}|\{track\})", text)
+    pattern = "".join(
+        "(?P<name>.+)"
+        if part == "{name}"
+        else "(?P<track>[^.\\-]+)"
+        if part == "{track}"
+        else re.escape(part)
+        for part in parts
+    )
+    return re.compile(pattern, re.DOTALL)

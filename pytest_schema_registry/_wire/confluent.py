@@ -1,0 +1,413 @@
+"""Speak the Confluent REST dialect: Confluent, Karapace, Apicurio (`/apis/ccompat/v7`), Redpanda.
+
+Subjects hold integer versions of schemas sent as JSON *strings*; a `SubjectTemplate` maps our
+(name, track) onto a subject, so everything above the wire keeps asking for names and tracks and
+gets the same `SchemaDocument`s. A schema's `references` are fetched (by subject and version,
+cached: a registered version never changes) and bundled into one self-contained document, so a
+`$ref` to another subject validates, generates and snapshots like a local one.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from .._core.errors import ConfigError, SchemaNotFoundError, SchemaRegistryError
+from .._core.models import (
+    CompatibilityReport,
+    IndexEntry,
+    Integrity,
+    RegistryIndex,
+    SchemaDocument,
+    SchemaVersionInfo,
+    content_sha256,
+)
+from .._core.references import bundle
+from .._core.secrets import redact_text
+from .._core.subjects import ANY_TRACK, SubjectTemplate
+from .http_errors import Call, response_error
+from .transport import Transport
+
+__all__ = ["ConfluentDialect"]
+
+_ACCEPT = (
+    "application/vnd.schemaregistry.v1+json, application/vnd.schemaregistry+json, application/json"
+)
+_MAX_REFERENCE_DEPTH = 16  # Confluent forbids cycles; this bounds a registry that lies
+_MAX_CACHED_REFERENCES = 512
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """One entry of a schema's `references`: `$ref`s to `name` mean that subject's version."""
+
+    name: str
+    subject: str
+    version: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "subject": self.subject, "version": self.version}
+
+
+@dataclass(frozen=True, slots=True)
+class Registered:
+    """A schema as a Confluent registry answers it, before its references are bundled."""
+
+    text: str
+    content: dict[str, Any]
+    references: tuple[Reference, ...]
+    schema_id: int | None
+    subject: str | None = None
+    version: int | None = None
+    guid: str | None = None
+
+
+class ConfluentDialect:
+    """Read and register JSON Schemas through the Confluent REST API."""
+
+    name = "confluent"
+    headers: Mapping[str, str] = {"Accept": _ACCEPT}
+    json_type = "application/vnd.schemaregistry.v1+json"
+
+    def __init__(self, wire: Transport, template: SubjectTemplate) -> None:
+        self._wire = wire
+        self.template = template
+        self._bundled: dict[tuple[str, int], dict[str, Any]] = {}
+
+    async def index(self) -> RegistryIndex:
+        """List the subjects the template can read back as (name, track) pairs."""
+        call = Call("GET", self._wire.url("subjects"))
+        subjects = await self._wire.json(call)
+        if not isinstance(subjects, list) or not all(isinstance(s, str) for s in subjects):
+            raise self._shape_error(call, "a JSON array of subject names", subjects)
+        entries = []
+        for subject in subjects:
+            parsed = self.template.parse(subject)
+            if parsed is not None:
+                entries.append(IndexEntry(parsed[0], parsed[1], "", "", ""))
+        return RegistryIndex(tuple(entries))
+
+    async def fetch_schema(self, name: str, track: str, version: str | None) -> SchemaDocument:
+        subject = self.template.format(name, track)
+        segment = _version_segment(version, name, track)
+        url = self._wire.url("subjects", subject, "versions", segment)
+        call = Call("GET", url, name, track, schema_lookup=True)
+        registered = _registered(await self._wire.json(call), call, self._wire.secrets)
+        return await self._document(registered, call, name, track)
+
+    async def fetch_schema_by_id(self, schema_id: str) -> SchemaDocument:
+        """Return the schema filed under a numeric id, named after a subject holding it."""
+        if not schema_id.isdigit() or not 0 <= int(schema_id) < 2**32:
+            raise SchemaNotFoundError(
+                f"schema id {schema_id[:40]!r}: a Confluent schema id is a whole number "
+                "below 2**32",
+                name=schema_id[:40],
+            )
+        call = Call(
+            "GET", self._wire.url("schemas", "ids", schema_id), schema_id, schema_lookup=True
+        )
+        registered = _registered(await self._wire.json(call), call, self._wire.secrets)
+        subject, version = await self._holder(int(schema_id))
+        registered = _with_holder(registered, int(schema_id), subject, version)
+        return await self._named_document(registered, call)
+
+    async def fetch_schema_by_guid(self, guid: str) -> SchemaDocument:
+        """Return the schema filed under a GUID (the newer, header-framed records carry one)."""
+        call = Call("GET", self._wire.url("schemas", "guids", guid), guid, schema_lookup=True)
+        registered = _registered(await self._wire.json(call), call, self._wire.secrets)
+        subject, version = (None, None)
+        if registered.schema_id is not None:
+            subject, version = await self._holder(registered.schema_id)
+        registered = _with_holder(registered, registered.schema_id, subject, version, guid)
+        return await self._named_document(registered, call)
+
+    async def list_versions(self, name: str, track: str) -> list[SchemaVersionInfo]:
+        subject = self.template.format(name, track)
+        url = self._wire.url("subjects", subject, "versions")
+        call = Call("GET", url, name, track, schema_lookup=True)
+        versions = await self._wire.json(call)
+        if not isinstance(versions, list) or not all(_is_whole(v) for v in versions):
+            raise self._shape_error(call, "a JSON array of version numbers", versions)
+        return [SchemaVersionInfo(version=str(v), sha256="") for v in versions]
+
+    async def check_compatibility(
+        self, name: str, from_track: str, from_version: str, to_track: str, to_version: str
+    ) -> CompatibilityReport:
+        """Ask whether `to_version` may follow `from_version` (the registry's configured level)."""
+        subject = self.template.format(name, to_track)
+        url = self._wire.url(
+            "subjects", subject, "versions", _version_segment(to_version, name, to_track)
+        )
+        new_call = Call("GET", url, name, to_track, schema_lookup=True)
+        new = _registered(await self._wire.json(new_call), new_call, self._wire.secrets)
+        old_subject = self.template.format(name, from_track)
+        segment = _version_segment(from_version, name, from_track)
+        url = self._wire.url("compatibility", "subjects", old_subject, "versions", segment)
+        call = Call(
+            "POST",
+            url,
+            name,
+            from_track,
+            {"verbose": "true"},
+            _register_body(new),
+            schema_lookup=True,
+        )
+        answer = await self._wire.json(call)
+        if not isinstance(answer, dict) or not isinstance(answer.get("is_compatible"), bool):
+            raise self._shape_error(call, 'an object with "is_compatible"', answer)
+        messages = answer.get("messages") or []
+        reasons = (
+            tuple(str(m) for m in messages) if isinstance(messages, list) else (str(messages),)
+        )
+        return CompatibilityReport(compatible=answer["is_compatible"], breaking_reasons=reasons)
+
+    async def compatibility_level(self, name: str | None, track: str | None) -> str:
+        """Return the level the registry enforces: the subject's own, else the global one."""
+        if name is None:
+            call = Call("GET", self._wire.url("config"))
+        else:
+            subject = self.template.format(name, track or ANY_TRACK)
+            url = self._wire.url("config", subject)
+            call = Call("GET", url, name, track, {"defaultToGlobal": "true"}, schema_lookup=True)
+        answer = await self._wire.json(call)
+        level = answer.get("compatibilityLevel") if isinstance(answer, dict) else None
+        if not isinstance(level, str):
+            raise self._shape_error(call, 'an object with "compatibilityLevel"', answer)
+        return level
+
+    async def health(self) -> httpx.Response:
+        """Probe a route every Confluent-compatible registry serves, cheaply."""
+        return await self._wire.send(Call("GET", self._wire.url("schemas", "types")))
+
+    async def upload_schema(
+        self, name: str, track: str, version: str, body: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        raise ConfigError(
+            f"upload_schema(version={version!r}): a Confluent registry numbers versions itself; "
+            "use register_schema(name, content, track=...)"
+        )
+
+    async def register_schema(
+        self, name: str, track: str, content: Mapping[str, Any], references: Any
+    ) -> dict[str, Any]:
+        """Register `content` under the subject of (name, track); return the registry's answer."""
+        if self.template.has_track and not track:
+            raise ConfigError(
+                f"register_schema({name!r}): subject template {self.template.text!r} names the "
+                "track; pass track=..."
+            )
+        subject = self.template.format(name, track)
+        refs = tuple(_reference(r, None, ()) for r in references or ())
+        text = json.dumps(dict(content), separators=(",", ":"))
+        registered = Registered(text, dict(content), refs, None)
+        url = self._wire.url("subjects", subject, "versions")
+        call = Call("POST", url, name, track, json=_register_body(registered))
+        answer = await self._wire.json(call)
+        if not isinstance(answer, dict) or not _is_whole(answer.get("id")):
+            raise self._shape_error(call, 'an object with a numeric "id"', answer)
+        return answer
+
+    # -- reading answers ------------------------------------------------------------------------
+
+    async def _holder(self, schema_id: int) -> tuple[str | None, int | None]:
+        """Return a (subject, version) holding `schema_id`, preferring ones the template reads."""
+        call = Call("GET", self._wire.url("schemas", "ids", str(schema_id), "versions"))
+        try:
+            holders = await self._wire.json(call)
+        except SchemaRegistryError:
+            return None, None  # a registry without this route: the schema is named by its id
+        pairs = (
+            [
+                (h["subject"], h["version"])
+                for h in holders
+                if isinstance(holders, list)
+                if isinstance(h, dict)
+                and isinstance(h.get("subject"), str)
+                and _is_whole(h.get("version"))
+            ]
+            if isinstance(holders, list)
+            else []
+        )
+        readable = [p for p in pairs if self.template.parse(p[0]) is not None]
+        chosen = (readable or pairs or [(None, None)])[0]
+        return chosen[0], chosen[1]
+
+    async def _named_document(self, registered: Registered, call: Call) -> SchemaDocument:
+        parsed = self.template.parse(registered.subject) if registered.subject else None
+        name, track = parsed or (
+            registered.subject or f"schema-id-{registered.schema_id}",
+            ANY_TRACK,
+        )
+        return await self._document(registered, call, name, track)
+
+    async def _document(
+        self, registered: Registered, call: Call, name: str, track: str
+    ) -> SchemaDocument:
+        content = await self._bundle(registered, call, depth=0)
+        return SchemaDocument(
+            name=name,
+            track=track,
+            version=str(registered.version) if registered.version is not None else "",
+            sha256=content_sha256(content),
+            schema_id=str(
+                registered.schema_id if registered.schema_id is not None else registered.guid
+            ),
+            content=content,
+            integrity=Integrity.UNKNOWN,  # the registry publishes no hash to check against
+        )
+
+    async def _bundle(self, registered: Registered, call: Call, depth: int) -> dict[str, Any]:
+        """Return the schema with every referenced subject version embedded, bottom-up."""
+        if not registered.references:
+            return registered.content
+        if depth >= _MAX_REFERENCE_DEPTH:
+            why = f"references nest deeper than {_MAX_REFERENCE_DEPTH} levels (a cycle?)"
+            raise response_error(call, why, self._wire.secrets)
+        embedded = {}
+        for reference in registered.references:
+            embedded[reference.name] = await self._referenced(reference, call, depth + 1)
+        try:
+            bundled = bundle(registered.content, embedded)
+        except ValueError as exc:
+            raise response_error(
+                call, f"its references cannot be bundled: {exc}", self._wire.secrets
+            ) from None
+        return bundled if isinstance(bundled, dict) else _as_object(bundled)
+
+    async def _referenced(self, reference: Reference, via: Call, depth: int) -> dict[str, Any]:
+        key = (reference.subject, reference.version)
+        cached = self._bundled.get(key)
+        if cached is not None:
+            return cached
+        url = self._wire.url("subjects", reference.subject, "versions", str(reference.version))
+        call = Call("GET", url, via.name, via.track, schema_lookup=True)
+        registered = _registered(await self._wire.json(call), call, self._wire.secrets)
+        content = await self._bundle(registered, call, depth)
+        if len(self._bundled) >= _MAX_CACHED_REFERENCES:
+            del self._bundled[next(iter(self._bundled))]
+        self._bundled[key] = content
+        return content
+
+    def _shape_error(self, call: Call, expected: str, got: object) -> SchemaRegistryError:
+        shown = redact_text(repr(got), *self._wire.secrets)[:80]  # mask first, then cut
+        return response_error(call, f"expected {expected}, got {shown}", self._wire.secrets)
+
+
+def _version_segment(version: str | None, name: str, track: str) -> str:
+    """Return the path segment for a version: `latest`, or a whole number as Confluent has them."""
+    if version is None or version == "latest":
+        return "latest"
+    if version.isdigit() and 0 < int(version) < 2**31:
+        return str(int(version))
+    raise SchemaNotFoundError(
+        f"schema {name!r} version {version[:40]!r}: a Confluent registry numbers versions "
+        "1, 2, 3...; ask for one of those or 'latest'",
+        name=name,
+        track=track,
+    )
+
+
+def _registered(body: object, call: Call, secrets: tuple[str, ...]) -> Registered:
+    """Read a version or id answer: a JSON schema string, its type, id, version, references."""
+    if not isinstance(body, dict):
+        shown = redact_text(repr(body), *secrets)[:80]
+        raise response_error(call, f"expected a JSON object with a schema, got {shown}", secrets)
+    subject = body.get("subject") if isinstance(body.get("subject"), str) else None
+    kind = body.get("schemaType") or "AVRO"  # Confluent's own rule: no type means Avro
+    if kind != "JSON":
+        holder = f"subject {subject!r}" if subject else f"schema {call.name!r}"
+        why = f"{holder} holds a {str(kind)[:20]} schema; only JSON Schema can judge JSON payloads"
+        raise response_error(call, why, secrets)
+    text = body.get("schema")
+    if not isinstance(text, str):
+        raise response_error(call, 'expected "schema" to be a JSON Schema as a string', secrets)
+    return Registered(
+        text=text,
+        content=_parse_schema(text, call, secrets),
+        references=tuple(_reference(r, call, secrets) for r in _list(body.get("references"))),
+        schema_id=body["id"] if _is_whole(body.get("id")) else None,
+        subject=subject,
+        version=body["version"] if _is_whole(body.get("version")) else None,
+        guid=body.get("guid") if isinstance(body.get("guid"), str) else None,
+    )
+
+
+def _parse_schema(text: str, call: Call, secrets: tuple[str, ...]) -> dict[str, Any]:
+    try:
+        parsed = json.loads(text, parse_constant=_refuse_constant)
+    except RecursionError:
+        raise response_error(
+            call, "its schema string is nested too deep to read", secrets
+        ) from None
+    except ValueError as exc:
+        raise response_error(call, f"its schema string is not JSON: {exc}", secrets) from None
+    if isinstance(parsed, bool):
+        return _as_object(parsed)
+    if not isinstance(parsed, dict):
+        raise response_error(
+            call, "its schema string is JSON but not a schema (an object)", secrets
+        )
+    return parsed
+
+
+def _reference(raw: object, call: Call | None, secrets: tuple[str, ...]) -> Reference:
+    if isinstance(raw, Reference):
+        return raw
+    if (
+        isinstance(raw, dict)
+        and isinstance(raw.get("name"), str)
+        and isinstance(raw.get("subject"), str)
+        and _is_whole(raw.get("version"))
+    ):
+        return Reference(raw["name"], raw["subject"], raw["version"])
+    why = f"a reference should be {{name, subject, version}}, got {str(raw)[:80]}"
+    if call is None:
+        raise ConfigError(f"references: {why}")
+    raise response_error(call, why, secrets)
+
+
+def _register_body(registered: Registered) -> dict[str, Any]:
+    return {
+        "schema": registered.text,
+        "schemaType": "JSON",
+        "references": [r.to_json() for r in registered.references],
+    }
+
+
+def _with_holder(
+    registered: Registered,
+    schema_id: int | None,
+    subject: str | None,
+    version: int | None,
+    guid: str | None = None,
+) -> Registered:
+    return Registered(
+        registered.text,
+        registered.content,
+        registered.references,
+        schema_id,
+        subject,
+        version,
+        guid or registered.guid,
+    )
+
+
+def _as_object(schema: bool) -> dict[str, Any]:
+    """Spell a boolean schema as an object: `true` accepts anything, `false` nothing."""
+    return {} if schema else {"not": {}}
+
+
+def _list(value: object) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _is_whole(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
