@@ -22,6 +22,7 @@ from collections.abc import Awaitable, Callable
 
 from .._core.errors import RegistryUnavailableError, SchemaNotFoundError, SchemaRegistryError
 from .._core.models import RegistryIndex
+from .._core.subjects import ANY_TRACK
 from .cache import Key, bare
 from .throttle import LogThrottle
 
@@ -39,7 +40,7 @@ class LookupAdmission:
 
     def __init__(
         self,
-        fetch_index: Callable[[], Awaitable[RegistryIndex]],
+        fetch_index: Callable[[], Awaitable[RegistryIndex]] | None,
         *,
         clock: Callable[[], float],
         refresh_every: float,
@@ -78,13 +79,16 @@ class LookupAdmission:
         """Return if `key` may be looked up now; raise the answer the registry would give if not."""
         name, prefer, fallback = key
         tracks = {track for track in (prefer, fallback) if track}
-        if name in self._trusted or any((name, track) in self._known_pairs for track in tracks):
+        pairs = (*tracks, ANY_TRACK)  # a Confluent subject without {track} serves every track
+        if name in self._trusted or any((name, track) in self._known_pairs for track in pairs):
             return
         if self._listed is not None and self._index_is_fresh():
             self._decide_by_index(self._listed, key, tracks)
             return
         if self._take_token():
             return
+        if self._fetch_index is None:  # nothing lists what exists (writer ids): the budget decides
+            self._refuse(name, None)
         await self._refresh_index()
         if self._listed is not None and self._index_is_fresh():  # an old index decides nothing
             self._decide_by_index(self._listed, key, tracks)
@@ -95,7 +99,7 @@ class LookupAdmission:
         self, listed: frozenset[tuple[str, str]], key: Key, tracks: set[str]
     ) -> None:
         name = key[0]
-        if any((name, track) in listed for track in tracks):
+        if any((name, track) in listed for track in (*tracks, ANY_TRACK)):
             return
         self._refusals.warning("no lookup for unknown schema %r: not in the registry's index", name)
         raise SchemaNotFoundError(
@@ -144,6 +148,8 @@ class LookupAdmission:
                 self._index_flight = None
 
     async def _load_index(self) -> None:
+        if self._fetch_index is None:
+            return
         try:
             index = await self._fetch_index()
         except SchemaRegistryError as exc:

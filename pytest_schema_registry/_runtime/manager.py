@@ -13,7 +13,9 @@ cache), validation and metrics. Its promises:
   the registry is asked again only after a short back-off, so an outage costs no latency per call.
   With nothing cached, validation degrades to "valid" with a warning, except in enforce mode with
   `fail_open=False`, which reports the payload as not validated.
-* `validate_payload` never raises for registry or payload problems.
+* `validate_payload` never raises for registry or payload problems; nor does `validate_message`,
+  which reads a Kafka record's Confluent framing, resolves the writer schema by id (cached, like
+  names) and validates the JSON body.
 """
 
 from __future__ import annotations
@@ -26,7 +28,13 @@ from concurrent.futures import Future
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self, TypeVar
 
-from .._core.config import DEFAULT_MAX_RESPONSE_BYTES, Backend, RegistryConfig, ValidationMode
+from .._core.config import (
+    DEFAULT_MAX_RESPONSE_BYTES,
+    Backend,
+    Dialect,
+    RegistryConfig,
+    ValidationMode,
+)
 from .._core.errors import (
     ConfigError,
     SchemaNotFoundError,
@@ -35,10 +43,13 @@ from .._core.errors import (
 from .._core.loops import LoopAffinity, LoopThread, call_on
 from .._core.models import SchemaDocument, ValidationResult, excerpt, schema_name_problem
 from .._core.secrets import redact_url
+from .._core.subjects import DEFAULT_SUBJECT_TEMPLATE
 from .._wire.client import RegistryClient
 from .cache import Entry, Key, Stats, bare
+from .framing import Headers
 from .metrics import MetricsSink, NoMetrics, metrics_sink
-from .resolver import SchemaResolver
+from .records import MALFORMED_RECORD_LABEL, RecordError, read_record
+from .resolver import SchemaResolver, writer_schema
 
 if TYPE_CHECKING:
     import httpx
@@ -79,6 +90,9 @@ class SchemaManager:
         max_errors: int = 50,
         backend: Backend = "jsonschema-rs",
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        dialect: Dialect = "seed",
+        subject_template: str = DEFAULT_SUBJECT_TEMPLATE,
+        basic_auth: str | None = None,
         config: RegistryConfig | None = None,
         client: RegistryClient | None = None,
         http_client: httpx.AsyncClient | None = None,
@@ -102,6 +116,9 @@ class SchemaManager:
             max_errors=max_errors,
             backend=backend,
             max_response_bytes=max_response_bytes,
+            dialect=dialect,
+            subject_template=subject_template,
+            basic_auth=basic_auth,
         )
         # Copied out of the config: attribute chains cost on a path that runs per message.
         self._active = self.config.active
@@ -124,7 +141,17 @@ class SchemaManager:
             on_degraded=self.notify_degraded,
         )
         self._entries = self._resolver.entries  # the same dict: the warm path reads it directly
-        self._affinity = LoopAffinity(on_rehome=self._resolver.forget_flights)
+        self._writers = SchemaResolver(  # Kafka records' writer schemas, by id or GUID
+            self.config,
+            self._started_client,
+            clock=clock,
+            metrics=self._metrics,
+            stats=self._stats,
+            on_degraded=self.notify_degraded,
+            fetch=writer_schema,
+            by_name=False,
+        )
+        self._affinity = LoopAffinity(on_rehome=self._forget_flights)
         self._thread: LoopThread | None = None
         self._refreshes: set[Future[None]] = set()
 
@@ -156,6 +183,9 @@ class SchemaManager:
                 timeout=self.config.timeout,
                 http_client=self._http_client,
                 max_response_bytes=self.config.max_response_bytes,
+                dialect=self.config.dialect,
+                subject_template=self.config.subject_template,
+                basic_auth=self.config.basic_auth,
             )
         return self
 
@@ -165,6 +195,7 @@ class SchemaManager:
 
     async def _close_here(self) -> None:
         self._resolver.cancel_flights()
+        self._writers.cancel_flights()
         if self._client is not None and self._owns_client:
             await self._client.aclose()
             self._client = None
@@ -265,6 +296,33 @@ class SchemaManager:
             return self._judge(entry, name, payload)
         return self.run_sync(self.validate_payload(name, payload, prefer, fallback))
 
+    async def validate_message(
+        self, value: bytes, *, headers: Headers | None = None
+    ) -> tuple[bool, list[str]]:
+        """Validate a Kafka record value framed by a Confluent serializer; never raises.
+
+        Reads the writer schema's id (`0x00` + 4 bytes) or GUID (`0x01` + 16 bytes, in the value
+        or the `__value_schema_id` header), resolves it once (cached like names), and validates
+        the JSON body. A record without framing or JSON is invalid, with the reason.
+        """
+        if not self._active:
+            return True, []
+        try:
+            key, payload = read_record(value, headers)
+        except RecordError as exc:
+            return self._malformed_record(exc)
+        try:
+            entry = self._warm(key, self._writers) or await self._resolve_writer(key)
+        except SchemaRegistryError as exc:
+            return self._degrade(key[0], exc)
+        return self._judge(entry, entry.document.name, payload)
+
+    def validate_message_sync(
+        self, value: bytes, *, headers: Headers | None = None
+    ) -> tuple[bool, list[str]]:
+        """`validate_message` from synchronous code, as `validate_payload_sync` does it."""
+        return self.run_sync(self.validate_message(value, headers=headers))
+
     async def check(
         self, name: str, payload: Any, prefer: str | None = None, fallback: str | None = None
     ) -> ValidationResult:
@@ -331,7 +389,7 @@ class SchemaManager:
             "mode": self.config.validation_mode,
             "cache_hits": self._stats.hits,
             "cache_misses": self._stats.misses,
-            "cache_size": len(self._entries),
+            "cache_size": len(self._entries) + len(self._writers.entries),
             "stale_serves": self._stats.stale_serves,
             "validations": {k: self._stats.validations[k] for k in ("success", "failure", "error")},
             "registry_errors": dict(sorted(self._stats.registry_errors.items())),
@@ -339,9 +397,8 @@ class SchemaManager:
 
     def schemas_in_use(self) -> list[SchemaDocument]:
         """Return the documents currently cached, sorted by name and track."""
-        documents = {
-            (e.document.name, e.document.track): e.document for e in list(self._entries.values())
-        }
+        entries = [*self._entries.values(), *self._writers.entries.values()]
+        documents = {(e.document.name, e.document.track): e.document for e in entries}
         return [documents[key] for key in sorted(documents)]
 
     # -- resolution -----------------------------------------------------------------------------
@@ -350,34 +407,35 @@ class SchemaManager:
         """Return the cache key of a lookup: the name and the tracks it may be served from."""
         return (name, prefer or self._prefer, fallback or self._fallback)
 
-    def _warm(self, key: Key) -> Entry | None:
+    def _warm(self, key: Key, resolver: SchemaResolver | None = None) -> Entry | None:
         """Return the cached entry, counting the hit; no I/O, any thread.
 
         Past its TTL an entry still answers while one background refresh asks the registry
         (stale-while-revalidate): a warm schema never waits on the network.
         """
+        resolver = resolver or self._resolver
         try:
-            entry = self._entries.get(key)
+            entry = resolver.entries.get(key)
         except TypeError:  # an unhashable name from an envelope: `_resolve` says why
             return None
         if entry is None:
             return None
         now = self._clock()
         if now >= entry.fresh_until:
-            if not (self.config.cache_ttl and self._revalidate(key, entry, now)):
+            if not (self.config.cache_ttl and self._revalidate(key, entry, now, resolver)):
                 return None
             if entry.refresh_error is not None:  # the registry failed us: a stale serve
-                return self._resolver.serve_stale(entry)
+                return resolver.serve_stale(entry)
         self._stats.hits += 1  # fresh, or being refreshed behind this answer as routine
         self._metrics.cache_hit(key[0])
         return entry
 
-    def _revalidate(self, key: Key, entry: Entry, now: float) -> bool:
+    def _revalidate(self, key: Key, entry: Entry, now: float, resolver: SchemaResolver) -> bool:
         """Make sure a refresh of `entry` runs or has just failed; False if none can start."""
         if now < entry.retry_at:
             return True  # refreshing now, or the last refresh failed and its back-off runs
-        self._resolver.hold_refreshes(entry, now)  # before it starts: it may finish at once
-        started = self._affinity.spawn(lambda: self._resolver.refresh(key, entry))
+        resolver.hold_refreshes(entry, now)  # before it starts: it may finish at once
+        started = self._affinity.spawn(lambda: resolver.refresh(key, entry))
         if started is None:
             entry.retry_at = now
             return False  # no event loop to refresh on: the caller fetches the usual way
@@ -426,6 +484,22 @@ class SchemaManager:
             return await self._affinity.run(lambda: self._resolver.resolve(key))
         finally:  # labelled once resolved: an unknown name must not become a series
             self._metrics.cache_miss(self.metric_label(key[0]))
+
+    async def _resolve_writer(self, key: Key) -> Entry:
+        """Fetch a record's writer schema by id or GUID, on the home loop."""
+        self._stats.misses += 1
+        return await self._affinity.run(lambda: self._writers.resolve(key))
+
+    def _forget_flights(self) -> None:
+        self._resolver.forget_flights()
+        self._writers.forget_flights()
+
+    def _malformed_record(self, error: RecordError) -> tuple[bool, list[str]]:
+        """Count a record that names no schema or holds no JSON: invalid, under one label."""
+        self._stats.validations["failure"] += 1
+        self._metrics.validation(MALFORMED_RECORD_LABEL, "failure")
+        self._metrics.validation_failure(MALFORMED_RECORD_LABEL, self.config.validation_mode)
+        return False, [str(error)]
 
     async def _started_client(self) -> RegistryClient:
         await self.start()

@@ -18,7 +18,7 @@ from .._core.errors import (
 from .._core.models import SchemaDocument
 from .._wire.client import RegistryClient
 
-__all__ = ["negotiate"]
+__all__ = ["Notes", "negotiate"]
 
 Notes = tuple[str, ...]
 

@@ -17,16 +17,56 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from .._core.config import RegistryConfig
-from .._core.errors import RegistryResponseError, SchemaCompileError, SchemaRegistryError
+from .._core.errors import (
+    RegistryResponseError,
+    RegistryUnavailableError,
+    SchemaCompileError,
+    SchemaRegistryError,
+)
 from .._core.models import RegistryIndex, SchemaDocument
 from .._wire.client import RegistryClient
 from .admission import LookupAdmission
 from .cache import Entry, Failure, Key, Stats, bare
 from .metrics import MetricsSink
-from .negotiation import negotiate
+from .negotiation import Notes, negotiate
 from .validation import PayloadValidator
 
-__all__ = ["SchemaResolver"]
+__all__ = ["Fetch", "SchemaResolver", "negotiated", "writer_key", "writer_schema"]
+
+# How a key becomes a document: (client, key, may_fail_over, on_failover) -> (document, notes).
+Fetch = Callable[
+    [RegistryClient, Key, bool, Callable[[RegistryUnavailableError], None]],
+    Awaitable[tuple[SchemaDocument, Notes]],
+]
+
+
+async def negotiated(
+    client: RegistryClient,
+    key: Key,
+    may_fail_over: bool,
+    on_failover: Callable[[RegistryUnavailableError], None],
+) -> tuple[SchemaDocument, Notes]:
+    """Fetch a (name, prefer, fallback) key's schema by negotiating tracks."""
+    return await negotiate(client, *key, may_fail_over=may_fail_over, on_failover=on_failover)
+
+
+def writer_key(schema_id: int | None, guid: str | None) -> Key:
+    """Return the cache key of a record's writer schema: `("id:7", "", None)` or a GUID's."""
+    return (f"id:{schema_id}" if schema_id is not None else f"guid:{guid}", "", None)
+
+
+async def writer_schema(
+    client: RegistryClient,
+    key: Key,
+    may_fail_over: bool,
+    on_failover: Callable[[RegistryUnavailableError], None],
+) -> tuple[SchemaDocument, Notes]:
+    """Fetch the schema a framed record names by id or GUID: immutable, nothing to negotiate."""
+    kind, _, reference = key[0].partition(":")
+    if kind == "id":
+        return await client.fetch_schema_by_id(reference), ()
+    return await client.fetch_schema_by_guid(reference), ()
+
 
 log = logging.getLogger("pytest_schema_registry.manager")
 
@@ -37,7 +77,12 @@ _MAX_FAILURES = 1024  # failures remembered; each is small (no traceback), but n
 
 
 class SchemaResolver:
-    """Resolve (name, prefer, fallback) keys into cached entries for one `SchemaManager`."""
+    """Resolve (name, prefer, fallback) keys into cached entries for one `SchemaManager`.
+
+    `fetch` turns a key into a document: `negotiated` (the default) for names and tracks,
+    `writer_schema` for the writer ids of framed Kafka records. Writer ids have no index to
+    consult, so `by_name=False` rations unknown ones by the lookup budget alone.
+    """
 
     def __init__(
         self,
@@ -48,8 +93,12 @@ class SchemaResolver:
         metrics: MetricsSink,
         stats: Stats,
         on_degraded: Callable[[str, SchemaRegistryError], None] = lambda name, error: None,
+        fetch: Fetch = negotiated,
+        by_name: bool = True,
     ) -> None:
         self._on_degraded = on_degraded
+        self._fetch = fetch
+        self._by_name = by_name
         self.entries: dict[Key, Entry] = {}
         self._config = config
         self._client = client
@@ -61,7 +110,7 @@ class SchemaResolver:
         self._inflight: dict[Key, asyncio.Future[Entry]] = {}
         self._closed = False  # after close, only a caller's own lookup may reopen the client
         self.admission = LookupAdmission(
-            self._fetch_index,
+            self._fetch_index if by_name else None,
             clock=clock,
             refresh_every=max(1.0, min(_FAILURE_BACKOFF, config.cache_ttl)),
         )
@@ -158,11 +207,11 @@ class SchemaResolver:
         """Negotiate and compile; on registry failure fall back to `stale` or remember why."""
         name = key[0]
         try:
-            document, notes = await negotiate(
+            document, notes = await self._fetch(
                 await self._client(),
-                *key,
-                may_fail_over=stale is None,
-                on_failover=lambda error: self._failed_over(name, error),
+                key,
+                stale is None,
+                lambda error: self._failed_over(name, error),
             )
             validator = self._compile(document)
         except SchemaRegistryError as exc:
@@ -180,7 +229,7 @@ class SchemaResolver:
         fresh_for = (
             self._config.cache_ttl if not notes else min(self._config.cache_ttl, self._backoff())
         )
-        self.admission.learn(name, document.track)
+        self.admission.learn(name, document.track if self._by_name else None)
         entry = Entry(document, validator, self._clock() + fresh_for, notes=notes)
         self.entries[key] = entry
         self._failures.pop(key, None)
