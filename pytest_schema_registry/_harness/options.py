@@ -83,6 +83,22 @@ OPTIONS: tuple[Option, ...] = (
         secret=True,
     ),
     Option(
+        "registry_dialect",
+        "the registry's API: seed (tracks) or confluent (subjects: Confluent, Karapace, "
+        "Apicurio at /apis/ccompat/v7, Redpanda) (default: seed)",
+        "DIALECT",
+        env="REGISTRY_DIALECT",
+        default="seed",
+    ),
+    Option(
+        "registry_subject_template",
+        "confluent dialect: the subject of a schema name and track, with {name} and optionally "
+        "{track} (default: {name}-value)",
+        "TEMPLATE",
+        env="REGISTRY_SUBJECT_TEMPLATE",
+        default="{name}-value",
+    ),
+    Option(
         "schema_track",
         "track to prefer (default: v2)",
         "TRACK",
@@ -165,6 +181,8 @@ OPTIONS: tuple[Option, ...] = (
 _FIELDS = {
     "registry_url": "url",
     "registry_token": "token",
+    "registry_dialect": "dialect",
+    "registry_subject_template": "subject_template",
     "schema_track": "prefer_track",
     "schema_fallback_track": "fallback_track",
     "registry_timeout": "timeout",
@@ -237,6 +255,8 @@ class PluginSettings:
         return [
             ("registry_cassette_dir", str(self.cassette_path.parent)),
             ("schema_snapshot_dir", str(self.snapshot_dir)),
+            ("registry_dialect", self.config.dialect),
+            ("registry_subject_template", self.config.subject_template),
             ("schema_track", self.config.prefer_track),
             ("schema_fallback_track", self.config.fallback_track or "none"),
         ]

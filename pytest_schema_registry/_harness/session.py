@@ -34,6 +34,7 @@ from .report import SessionReport
 if TYPE_CHECKING:
     import httpx
 
+    from .._core.config import RegistryConfig
     from .._core.models import SchemaDocument, ValidationResult
     from .._offline.cassettes import CassetteUse, RegistryCassette
     from .._runtime.manager import SchemaManager
@@ -191,7 +192,7 @@ class RegistrySession:
             return ""  # a replayed registry has no other paths to try
 
         def answers(base_url: str) -> bool:
-            return _answers_at(manager, base_url, self.settings.config.token)
+            return _answers_at(manager, base_url, self.settings.config)
 
         found = first_answering(base_path_candidates(url), answers)
         return f"; a registry answers at {redact_url(found)}: check the base path" if found else ""
@@ -294,14 +295,20 @@ def _drift_entry(store: SnapshotStore, drift: Drift, used: list[SchemaDocument])
     return entry
 
 
-def _answers_at(manager: SchemaManager, base_url: str, token: str | None) -> bool:
+def _answers_at(manager: SchemaManager, base_url: str, config: RegistryConfig) -> bool:
     """Say whether a registry index answers at `base_url` (one quick try, no retries)."""
     from .._wire.client import RegistryClient
     from .._wire.retry import RetryPolicy
 
     async def probe() -> None:
         async with RegistryClient(
-            base_url, token=token, timeout=2.0, retry=RetryPolicy(attempts=1)
+            base_url,
+            token=config.token,
+            basic_auth=config.basic_auth,
+            dialect=config.dialect,
+            subject_template=config.subject_template,
+            timeout=2.0,
+            retry=RetryPolicy(attempts=1),
         ) as client:
             await client.index()
 

@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from .._compat.verdict import LEVELS
 from .._core.errors import ConfigError
+from .._core.subjects import DEFAULT_SUBJECT_TEMPLATE
 from .._wire.client import RegistryClient
 
 __all__ = [
@@ -20,6 +21,7 @@ __all__ = [
     "UsageError",
     "add_level",
     "configure_logging",
+    "dialect_arguments",
     "fail",
     "open_client",
     "positive",
@@ -42,6 +44,25 @@ def registry_arguments(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "--timeout", type=float, default=30.0, help="seconds per request (default: %(default)s)"
     )
+    dialect_arguments(command)
+
+
+def dialect_arguments(command: argparse.ArgumentParser) -> None:
+    """Add --dialect and --subject-template: which API the registry speaks, subjects named how."""
+    command.add_argument(
+        "--dialect",
+        choices=("seed", "confluent"),
+        default=None,
+        help="the registry's API: seed (tracks) or confluent (subjects) "
+        "(default: $REGISTRY_DIALECT, else seed)",
+    )
+    command.add_argument(
+        "--subject-template",
+        default=None,
+        metavar="TEMPLATE",
+        help="confluent dialect: the subject of a name and track, e.g. {name}.{track}-value "
+        "(default: $REGISTRY_SUBJECT_TEMPLATE, else {name}-value)",
+    )
 
 
 def positive(kind: type[float] | type[int]) -> Callable[[str], float]:
@@ -61,11 +82,27 @@ def positive(kind: type[float] | type[int]) -> Callable[[str], float]:
 
 
 def open_client(args: argparse.Namespace) -> RegistryClient:
+    """Open the client the command line describes; Basic auth comes from $REGISTRY_BASIC_AUTH."""
     token = args.token or os.environ.get("REGISTRY_TOKEN")
+    dialect = args.dialect or os.environ.get("REGISTRY_DIALECT", "").strip().lower() or "seed"
+    if dialect not in ("seed", "confluent"):
+        raise UsageError(f"REGISTRY_DIALECT={dialect!r}: expected seed or confluent")
+    template = args.subject_template or os.environ.get("REGISTRY_SUBJECT_TEMPLATE", "").strip()
     try:
-        return RegistryClient(args.url, token=token, timeout=args.timeout)
+        return RegistryClient(
+            args.url,
+            token=token,
+            timeout=args.timeout,
+            dialect=dialect,  # type: ignore[arg-type]  # checked above
+            subject_template=template or DEFAULT_SUBJECT_TEMPLATE,
+            basic_auth=os.environ.get("REGISTRY_BASIC_AUTH") or None,
+        )
     except ConfigError as exc:
-        raise UsageError(str(exc).replace("base_url=", "--url ")) from None
+        raise UsageError(
+            str(exc)
+            .replace("base_url=", "--url ")
+            .replace("subject_template=", "--subject-template ")
+        ) from None
 
 
 def progress(message: str) -> None:

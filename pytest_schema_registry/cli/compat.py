@@ -23,6 +23,7 @@ from ._common import (
     EXIT_USAGE,
     UsageError,
     add_level,
+    dialect_arguments,
     open_client,
     positive,
 )
@@ -103,6 +104,7 @@ def add_compat(commands: Any) -> None:
         metavar="S",
         help="seconds for the check, and for each registry request (default: %(default)s)",
     )
+    dialect_arguments(compat)
     compat.add_argument(
         "--json", action="store_true", help="print the verdict as one JSON document, only that"
     )
