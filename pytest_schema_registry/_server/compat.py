@@ -77,11 +77,20 @@ class Compatibility:
         Waiting for the checker counts against the same budget: one request never takes more
         than `timeout` seconds (plus the helper's start on first use).
         """
+        return self.check_schemas([old.content for old in olds], new, deadline=deadline, **options)
+
+    def check_schemas(
+        self,
+        olds: Sequence[Any],
+        new: Any,
+        *,
+        deadline: float | None = None,
+        **options: str,
+    ) -> CompatibilityVerdict:
+        """Compare the `new` schema document with the `olds` (oldest first), as `check` does."""
         deadline = time.monotonic() + self.timeout if deadline is None else deadline
         with _turn(_left(deadline)):
-            return check_compatibility(
-                [old.content for old in olds], new, timeout=_left(deadline), **options
-            )
+            return check_compatibility(list(olds), new, timeout=_left(deadline), **options)
 
     @contextmanager
     def uploading(self, deadline: float) -> Iterator[None]:

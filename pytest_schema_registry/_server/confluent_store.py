@@ -1,0 +1,419 @@
+"""Keep the Confluent dialect's subjects in the schema folder, beside the seed's tracks.
+
+```
+DIR/
+  config.json                        optional: {"compatibilityLevel": "FULL",
+                                                 "subjects": {"orders-value": "NONE"}}
+  subjects/                          reserved: the seed dialect never lists it
+    orders-value/                    a subject (a file name: letters, digits, . _ @ + : ~ -)
+      1.json                         version 1: the JSON Schema document as registered
+      1.meta.json                    optional: {"id", "guid", "references", "deleted",
+                                                "created_at"}
+      2.json
+  v1/telemetry.FeedbackEvent/...     the seed dialect's tracks, untouched
+```
+
+Versions are positive integers (`3.json`, no leading zeros). A hand-written `1.json` without
+metadata is served: its id and GUID derive from its canonical form (`confluent_ids.py`), so
+they are the same on every machine and after every restart. Registration writes the version
+file exclusively (two servers sharing the folder never overwrite each other) and then its
+metadata atomically, with the id it was given. A soft delete sets `"deleted": true` in the
+metadata; a permanent delete removes both files. `PUT /config` writes `config.json`
+atomically. Every request rescans when a file's size or time changed, so hand edits show up.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import re
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from .._compat.verdict import LEVELS
+from .._core.files import write_json_atomically
+from .confluent_ids import MAX_ID, Identity, assign, canonical_key
+from .disk import create_exclusively, inside, parse_json, read_text
+from .folder import FolderProblem, check_identifier
+
+__all__ = ["SUBJECTS", "Reference", "SubjectStore", "SubjectVersion"]
+
+log = logging.getLogger("pytest_schema_registry.server")
+SUBJECTS = "subjects"  # the folder's reserved top-level directory
+_VERSION_FILE = re.compile(r"([1-9][0-9]{0,9})(\.meta)?\.json")
+_META_TYPES: dict[str, type | tuple[type, ...]] = {
+    "id": int,
+    "guid": str,
+    "references": list,
+    "deleted": bool,
+    "created_at": str,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """A schema this one refers to: `$ref: name` resolves to `subject`'s `version`."""
+
+    name: str
+    subject: str
+    version: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "subject": self.subject, "version": self.version}
+
+
+@dataclass(frozen=True, slots=True)
+class SubjectVersion:
+    """One version of one subject, with everything the API serves about it."""
+
+    subject: str
+    version: int
+    schema: Any = field(hash=False)  # a JSON Schema document: an object or a boolean
+    references: tuple[Reference, ...]
+    id: int
+    guid: str
+    deleted: bool
+    created_at: str
+
+    @property
+    def key(self) -> str:
+        return canonical_key(self.schema, [r.to_json() for r in self.references])
+
+    @property
+    def text(self) -> str:
+        """Return the schema as the API's `schema` string: compact JSON, keys as registered."""
+        return json.dumps(self.schema, separators=(",", ":"), ensure_ascii=False)
+
+    def response(self) -> dict[str, Any]:
+        """Return the body of `GET /subjects/{s}/versions/{v}`."""
+        return {
+            "subject": self.subject,
+            "version": self.version,
+            "id": self.id,
+            "guid": self.guid,
+            "schemaType": "JSON",
+            "schema": self.text,
+            "references": [r.to_json() for r in self.references],
+        }
+
+
+class SubjectStore:
+    """Serve and write `DIR/subjects` and `DIR/config.json`; thread-safe, rescanning on change."""
+
+    def __init__(self, root: Path | str) -> None:
+        self.root = Path(root)
+        if not self.root.is_dir():
+            raise FileNotFoundError(f"schema folder {str(self.root)!r} does not exist")
+        self._real_root = self.root.resolve()
+        self.lock = threading.RLock()
+        self._signature: tuple[tuple[str, int, int], ...] | None = None
+        self._versions: dict[str, list[SubjectVersion]] = {}
+        self._identity = Identity({}, {})
+        self.config: dict[str, Any] = {}
+        self.problems: list[FolderProblem] = []
+        self._scanned = False
+        self.refresh()
+
+    # -- reading --------------------------------------------------------------------------------
+
+    def refresh(self) -> bool:
+        """Rescan if any file changed since the last scan; say whether it did."""
+        with self.lock:
+            files = sorted(self._files())
+            signature = tuple(_stat_signature(path) for path in files)
+            if signature == self._signature:
+                return False
+            before = {str(problem) for problem in self.problems}
+            self._load(files)
+            self._signature = signature
+            for problem in self.problems:
+                if self._scanned and str(problem) not in before:
+                    log.warning("skipped %s", problem)
+            self._scanned = True
+            return True
+
+    def subjects(self, *, deleted: bool = False) -> list[str]:
+        """Return the subjects with a live version (any version, with `deleted`), sorted."""
+        with self.lock:
+            return sorted(s for s in self._versions if self.versions(s, deleted=deleted))
+
+    def versions(self, subject: str, *, deleted: bool = False) -> list[SubjectVersion]:
+        """Return the live versions (soft-deleted ones too with `deleted`), oldest first."""
+        with self.lock:
+            found = self._versions.get(subject, [])
+            return [v for v in found if deleted or not v.deleted]
+
+    def get(
+        self, subject: str, version: int | None, *, deleted: bool = False
+    ) -> SubjectVersion | None:
+        """Return one version, or the latest when `version` is None; None if there is none."""
+        found = self.versions(subject, deleted=deleted)
+        if version is None:
+            return found[-1] if found else None
+        return next((v for v in found if v.version == version), None)
+
+    def with_id(self, schema_id: int) -> list[SubjectVersion]:
+        """Return every version, soft-deleted ones included, whose schema has `schema_id`."""
+        with self.lock:
+            key = self._identity.keys_by_id.get(schema_id)
+            return [] if key is None else self._with_key(key)
+
+    def with_guid(self, guid: str) -> list[SubjectVersion]:
+        """Return every version, soft-deleted ones included, whose schema has `guid`."""
+        with self.lock:
+            key = self._identity.keys_by_guid.get(guid.lower())
+            return [] if key is None else self._with_key(key)
+
+    def referrers(self, subject: str, version: int) -> list[SubjectVersion]:
+        """Return the versions (soft-deleted ones too) whose references name this version."""
+        with self.lock:
+            return [
+                v
+                for versions in self._versions.values()
+                for v in versions
+                if any(r.subject == subject and r.version == version for r in v.references)
+            ]
+
+    def identity(self, key: str) -> tuple[int, str]:
+        """Return the id and GUID a schema with this canonical key has, or would get."""
+        with self.lock:
+            return self._identity.id_for(key), self._identity.guid_for(key)
+
+    def level(self, subject: str | None) -> str | None:
+        """Return the level `config.json` sets for `subject` (None: the global one), if any."""
+        with self.lock:
+            if subject is None:
+                level = self.config.get("compatibilityLevel")
+            else:
+                level = self.config.get("subjects", {}).get(subject)
+            return level if isinstance(level, str) else None
+
+    def __len__(self) -> int:
+        return len(self.subjects())
+
+    def _with_key(self, key: str) -> list[SubjectVersion]:
+        return [v for versions in self._versions.values() for v in versions if v.key == key]
+
+    # -- writing --------------------------------------------------------------------------------
+
+    def add(
+        self, subject: str, schema: Any, references: tuple[Reference, ...]
+    ) -> SubjectVersion | None:
+        """Write the subject's next version; None if another writer took that number first.
+
+        The caller holds `lock`, has refreshed, and checked everything else.
+        """
+        folder = self._subject_folder(subject)
+        existing = self._versions.get(subject, [])
+        number = (existing[-1].version if existing else 0) + 1
+        key = canonical_key(schema, [r.to_json() for r in references])
+        schema_id, guid = self.identity(key)
+        created = datetime.now(UTC).isoformat(timespec="seconds")
+        stored = SubjectVersion(
+            subject, number, schema, references, schema_id, guid, False, created
+        )
+        folder.mkdir(parents=True, exist_ok=True)
+        text = json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
+        if not create_exclusively(folder / f"{number}.json", text):
+            return None
+        write_json_atomically(folder / f"{number}.meta.json", _meta_of(stored))
+        self.refresh()
+        return stored
+
+    def mark_deleted(self, version: SubjectVersion) -> None:
+        """Soft-delete one version: its metadata says so (and pins its id and GUID)."""
+        folder = self._subject_folder(version.subject)
+        write_json_atomically(
+            folder / f"{version.version}.meta.json", _meta_of(replace(version, deleted=True))
+        )
+
+    def remove(self, version: SubjectVersion) -> None:
+        """Delete one version's files for good; the subject's folder goes when it is empty."""
+        folder = self._subject_folder(version.subject)
+        for name in (f"{version.version}.json", f"{version.version}.meta.json"):
+            (folder / name).unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            folder.rmdir()
+
+    def set_level(self, subject: str | None, level: str | None) -> None:
+        """Write `config.json` with the (global, or the subject's) level set or, None, removed."""
+        config = json.loads(json.dumps(self.config))
+        if subject is None:
+            config.pop("compatibilityLevel", None)
+            if level is not None:
+                config["compatibilityLevel"] = level
+        else:
+            subjects = config.setdefault("subjects", {})
+            subjects.pop(subject, None)
+            if level is not None:
+                subjects[subject] = level
+            if not subjects:
+                del config["subjects"]
+        write_json_atomically(self.root / "config.json", config)
+        self.refresh()
+
+    def _subject_folder(self, subject: str) -> Path:
+        check_identifier("subject", subject)
+        folder = self.root / SUBJECTS / subject
+        if not inside(self._real_root, folder):
+            raise PermissionError(
+                f"subject {subject!r} leads outside the schema folder (a symlink?)"
+            )
+        return folder
+
+    # -- scanning -------------------------------------------------------------------------------
+
+    def _files(self) -> Iterator[Path]:
+        yield self.root / "config.json"
+        for path in (self.root / SUBJECTS).glob("*/*.json"):
+            if not any(part.startswith((".", "_")) for part in path.relative_to(self.root).parts):
+                yield path
+
+    def _load(self, files: list[Path]) -> None:
+        """Parse every file; collect what cannot be served, with reasons; then assign ids."""
+        self.problems = []
+        self.config = self._load_config()
+        raw: list[tuple[str, int, Any, dict[str, Any]]] = []
+        for path in files:
+            if path.parent.parent.name != SUBJECTS:
+                continue
+            try:
+                loaded = self._load_version(path)
+            except (OSError, ValueError) as exc:
+                self.problems.append(FolderProblem(path, str(exc)))
+                continue
+            if loaded is not None:
+                raw.append(loaded)
+        self._build(raw)
+
+    def _load_config(self) -> dict[str, Any]:
+        path = self.root / "config.json"
+        if not path.exists():
+            return {}
+        try:
+            config = parse_json(read_text(path, "config file", self._real_root), "config file")
+            return _checked_config(config)
+        except (OSError, ValueError) as exc:
+            self.problems.append(FolderProblem(path, str(exc)))
+            return {}
+
+    def _load_version(self, path: Path) -> tuple[str, int, Any, dict[str, Any]] | None:
+        """Parse one `subjects/{s}/{v}.json` and its metadata; None for a metadata file."""
+        subject = check_identifier("subject", path.parent.name)
+        match = _VERSION_FILE.fullmatch(path.name)
+        if match is None or int(match[1]) > MAX_ID:
+            raise ValueError("expected a version file named N.json or N.meta.json, N from 1")
+        if match[2]:
+            if not path.with_name(f"{match[1]}.json").exists():
+                raise ValueError("metadata without a version file beside it")
+            return None
+        schema = parse_json(read_text(path, "schema file", self._real_root), "schema file")
+        if not isinstance(schema, dict | bool):
+            raise ValueError(
+                f"schema file should hold a JSON object or boolean, found {type(schema).__name__}"
+            )
+        meta_path = path.with_name(f"{match[1]}.meta.json")
+        meta: dict[str, Any] = {}
+        if meta_path.exists():
+            meta = _checked_meta(
+                parse_json(read_text(meta_path, "metadata", self._real_root), "metadata")
+            )
+        meta.setdefault("created_at", _mtime_iso(path))
+        return subject, int(match[1]), schema, meta
+
+    def _build(self, raw: list[tuple[str, int, Any, dict[str, Any]]]) -> None:
+        """Assign ids and GUIDs to what was read, then assemble the versions, oldest first."""
+        keys = [canonical_key(schema, meta.get("references", [])) for _, _, schema, meta in raw]
+        pinned_ids: dict[str, list[int]] = {key: [] for key in keys}
+        pinned_guids: dict[str, list[str]] = {key: [] for key in keys}
+        for key, (_, _, _, meta) in zip(keys, raw, strict=True):
+            if "id" in meta:
+                pinned_ids[key].append(meta["id"])
+            if "guid" in meta:
+                pinned_guids[key].append(meta["guid"].lower())
+        self._identity, overruled = assign(pinned_ids, pinned_guids)
+        for reason in overruled:
+            self.problems.append(
+                FolderProblem(self.root / SUBJECTS, f"{reason}; a new id was derived")
+            )
+        self._versions = {}
+        for key, (subject, number, schema, meta) in zip(keys, raw, strict=True):
+            references = tuple(Reference(**r) for r in meta.get("references", []))
+            version = SubjectVersion(
+                subject,
+                number,
+                schema,
+                references,
+                self._identity.ids[key],
+                self._identity.guids[key],
+                bool(meta.get("deleted", False)),
+                meta["created_at"],
+            )
+            self._versions.setdefault(subject, []).append(version)
+        for versions in self._versions.values():
+            versions.sort(key=lambda v: v.version)
+
+
+def _meta_of(version: SubjectVersion) -> dict[str, Any]:
+    meta: dict[str, Any] = {
+        "id": version.id,
+        "guid": version.guid,
+        "created_at": version.created_at,
+    }
+    if version.references:
+        meta["references"] = [r.to_json() for r in version.references]
+    if version.deleted:
+        meta["deleted"] = True
+    return meta
+
+
+def _checked_meta(meta: Any) -> dict[str, Any]:
+    """Check a metadata file's keys and types; return it."""
+    if not isinstance(meta, dict):
+        raise ValueError("metadata should hold a JSON object")
+    for key, value in meta.items():
+        expected = _META_TYPES.get(key)
+        if expected is None:
+            raise ValueError(f"unknown metadata key {key!r} (known: {', '.join(_META_TYPES)})")
+        if not isinstance(value, expected) or (isinstance(value, bool) and expected is not bool):
+            raise ValueError(f"metadata {key!r} should be a {expected}, got {value!r:.40}")
+    if "id" in meta and not 1 <= meta["id"] <= MAX_ID:
+        raise ValueError(f"metadata id {meta['id']} is not from 1 to {MAX_ID}")
+    for ref in meta.get("references", []):
+        if not (
+            isinstance(ref, dict)
+            and set(ref) == {"name", "subject", "version"}
+            and isinstance(ref["name"], str)
+            and isinstance(ref["subject"], str)
+            and isinstance(ref["version"], int)
+        ):
+            raise ValueError(f"metadata reference {ref!r:.80} should be {{name, subject, version}}")
+    return meta
+
+
+def _checked_config(config: Any) -> dict[str, Any]:
+    """Check `config.json`: an object whose levels are Confluent's, global and per subject."""
+    if not isinstance(config, dict) or not isinstance(config.get("subjects", {}), dict):
+        raise ValueError('config file should hold {"compatibilityLevel": L, "subjects": {...}}')
+    levels = [config.get("compatibilityLevel", "NONE"), *config.get("subjects", {}).values()]
+    for level in levels:
+        if level not in LEVELS:
+            raise ValueError(f"config file: {level!r:.40} is not one of {', '.join(LEVELS)}")
+    return config
+
+
+def _stat_signature(path: Path) -> tuple[str, int, int]:
+    try:
+        stat = path.stat()
+    except OSError:
+        return (str(path), -1, -1)
+    return (str(path), stat.st_mtime_ns, stat.st_size)
+
+
+def _mtime_iso(path: Path) -> str:
+    return datetime.fromtimestamp(path.stat().st_mtime, UTC).isoformat(timespec="seconds")
