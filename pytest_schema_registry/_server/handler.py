@@ -1,7 +1,9 @@
 """Speak HTTP for `RegistryServer`: accept connections, parse requests, answer, misbehave on cue.
 
 `server.py` owns the lifecycle, the request log and the faults; this module owns sockets and
-threads. Routing itself is `routes.py`'s, over the `SchemaFolder`.
+threads. Routing itself is `routes.py`'s over the `SchemaFolder` (the seed dialect), or
+`confluent_routes.py`'s over the `SubjectStore` (the Confluent dialect), each answering errors
+in its registry's own shape.
 """
 
 from __future__ import annotations
@@ -17,10 +19,12 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
 from .._core.secrets import redact_url
+from .confluent_routes import route_confluent
 from .limits import Doorman, RequestClock
 from .routes import HTTPError, Request, route
 
 if TYPE_CHECKING:
+    from .confluent_store import SubjectStore
     from .server import Fault, RegistryServer
 
 __all__ = ["RegistryHTTPServer", "RequestHandler"]
@@ -31,6 +35,7 @@ log = logging.getLogger("pytest_schema_registry.server")
 # forge a line. Escaped as the stdlib's own `log_message` does, which ours replaces.
 _CONTROL_CHARACTERS = {c: f"\\x{c:02x}" for c in (*range(0x20), *range(0x7F, 0xA0))}
 _CONTROL_CHARACTERS[ord("\\")] = "\\\\"
+CONTENT_TYPES = {"seed": "application/json", "confluent": "application/vnd.schemaregistry.v1+json"}
 
 
 class RegistryHTTPServer(ThreadingHTTPServer):
@@ -93,7 +98,11 @@ class RegistryHTTPServer(ThreadingHTTPServer):
 
 
 class RequestHandler(BaseHTTPRequestHandler):
-    """Route one request to the seed API; answer JSON, FastAPI-style `{"detail": ...}` on errors."""
+    """Route one request to the registry's API; answer JSON, errors in the dialect's shape.
+
+    The seed dialect answers FastAPI-style `{"detail": ...}`, Confluent's `{"error_code",
+    "message"}`.
+    """
 
     protocol_version = "HTTP/1.1"  # keep-alive, so clients' connection pools get exercised
     disable_nagle_algorithm = True  # headers and body go out in two writes: no 40 ms stall
@@ -113,6 +122,12 @@ class RequestHandler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         self._handle("POST")
+
+    def do_PUT(self) -> None:
+        self._handle("PUT")
+
+    def do_DELETE(self) -> None:
+        self._handle("DELETE")
 
     def log_message(self, format: str, *args: Any) -> None:
         message = (format % args).translate(_CONTROL_CHARACTERS)
@@ -144,6 +159,9 @@ class RequestHandler(BaseHTTPRequestHandler):
         registry = self.server.registry
         authorized = registry._authorized(self.headers.get("Authorization"))
         try:
+            if registry.store is not None:
+                allowed = authorized or registry.open_to_all
+                return self._confluent(registry.store, method, path, query, allowed)
             # Only an authorized POST has a body worth reading: anything else is refused unread,
             # so anonymous clients cannot make the server buffer megabytes.
             body = self._body() if method == "POST" and authorized else self._skip_body()
@@ -155,12 +173,34 @@ class RequestHandler(BaseHTTPRequestHandler):
                 compatibility=registry.compatibility,
             )
         except HTTPError as answer:
-            return answer.status, answer.body()
+            return answer.status, self._error_body(answer)
         except Exception as exc:
             # A bug, or the OS (out of descriptors): answer, never just hang up on the client.
             log.exception("%s %r failed", method, path)
             detail = f"the embedded registry failed ({type(exc).__name__}); see its log"
-            return 500, {"detail": detail}
+            return 500, self._error_body(HTTPError(500, detail, {"error_code": 50001}))
+
+    def _confluent(
+        self,
+        store: SubjectStore,
+        method: str,
+        path: str | None,
+        query: dict[str, str],
+        allowed: bool,
+    ) -> tuple[int, Any]:
+        """Answer the Confluent dialect; a body is read only from an allowed PUT or POST."""
+        writes = method in ("POST", "PUT")
+        body = self._body() if writes and allowed else self._skip_body()
+        request = Request(method, path, query, allowed, body)
+        return route_confluent(store, request, self.server.registry.compatibility)
+
+    def _error_body(self, answer: HTTPError) -> dict[str, Any]:
+        if self.server.registry.dialect == "confluent":
+            return {
+                "error_code": answer.extra.get("error_code", answer.status),
+                "message": answer.detail,
+            }
+        return answer.body()
 
     def _route_path(self, raw_path: str) -> str | None:
         """Strip the base path; None when the request is outside it."""
@@ -173,7 +213,10 @@ class RequestHandler(BaseHTTPRequestHandler):
 
     def _send_json(self, status: int, body: object, headers: Mapping[str, str] = {}) -> None:
         payload = json.dumps(body, ensure_ascii=False).encode()
-        self._send(status, payload, {"Content-Type": "application/json", **headers})
+        self._send(status, payload, {"Content-Type": self._content_type(), **headers})
+
+    def _content_type(self) -> str:
+        return CONTENT_TYPES[self.server.registry.dialect]
 
     def _send(
         self, status: int, payload: bytes, headers: Mapping[str, str], length: int | None = None
@@ -195,7 +238,7 @@ class RequestHandler(BaseHTTPRequestHandler):
         if fault.reset:
             self.close_connection = True
             return
-        headers = {"Content-Type": "application/json", **fault.headers}
+        headers = {"Content-Type": self._content_type(), **fault.headers}
         if fault.truncate:
             self._send(fault.status, fault.body, headers, length=len(fault.body) + 100)
             self.close_connection = True

@@ -5,12 +5,18 @@ background thread inside a test process. It speaks the same JSON as the real ser
 published client parses it), counts every request so tests can assert how many fetches happened,
 and can be told to misbehave (`inject_fault`) so failure handling is tested against real HTTP.
 
+With `dialect="confluent"` it speaks Confluent's Schema Registry REST API instead (subjects,
+integer versions, ids; JSON Schema only), over `DIR/subjects/` in the same folder: what
+confluent-kafka's `SchemaRegistryClient`, `JSONSerializer` and `JSONDeserializer` send.
+
 It is not a production registry: one process, files on local disk. It does check compatibility:
 `/compat/check` compares stored versions, and `compatibility=` makes uploads keep a level.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hmac
 import json
 import threading
@@ -23,6 +29,7 @@ from typing import Any, Self
 
 from .._core.errors import ConfigError
 from .compat import Compatibility
+from .confluent_store import SubjectStore
 from .folder import SchemaFolder
 from .handler import RegistryHTTPServer, RequestHandler
 from .limits import Limits
@@ -32,11 +39,15 @@ __all__ = ["Fault", "RecordedRequest", "RegistryServer"]
 # A request line may be 64 KiB: kept whole, a thousand recorded requests could hold 64 MiB.
 _RECORDED_PATH_CHARS = 1024
 _RECORDED_QUERY_CHARS = 1024
+_DIALECTS = ("seed", "confluent")
+# What each dialect gates uploads on by default: the seed registry had no gate; Confluent's
+# default level is BACKWARD, judged by its own rules.
+_DEFAULT_COMPATIBILITY = {"seed": ("NONE", "semantic"), "confluent": ("BACKWARD", "confluent")}
 
 
 @dataclass(frozen=True, slots=True)
 class RecordedRequest:
-    """One request the server received; `authorized` says whether it carried the server's token.
+    """One request the server received; `authorized` says whether it carried a valid credential.
 
     `path` keeps its first 1,024 characters and `query` its first parameters up to 1,024
     characters in all: enough for every real route, bounded for any request line.
@@ -80,6 +91,13 @@ class RegistryServer:
     `max_body_bytes` per upload (more get a 413; without the token, a body is never read).
     `requests` keeps the last `request_log_size` requests.
 
+    `dialect="confluent"` serves Confluent's REST API from `DIR/subjects/` (see
+    `confluent_store.py`). There, with `user` and `password` (HTTP Basic) and/or `token`
+    (Bearer), every request needs one of them; with none, anyone may read and write, as a
+    default Confluent registry allows (development only). Its `compatibility` defaults to
+    "BACKWARD" judged by "confluent" rules, Confluent's own default; `config.json` (written by
+    `PUT /config`) overrides it globally or per subject.
+
     `compatibility` (one of Confluent's seven levels; default "NONE", anything goes) makes
     `POST /admin/schemas` refuse (409, with the reasons and counterexamples) a new version of a
     schema that breaks it, judged by `compatibility_rules` ("semantic", what the schemas accept,
@@ -102,19 +120,28 @@ class RegistryServer:
         max_connections: int = Limits.max_connections,
         max_body_bytes: int = Limits.max_body_bytes,
         request_log_size: int = Limits.request_log_size,
-        compatibility: str = "NONE",
-        compatibility_rules: str = "semantic",
+        compatibility: str | None = None,
+        compatibility_rules: str | None = None,
+        dialect: str = "seed",
+        user: str | None = None,
+        password: str | None = None,
     ) -> None:
         if reads_need_token and not token:
             raise ConfigError("reads_need_token=True needs a token: RegistryServer(..., token=...)")
+        self.dialect = _checked_dialect(dialect, user, password)
         self.limits = Limits(
             idle_timeout, request_timeout, max_connections, max_body_bytes, request_log_size
         )
         self.reads_need_token = reads_need_token
+        level, rules = _DEFAULT_COMPATIBILITY[self.dialect]
         self.compatibility = Compatibility.of(
-            compatibility, compatibility_rules, timeout=self.limits.request_timeout
+            compatibility or level,
+            compatibility_rules or rules,
+            timeout=self.limits.request_timeout,
         )
         self.folder = SchemaFolder(root)
+        self.store = SubjectStore(root) if self.dialect == "confluent" else None
+        self._basic = (user.encode(), (password or "").encode()) if user else None
         self.host = host
         self.base_path = "/" + base_path.strip("/") if base_path.strip("/") else ""
         self._token = token or None
@@ -243,8 +270,19 @@ class RegistryServer:
             if excess > 0:  # a list, not a deque: tests compare it with [] and slice it
                 del self.requests[:excess]
 
+    @property
+    def open_to_all(self) -> bool:
+        """Say whether anyone may use the Confluent dialect: no credential is configured."""
+        return self._token is None and self._basic is None
+
     def _authorized(self, header: str | None) -> bool:
-        if self._token is None or not header:
+        """Say whether `header` carries the bearer token or (Confluent dialect) the Basic pair."""
+        if not header:
+            return False
+        scheme, _, credential = header.partition(" ")
+        if scheme.lower() == "basic" and self._basic is not None:
+            return _basic_matches(credential.strip(), *self._basic)
+        if self._token is None:
             return False
         return hmac.compare_digest(header.encode(), f"Bearer {self._token}".encode())
 
@@ -258,6 +296,32 @@ class RegistryServer:
                             self._faults.remove(fault)
                     return fault
         return None
+
+
+def _checked_dialect(dialect: str, user: str | None, password: str | None) -> str:
+    """Refuse an unknown dialect, and credentials that cannot work with the one chosen."""
+    if dialect not in _DIALECTS:
+        raise ConfigError(f"RegistryServer(dialect={dialect!r:.40}): use 'seed' or 'confluent'")
+    if (user is None) != (password is None):
+        raise ConfigError("RegistryServer(user=..., password=...): give both or neither")
+    if user is not None and dialect != "confluent":
+        raise ConfigError(
+            "RegistryServer(user=..., password=...) is for dialect='confluent' (HTTP Basic); "
+            "the seed dialect takes a bearer token"
+        )
+    return dialect
+
+
+def _basic_matches(credential: str, user: bytes, password: bytes) -> bool:
+    """Compare a Basic credential with the configured pair, in constant time."""
+    try:
+        given = base64.b64decode(credential, validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    given_user, colon, given_password = given.partition(b":")
+    user_ok = hmac.compare_digest(given_user, user)
+    password_ok = hmac.compare_digest(given_password, password)
+    return bool(colon) and user_ok and password_ok
 
 
 def _clip_query(query: dict[str, str]) -> dict[str, str]:
