@@ -346,7 +346,15 @@ def delete_version(store: SubjectStore, call: Call) -> tuple[int, Any]:
     """Soft-delete one live version, or (permanent) remove a soft-deleted one's files."""
     subject, text = call.args
     permanent = flag(call.query, "permanent")
-    version = one_version(store, subject, text, deleted=permanent)
+    # "latest" is the latest live version for a soft delete, the latest of all for a permanent one
+    version = one_version(store, subject, text, deleted=permanent or version_arg(text) is not None)
+    if not permanent and version.deleted:
+        raise fail(
+            404,
+            40406,
+            f"Subject '{subject}' Version {version.version} was soft deleted. Set "
+            "permanent=true to delete permanently",
+        )
     if permanent and not version.deleted:
         raise fail(
             404,

@@ -51,8 +51,10 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser(
         "serve",
         help="serve a folder of schemas over the registry API",
-        description="Serve DIR/{track}/{name}/{version}.json over the seed registry's HTTP API, "
-        "for development and tests. Not for production.",
+        description="Serve DIR/{track}/{name}/{version}.json over the seed registry's HTTP API "
+        "or, with --dialect confluent, DIR/subjects/{subject}/{version}.json over Confluent's "
+        "Schema Registry REST API (JSON Schema only; what confluent-kafka's client and JSON "
+        "serializers use), for development and tests. Not for production.",
     )
     serve.add_argument("directory", type=Path, metavar="DIR", help="the schema folder")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
@@ -63,7 +65,24 @@ def _parser() -> argparse.ArgumentParser:
         help="port to bind, 0 for any free one (default: %(default)s)",
     )
     serve.add_argument(
-        "--token", default=None, help="bearer token that opens the admin API (closed without one)"
+        "--dialect",
+        choices=("seed", "confluent"),
+        default="seed",
+        help="which registry API to speak (default: %(default)s)",
+    )
+    serve.add_argument(
+        "--token",
+        default=None,
+        help="bearer token: opens the seed admin API (closed without one); in the confluent "
+        "dialect, every request needs it (or --user/--password)",
+    )
+    serve.add_argument(
+        "--user",
+        default=None,
+        help="confluent dialect: HTTP Basic user every request needs (with --password)",
+    )
+    serve.add_argument(
+        "--password", default=None, help="confluent dialect: HTTP Basic password (with --user)"
     )
     serve.add_argument(
         "--base-path",
@@ -80,16 +99,17 @@ def _parser() -> argparse.ArgumentParser:
     add_level(
         serve,
         "--compatibility",
-        "NONE",
+        None,
         "refuse (409) an upload that breaks this level against the stored versions: "
-        f"{', '.join(LEVELS)} (default: %(default)s, anything goes)",
+        f"{', '.join(LEVELS)} (default: NONE, anything goes, for the seed dialect; BACKWARD, "
+        "as Confluent, for the confluent dialect, where PUT /config can change it)",
     )
     serve.add_argument(
         "--compatibility-rules",
         choices=("semantic", "confluent"),
-        default="semantic",
+        default=None,
         help="judge by what the schemas accept (semantic) or by what a Confluent registry "
-        "would answer (default: %(default)s)",
+        "would answer (default: semantic for the seed dialect, confluent for the confluent one)",
     )
     add_limits(serve)
     serve.set_defaults(run=run_serve)

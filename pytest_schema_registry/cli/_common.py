@@ -129,7 +129,7 @@ def configure_logging(*, quiet: bool) -> None:
 # -- compat -------------------------------------------------------------------------------------
 
 
-def add_level(parser: argparse.ArgumentParser, flag: str, default: str, help: str) -> None:
+def add_level(parser: argparse.ArgumentParser, flag: str, default: str | None, help: str) -> None:
     """Add an option taking one of Confluent's compatibility levels, in any case."""
     parser.add_argument(
         flag, type=str.upper, choices=LEVELS, default=default, metavar="LEVEL", help=help
