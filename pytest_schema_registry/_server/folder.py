@@ -2,6 +2,7 @@
 
 ```
 DIR/
+  subjects/                             reserved: the Confluent dialect's (`confluent_store.py`)
   v1/                                   a track
     telemetry.FeedbackEvent/            a schema name
       1.1.2.json                        one version: the JSON Schema exactly as served
@@ -40,7 +41,12 @@ __all__ = ["FolderProblem", "SchemaFolder", "StoredSchema", "check_identifier"]
 log = logging.getLogger("pytest_schema_registry.server")
 _IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+:~-]{0,199}")
 _META_SUFFIX = ".meta.json"
-_RESERVED_TRACKS = frozenset({"by-id"})
+# Track names the folder cannot hold: the seed API's /schemas/by-id/ route, and the Confluent
+# dialect's subjects (`confluent_store.py`), which this scanner skips without a word.
+_RESERVED_TRACKS = {
+    "by-id": "reserved by the API's /schemas/by-id/ route",
+    "subjects": "reserved for the Confluent dialect's subjects (DIR/subjects/)",
+}
 
 
 def check_identifier(kind: str, value: object) -> str:
@@ -185,11 +191,15 @@ class SchemaFolder:
             return len(self._schemas)
 
     def _schema_files(self) -> list[Path]:
-        """List `root/track/name/*.json`, metadata sidecars included, hidden entries skipped."""
+        """List `root/track/name/*.json`, metadata sidecars included, hidden entries skipped.
+
+        `DIR/subjects/` holds the Confluent dialect's subjects, not a track: skipped too.
+        """
         return [
             path
             for path in self.root.glob("*/*/*.json")
             if not any(part.startswith((".", "_")) for part in path.relative_to(self.root).parts)
+            and path.relative_to(self.root).parts[0] != "subjects"
         ]
 
     # -- writing --------------------------------------------------------------------------------
@@ -308,7 +318,7 @@ def _build(
 ) -> StoredSchema:
     """Assemble what the API serves about one version, refusing contradictions."""
     if track in _RESERVED_TRACKS:
-        raise ValueError(f"track {track!r} is reserved by the API's /schemas/{track}/ route")
+        raise ValueError(f"track {track!r} is {_RESERVED_TRACKS[track]}")
     _check_embedded(content, "$core_version", version)
     _check_embedded(content, "$track", track)
     schema_id = content.get("$schema_id") or meta.get("schema_id") or f"{name}@{track}"
