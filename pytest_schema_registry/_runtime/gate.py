@@ -25,7 +25,10 @@ from typing import TYPE_CHECKING, Any
 
 from .._core.config import ValidationMode, normalize_validation_mode
 from .._core.errors import ConfigError, DeadLetterError, SchemaRegistryError
-from .._core.models import DeadLetter, excerpt, schema_name_problem
+from .._core.models import DeadLetter, ValidationResult, excerpt, schema_name_problem
+from .framing import FramingError, Headers, unframe
+from .records import RecordError
+from .resolver import writer_key
 from .sinks import DeadLetterSink
 from .throttle import LogThrottle
 
@@ -116,6 +119,26 @@ class ValidationGate:
             result = await self.manager.check(name, payload, track, track)
         except SchemaRegistryError as exc:
             return await self._without_schema(message, name, track, exc)
+        return await self._decide(message, name, result)
+
+    async def check_message(self, value: bytes, *, headers: Headers | None = None) -> GateResult:
+        """Decide for a Kafka record value in Confluent framing: what a consumer calls per record.
+
+        The writer schema comes from the record's id or GUID; a record without framing or JSON
+        is malformed (dead-lettered untouched in enforce mode), like a broken envelope.
+        """
+        if self.mode == "off":
+            return GateResult(Decision.ACCEPT)
+        try:
+            result = await self.manager.check_message(value, headers=headers)
+        except RecordError as exc:
+            return await self._malformed(value, str(exc))
+        except SchemaRegistryError as exc:
+            return await self._without_schema(value, _writer_of(value, headers), None, exc)
+        return await self._decide(value, result.schema.name, result)
+
+    async def _decide(self, message: Any, name: str, result: ValidationResult) -> GateResult:
+        """Accept a valid message; log or reject (dead-letter) an invalid one, by mode."""
         if result.valid:
             return GateResult(Decision.ACCEPT, (), name, result.schema.track, result.schema.version)
         base = GateResult(
@@ -228,6 +251,15 @@ class ValidationGate:
     def _action(self, schema: str, severity: str, action: str) -> None:
         label = schema if schema == MALFORMED_LABEL else self.manager.metric_label(schema)
         self.manager.metrics.enforcement_action(label, severity, action)
+
+
+def _writer_of(value: bytes, headers: Headers | None) -> str:
+    """Name a record's writer schema for a message about it: `id:7` or `guid:...`."""
+    try:
+        framed = unframe(value, headers)
+    except FramingError:  # never: the manager read this framing a moment ago
+        return MALFORMED_LABEL
+    return writer_key(framed.schema_id, framed.guid)[0]
 
 
 def _schema_from_meta(meta: Mapping[str, Any]) -> str:

@@ -323,6 +323,21 @@ class SchemaManager:
         """`validate_message` from synchronous code, as `validate_payload_sync` does it."""
         return self.run_sync(self.validate_message(value, headers=headers))
 
+    async def check_message(
+        self, value: bytes, *, headers: Headers | None = None
+    ) -> ValidationResult:
+        """Validate a framed record and say against which writer schema; raise when none judged.
+
+        A record without framing or JSON raises `RecordError` (a `ValueError`, saying why); no
+        schema to be had raises the registry error, as `check` does for names.
+        """
+        if not self._active:
+            raise ConfigError("the SchemaManager is disabled: set enabled=True and a registry URL")
+        key, payload = read_record(value, headers)
+        entry = self._warm(key, self._writers) or await self._resolve_writer(key)
+        valid, errors = self._judge(entry, entry.document.name, payload)
+        return ValidationResult(valid, tuple(errors), entry.document)
+
     async def check(
         self, name: str, payload: Any, prefer: str | None = None, fallback: str | None = None
     ) -> ValidationResult:
