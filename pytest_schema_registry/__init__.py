@@ -27,6 +27,9 @@ if TYPE_CHECKING:  # the same table, spelled out for type checkers (a test keeps
         Backend as Backend,
     )
     from ._core.config import (
+        Dialect as Dialect,
+    )
+    from ._core.config import (
         RegistryConfig as RegistryConfig,
     )
     from ._core.config import (
@@ -43,6 +46,9 @@ if TYPE_CHECKING:  # the same table, spelled out for type checkers (a test keeps
     )
     from ._core.errors import (
         DeadLetterError as DeadLetterError,
+    )
+    from ._core.errors import (
+        MalformedRecordError as MalformedRecordError,
     )
     from ._core.errors import (
         RegistryAuthError as RegistryAuthError,
@@ -165,6 +171,7 @@ if TYPE_CHECKING:  # the same table, spelled out for type checkers (a test keeps
 _EXPORTED_FROM: dict[str, tuple[str, ...]] = {
     "_core.config": (
         "Backend",
+        "Dialect",
         "RegistryConfig",
         "ValidationMode",
     ),
@@ -173,6 +180,7 @@ _EXPORTED_FROM: dict[str, tuple[str, ...]] = {
         "CassetteMissError",
         "ConfigError",
         "DeadLetterError",
+        "MalformedRecordError",
         "RegistryAuthError",
         "RegistryNotConfiguredError",
         "RegistryRequestError",

@@ -11,6 +11,7 @@ SchemaRegistryError             catch this to catch everything we raise
 ├── SchemaCompileError          the schema itself is broken: bad regex, unknown dialect, bad $ref
 ├── UnsupportedSchemaError      the payload generator cannot draw values for this (part of a) schema
 ├── DeadLetterError             the dead-letter sink failed: the message was not stored, do not ack
+├── MalformedRecordError        a Kafka record has no Confluent framing, or its body is not JSON
 ├── RegistryNotConfiguredError  a test needs a registry (or a schema source) and has none
 ├── CassetteError               the registry cassette cannot be read
 │   └── CassetteMissError       replay met a request the cassette never recorded
@@ -39,6 +40,7 @@ __all__ = [
     "CassetteMissError",
     "ConfigError",
     "DeadLetterError",
+    "MalformedRecordError",
     "RegistryAuthError",
     "RegistryNotConfiguredError",
     "RegistryRequestError",
@@ -195,6 +197,16 @@ class DeadLetterError(SchemaRegistryError):
     def __init__(self, message: str, *, letter: DeadLetter) -> None:
         super().__init__(message, name=letter.schema, track=letter.track)
         self.letter = letter
+
+
+class MalformedRecordError(SchemaRegistryError, ValueError):
+    """Raised when a Kafka record names no writer schema (no Confluent framing) or holds no JSON.
+
+    The record came from the broker, so from anyone who can produce to the topic; the message
+    says what the bytes were, for the dead-letter reader.
+    """
+
+    error_type = "malformed"
 
 
 class RegistryNotConfiguredError(SchemaRegistryError):

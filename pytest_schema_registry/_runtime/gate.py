@@ -24,10 +24,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .._core.config import ValidationMode, normalize_validation_mode
-from .._core.errors import ConfigError, DeadLetterError, SchemaRegistryError
+from .._core.errors import (
+    ConfigError,
+    DeadLetterError,
+    MalformedRecordError,
+    SchemaRegistryError,
+)
 from .._core.models import DeadLetter, ValidationResult, excerpt, schema_name_problem
 from .framing import FramingError, Headers, unframe
-from .records import RecordError
 from .resolver import writer_key
 from .sinks import DeadLetterSink
 from .throttle import LogThrottle
@@ -131,7 +135,7 @@ class ValidationGate:
             return GateResult(Decision.ACCEPT)
         try:
             result = await self.manager.check_message(value, headers=headers)
-        except RecordError as exc:
+        except MalformedRecordError as exc:
             return await self._malformed(value, str(exc))
         except SchemaRegistryError as exc:
             return await self._without_schema(value, _writer_of(value, headers), None, exc)

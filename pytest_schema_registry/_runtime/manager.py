@@ -37,6 +37,7 @@ from .._core.config import (
 )
 from .._core.errors import (
     ConfigError,
+    MalformedRecordError,
     SchemaNotFoundError,
     SchemaRegistryError,
 )
@@ -48,7 +49,7 @@ from .._wire.client import RegistryClient
 from .cache import Entry, Key, Stats, bare
 from .framing import Headers
 from .metrics import MetricsSink, NoMetrics, metrics_sink
-from .records import MALFORMED_RECORD_LABEL, RecordError, read_record
+from .records import MALFORMED_RECORD_LABEL, read_record
 from .resolver import SchemaResolver, writer_schema
 
 if TYPE_CHECKING:
@@ -309,7 +310,7 @@ class SchemaManager:
             return True, []
         try:
             key, payload = read_record(value, headers)
-        except RecordError as exc:
+        except MalformedRecordError as exc:
             return self._malformed_record(exc)
         try:
             entry = self._warm(key, self._writers) or await self._resolve_writer(key)
@@ -328,7 +329,7 @@ class SchemaManager:
     ) -> ValidationResult:
         """Validate a framed record and say against which writer schema; raise when none judged.
 
-        A record without framing or JSON raises `RecordError` (a `ValueError`, saying why); no
+        A record without framing or JSON raises `MalformedRecordError` (saying why); no
         schema to be had raises the registry error, as `check` does for names.
         """
         if not self._active:
@@ -509,7 +510,7 @@ class SchemaManager:
         self._resolver.forget_flights()
         self._writers.forget_flights()
 
-    def _malformed_record(self, error: RecordError) -> tuple[bool, list[str]]:
+    def _malformed_record(self, error: MalformedRecordError) -> tuple[bool, list[str]]:
         """Count a record that names no schema or holds no JSON: invalid, under one label."""
         self._stats.validations["failure"] += 1
         self._metrics.validation(MALFORMED_RECORD_LABEL, "failure")

@@ -7,8 +7,9 @@ import uuid
 
 import pytest
 
+from pytest_schema_registry import MalformedRecordError
 from pytest_schema_registry._runtime.framing import FramingError, unframe
-from pytest_schema_registry._runtime.records import RecordError, read_record
+from pytest_schema_registry._runtime.records import read_record
 
 GUID = uuid.UUID("0e5f1c2a-3b4d-5e6f-8a9b-0c1d2e3f4a5b")
 BODY = b'{"level": "ok"}'
@@ -62,7 +63,7 @@ def test_anything_else_is_a_framing_error_saying_what_came(
     ],
 )
 def test_a_framed_body_that_is_not_json_is_a_record_error(body: bytes, said: str) -> None:
-    with pytest.raises(RecordError, match=said):
+    with pytest.raises(MalformedRecordError, match=said):
         read_record(b"\x00\x00\x00\x00\x07" + body, None)
 
 
