@@ -133,28 +133,24 @@ class SchemaManager:
         )
         self._stats = Stats()
         self._degradation_watchers: list[DegradationWatcher] = []
-        self._resolver = SchemaResolver(
-            self.config,
-            self._started_client,
-            clock=clock,
-            metrics=self._metrics,
-            stats=self._stats,
-            on_degraded=self.notify_degraded,
-        )
+        self._resolver = self._new_resolver()
         self._entries = self._resolver.entries  # the same dict: the warm path reads it directly
-        self._writers = SchemaResolver(  # Kafka records' writer schemas, by id or GUID
-            self.config,
-            self._started_client,
-            clock=clock,
-            metrics=self._metrics,
-            stats=self._stats,
-            on_degraded=self.notify_degraded,
-            fetch=writer_schema,
-            by_name=False,
-        )
+        self._writers = self._new_resolver(fetch=writer_schema, by_name=False)  # records' ids
         self._affinity = LoopAffinity(on_rehome=self._forget_flights)
         self._thread: LoopThread | None = None
         self._refreshes: set[Future[None]] = set()
+
+    def _new_resolver(self, **how: Any) -> SchemaResolver:
+        """Build a resolver sharing this manager's client, clock, metrics and counters."""
+        return SchemaResolver(
+            self.config,
+            self._started_client,
+            clock=self._clock,
+            metrics=self._metrics,
+            stats=self._stats,
+            on_degraded=self.notify_degraded,
+            **how,
+        )
 
     @classmethod
     def from_config(cls, config: RegistryConfig, **kwargs: Any) -> SchemaManager:
