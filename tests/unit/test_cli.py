@@ -424,3 +424,64 @@ def test_serve_refuses_a_compatibility_it_cannot_keep(args: list[str], complaint
 
     assert result.returncode == 2
     assert complaint in result.stderr
+
+
+# -- serve --dialect confluent ------------------------------------------------------------------
+
+
+def test_serve_speaks_confluent_with_basic_credentials(tmp_path: Path) -> None:
+    subject = tmp_path / "subjects" / "orders-value"
+    subject.mkdir(parents=True)
+    (subject / "1.json").write_text(json.dumps({"enum": ["new", "paid"]}))
+    process, banner = start_serve(
+        tmp_path, "--dialect", "confluent", "--user", "alice", "--password", "s3cret", "-q"
+    )
+    try:
+        url = served_url(process, banner)
+        anonymous = httpx.get(f"{url}/subjects")
+        listed = httpx.get(f"{url}/subjects", auth=("alice", "s3cret"))
+        narrowed = httpx.post(
+            f"{url}/subjects/orders-value/versions",
+            json={"schema": json.dumps({"enum": ["new"]}), "schemaType": "JSON"},
+            auth=("alice", "s3cret"),
+            timeout=30,
+        )
+    finally:
+        process.send_signal(signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=10)
+
+    assert "Serving 1 subjects" in banner and "Confluent API" in banner
+    assert "every request needs a credential, compatibility BACKWARD" in banner
+    assert anonymous.status_code == 401
+    assert listed.json() == ["orders-value"]
+    assert narrowed.status_code == 409  # BACKWARD by default, with no token needed for writes
+    assert "s3cret" not in banner + stdout + stderr
+
+
+def test_serve_confluent_on_an_empty_folder_names_the_confluent_layout(tmp_path: Path) -> None:
+    out, err = serve_briefly(tmp_path, "--dialect", "confluent", "--compatibility", "full")
+
+    assert "Serving 0 subjects" in out and "open to anyone, compatibility FULL" in out
+    assert "holds no subjects; expected DIR/subjects/{subject}/{version}.json" in err
+
+
+@pytest.mark.parametrize(
+    ("args", "complaint"),
+    [
+        (["--dialect", "confluent", "--user", "alice"], "--user and --password go together"),
+        (["--dialect", "confluent", "--password", "p"], "--user and --password go together"),
+        (["--user", "a", "--password", "p"], "--user/--password are for --dialect confluent"),
+        (
+            ["--dialect", "confluent", "--token", "t", "--require-token"],
+            "--require-token is for the seed dialect",
+        ),
+        (["--dialect", "avro"], "argument --dialect: invalid choice: 'avro'"),
+    ],
+)
+def test_serve_refuses_credentials_the_dialect_cannot_use(args: list[str], complaint: str) -> None:
+    result = cli("serve", str(EXAMPLES), "--port", "0", *args)
+
+    assert result.returncode == 2
+    assert "error: " in result.stderr
+    assert complaint in result.stderr
+    assert "Traceback" not in result.stderr
