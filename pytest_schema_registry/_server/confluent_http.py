@@ -13,7 +13,8 @@ from typing import Any
 
 from .compat import Compatibility
 from .confluent_ids import MAX_ID
-from .confluent_store import SubjectStore, SubjectVersion
+from .confluent_schema import SubjectVersion
+from .confluent_store import SubjectStore
 from .disk import parse_json
 from .routes import HTTPError, Request
 

@@ -25,7 +25,8 @@ from .confluent_http import (
     subject_versions,
 )
 from .confluent_ids import MAX_ID
-from .confluent_store import SubjectStore, SubjectVersion
+from .confluent_schema import SubjectVersion
+from .confluent_store import SubjectStore
 from .routes import Request
 
 __all__ = ["route_confluent"]

@@ -30,7 +30,7 @@ import logging
 import re
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -38,10 +38,11 @@ from typing import Any
 from .._compat.verdict import LEVELS
 from .._core.files import write_json_atomically
 from .confluent_ids import MAX_ID, Identity, assign, canonical_key
+from .confluent_schema import Reference, SubjectVersion
 from .disk import create_exclusively, inside, parse_json, read_text
 from .folder import FolderProblem, check_identifier
 
-__all__ = ["SUBJECTS", "Reference", "SubjectStore", "SubjectVersion"]
+__all__ = ["SUBJECTS", "SubjectStore"]
 
 log = logging.getLogger("pytest_schema_registry.server")
 SUBJECTS = "subjects"  # the folder's reserved top-level directory
@@ -53,53 +54,6 @@ _META_TYPES: dict[str, type | tuple[type, ...]] = {
     "deleted": bool,
     "created_at": str,
 }
-
-
-@dataclass(frozen=True, slots=True)
-class Reference:
-    """A schema this one refers to: `$ref: name` resolves to `subject`'s `version`."""
-
-    name: str
-    subject: str
-    version: int
-
-    def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "subject": self.subject, "version": self.version}
-
-
-@dataclass(frozen=True, slots=True)
-class SubjectVersion:
-    """One version of one subject, with everything the API serves about it."""
-
-    subject: str
-    version: int
-    schema: Any = field(hash=False)  # a JSON Schema document: an object or a boolean
-    references: tuple[Reference, ...]
-    id: int
-    guid: str
-    deleted: bool
-    created_at: str
-
-    @property
-    def key(self) -> str:
-        return canonical_key(self.schema, [r.to_json() for r in self.references])
-
-    @property
-    def text(self) -> str:
-        """Return the schema as the API's `schema` string: compact JSON, keys as registered."""
-        return json.dumps(self.schema, separators=(",", ":"), ensure_ascii=False)
-
-    def response(self) -> dict[str, Any]:
-        """Return the body of `GET /subjects/{s}/versions/{v}`."""
-        return {
-            "subject": self.subject,
-            "version": self.version,
-            "id": self.id,
-            "guid": self.guid,
-            "schemaType": "JSON",
-            "schema": self.text,
-            "references": [r.to_json() for r in self.references],
-        }
 
 
 class SubjectStore:

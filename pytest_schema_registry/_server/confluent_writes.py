@@ -1,12 +1,9 @@
 """Register, look up, check, delete and configure: the Confluent dialect's routes that judge.
 
-A schema to register (or look up, or test) arrives as Confluent's body `{"schema": "<JSON
-string>", "schemaType": "JSON", "references": [...]}`; it must be JSON Schema (schemaType absent
-means AVRO to Confluent: refused), parse, and compile as Draft 7 with its references. Every
-write holds the upload lock, so a compatibility check and the write it allows are one step.
-Compatibility is `compat.py`'s gate over `_compat`'s checker: a verdict that is not proven
-refuses. Schemas with references are not compared yet: the check says so instead of
-comparing them without what they refer to.
+A schema to register (or look up, or test) is read by `confluent_schema.candidate`. Every write
+holds the upload lock, so a compatibility check and the write it allows are one step.
+Compatibility is `compat.py`'s gate over `_compat`'s checker, with every referenced schema
+embedded on both sides (`confluent_schema.bundled`): a verdict that is not proven refuses.
 """
 
 from __future__ import annotations
@@ -15,10 +12,7 @@ import json
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
-
-import jsonschema_rs
 
 from .._compat.verdict import LEVELS, CompatibilityVerdict, checked_level, version_named
 from .._core.errors import ConfigError, SchemaCompileError
@@ -32,9 +26,8 @@ from .confluent_http import (
     subject_versions,
     version_arg,
 )
-from .confluent_ids import canonical_key
-from .confluent_store import Reference, SubjectStore, SubjectVersion
-from .disk import parse_json
+from .confluent_schema import Candidate, SubjectVersion, bundled, candidate
+from .confluent_store import SubjectStore
 from .folder import check_identifier
 
 __all__ = [
@@ -47,104 +40,6 @@ __all__ = [
     "put_config",
     "register",
 ]
-
-_NOT_COMPARED = "schemas with references are not compared yet"
-
-
-@dataclass(frozen=True, slots=True)
-class Candidate:
-    """A schema from a request body, parsed, compiled, its references found."""
-
-    schema: Any
-    references: tuple[Reference, ...]
-
-    @property
-    def key(self) -> str:
-        return canonical_key(self.schema, [r.to_json() for r in self.references])
-
-
-def candidate(store: SubjectStore, body: dict[str, Any]) -> Candidate:
-    """Read the schema a body carries; 42201 saying why it cannot be used."""
-    kind = body.get("schemaType", "AVRO")
-    if not isinstance(kind, str) or kind.upper() != "JSON":
-        raise fail(
-            422,
-            42201,
-            f"Schema type {kind!r:.40} is not supported: this registry serves JSON Schema only "
-            '(send "schemaType": "JSON")',
-        )
-    text = body.get("schema")
-    if not isinstance(text, str):
-        raise fail(422, 42201, "Invalid schema: 'schema' should be the JSON Schema as a string")
-    try:
-        schema = parse_json(text, "schema")
-    except ValueError as exc:
-        raise fail(422, 42201, f"Invalid schema: {exc}") from None
-    if not isinstance(schema, dict | bool):
-        raise fail(422, 42201, "Invalid schema: a JSON Schema is an object or a boolean")
-    references = _references(store, body.get("references") or [])
-    _compile(store, schema, references)
-    return Candidate(schema, references)
-
-
-def _references(store: SubjectStore, raw: Any) -> tuple[Reference, ...]:
-    """Check each `{name, subject, version}` names a stored version; 42201 otherwise."""
-    if not isinstance(raw, list):
-        raise fail(422, 42201, "Invalid schema: 'references' should be a list")
-    found = []
-    for ref in raw:
-        if not (
-            isinstance(ref, dict)
-            and isinstance(ref.get("name"), str)
-            and isinstance(ref.get("subject"), str)
-            and isinstance(ref.get("version"), int)
-        ):
-            raise fail(
-                422, 42201, f"Invalid reference {ref!r:.80}: expected name, subject, version"
-            )
-        target = store.get(ref["subject"], None if ref["version"] == -1 else ref["version"])
-        if target is None:
-            raise fail(
-                422,
-                42201,
-                f"Invalid schema: reference {ref['name']!r} names {ref['subject']} version "
-                f"{ref['version']}, which does not exist",
-            )
-        found.append(Reference(ref["name"], target.subject, target.version))
-    return tuple(found)
-
-
-def _compile(store: SubjectStore, schema: Any, references: Sequence[Reference]) -> None:
-    """Compile as Draft 7, references resolvable by name, nothing fetched; 42201 if it fails."""
-    resources: list[tuple[str, Any]] = []
-    seen: set[tuple[str, int]] = set()
-    pending = list(references)
-    while pending:
-        ref = pending.pop()
-        target = store.get(ref.subject, ref.version, deleted=True)
-        if target is None or (ref.subject, ref.version) in seen:
-            continue
-        seen.add((ref.subject, ref.version))
-        resources += [(uri, target.schema) for uri in _uris(ref.name, schema)]
-        pending += target.references
-    try:
-        registry = jsonschema_rs.Registry(resources) if resources else None
-        jsonschema_rs.Draft7Validator(schema, offline=True, registry=registry)
-    except (ValueError, jsonschema_rs.ReferencingError) as exc:
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise fail(
-            422, 42201, f"Invalid schema: it does not compile as Draft 7: {reason}"
-        ) from None
-
-
-def _uris(name: str, schema: Any) -> list[str]:
-    """Return the URIs a `$ref: name` may resolve to: itself if absolute, else below each base."""
-    if "://" in name or name.startswith("urn:"):
-        return [name]
-    bases = ["json-schema:///"]
-    if isinstance(schema, dict) and isinstance(schema.get("$id"), str) and "/" in schema["$id"]:
-        bases.append(schema["$id"].rsplit("/", 1)[0] + "/")
-    return [base + name.lstrip("/") for base in bases]
 
 
 # -- register and look up ------------------------------------------------------------------------
@@ -215,7 +110,7 @@ def _gate(
     if level == "NONE" or not olds:
         return
     olds = olds if level.endswith("_TRANSITIVE") else olds[-1:]
-    compatible, messages = _compare(olds, new, level, settings, deadline)
+    compatible, messages = _compare(store, olds, new, level, settings, deadline)
     if compatible:
         return
     verb = "is incompatible with" if compatible is False else "could not be proven compatible with"
@@ -228,22 +123,25 @@ def _gate(
 
 
 def _compare(
+    store: SubjectStore,
     olds: Sequence[SubjectVersion],
     new: Candidate,
     level: str,
     settings: Compatibility,
     deadline: float | None = None,
 ) -> tuple[bool | None, list[str]]:
-    """Check `new` against `olds` at `level`; return the verdict and one message per problem."""
-    if new.references or any(old.references for old in olds):
-        return None, [f"{level} compatibility cannot be checked: {_NOT_COMPARED}"]
+    """Check `new` against `olds` at `level`; return the verdict and one message per problem.
+
+    Both sides are compared with what they reference embedded.
+    """
+    try:
+        documents = [bundled(store, old.schema, old.references) for old in olds]
+        document = bundled(store, new.schema, new.references)
+    except ValueError as exc:
+        return None, [f"{level} compatibility cannot be checked: references: {exc}"]
     try:
         verdict = settings.check_schemas(
-            [old.schema for old in olds],
-            new.schema,
-            deadline=deadline,
-            level=level,
-            rules=settings.rules,
+            documents, document, deadline=deadline, level=level, rules=settings.rules
         )
     except SchemaCompileError as exc:
         raise fail(
@@ -282,24 +180,28 @@ def check_version(store: SubjectStore, call: Call) -> tuple[int, Any]:
         olds = olds if level.endswith("_TRANSITIVE") else olds[-1:]
     else:
         olds = [one_version(store, subject, version)]
-    return 200, _verdict(olds, new, level, call)
+    return 200, _verdict(store, olds, new, level, call)
 
 
 def check_all(store: SubjectStore, call: Call) -> tuple[int, Any]:
     """Answer `is_compatible` against every live version (true for a new subject)."""
     new = candidate(store, call.object())
     level = effective_level(store, call.args[0], call.compatibility)
-    return 200, _verdict(store.versions(call.args[0]), new, level, call)
+    return 200, _verdict(store, store.versions(call.args[0]), new, level, call)
 
 
 def _verdict(
-    olds: Sequence[SubjectVersion], new: Candidate, level: str, call: Call
+    store: SubjectStore,
+    olds: Sequence[SubjectVersion],
+    new: Candidate,
+    level: str,
+    call: Call,
 ) -> dict[str, Any]:
     """Confluent's answer: a subject without versions accepts anything (as since 6.1)."""
     compatible, messages = (
         (True, [])
         if level == "NONE" or not olds
-        else _compare(olds, new, level, call.compatibility)
+        else _compare(store, olds, new, level, call.compatibility)
     )
     answer: dict[str, Any] = {"is_compatible": compatible is True}
     if flag(call.query, "verbose"):

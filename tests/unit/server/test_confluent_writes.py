@@ -132,22 +132,25 @@ def test_an_unproven_verdict_refuses(tmp_path: Path) -> None:
     assert "could not be proven either way" in tested.json()["messages"][0]
 
 
-def test_schemas_with_references_are_not_compared_silently(http: httpx.Client) -> None:
+def test_referenced_schemas_are_compared_with_what_they_reference(http: httpx.Client) -> None:
     register(http, "address", {"type": "string"})
-    reference = {"name": "address.json", "subject": "address", "version": 1}
+    http.put("/config/address", json={"compatibility": "NONE"})
+    register(http, "address", {"type": "string", "maxLength": 3})  # narrower: version 2
     order = {"type": "object", "properties": {"to": {"$ref": "address.json"}}}
-    first = register(http, "order", order, references=[reference])
-    second = register(http, "order", {**order, "title": "Order"}, references=[reference])
+    to_v1 = [{"name": "address.json", "subject": "address", "version": 1}]
+    to_v2 = [{"name": "address.json", "subject": "address", "version": 2}]
+    first = register(http, "order", order, references=to_v1)
+    retitled = register(http, "order", {**order, "title": "Order"}, references=to_v1)
     tested = http.post(
         "/compatibility/subjects/order/versions/latest?verbose=true",
-        json=body({**order, "title": "Order"}, references=[reference]),
+        json=body(order, references=to_v2),
     )
+    narrowed = register(http, "order", order, references=to_v2)
 
-    assert first.status_code == 200
-    assert error(second) == (409, 409)
-    assert "references are not compared yet" in second.json()["message"]
+    assert (first.status_code, retitled.json()["version"]) == (200, 2)
     assert tested.json()["is_compatible"] is False
-    assert "references are not compared yet" in tested.json()["messages"][0]
+    assert "#/properties/to" in tested.json()["messages"][0]  # the break is inside the reference
+    assert error(narrowed) == (409, 409)
 
 
 # -- config --------------------------------------------------------------------------------------
