@@ -105,6 +105,9 @@ if TYPE_CHECKING:  # the same table, spelled out for type checkers (a test keeps
         SchemaDocument as SchemaDocument,
     )
     from ._core.models import (
+        SchemaReference as SchemaReference,
+    )
+    from ._core.models import (
         SchemaVersionInfo as SchemaVersionInfo,
     )
     from ._core.models import (
@@ -201,6 +204,7 @@ _EXPORTED_FROM: dict[str, tuple[str, ...]] = {
         "Integrity",
         "RegistryIndex",
         "SchemaDocument",
+        "SchemaReference",
         "SchemaVersionInfo",
         "ValidationResult",
         "content_sha256",

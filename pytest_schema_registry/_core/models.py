@@ -28,6 +28,7 @@ __all__ = [
     "Integrity",
     "RegistryIndex",
     "SchemaDocument",
+    "SchemaReference",
     "SchemaVersionInfo",
     "ValidationResult",
     "content_sha256",
@@ -269,6 +270,19 @@ def version_order(version: str) -> tuple[int, Version | str]:
         return (1, Version(version))
     except InvalidVersion:
         return (0, version)
+
+
+@dataclass(frozen=True, slots=True)
+class SchemaReference:
+    """A Confluent schema reference: a `$ref` to `name` means `subject`'s `version`."""
+
+    name: str
+    subject: str
+    version: int
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the `{"name", "subject", "version"}` object the Confluent API uses."""
+        return {"name": self.name, "subject": self.subject, "version": self.version}
 
 
 @dataclass(frozen=True, slots=True)

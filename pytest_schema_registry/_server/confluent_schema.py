@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import jsonschema_rs
 
+from .._core.models import SchemaReference as Reference
 from .._core.references import bundle
 from .confluent_ids import canonical_key
 from .disk import parse_json
@@ -25,18 +26,6 @@ if TYPE_CHECKING:
     from .confluent_store import SubjectStore
 
 __all__ = ["Candidate", "Reference", "SubjectVersion", "bundled", "candidate"]
-
-
-@dataclass(frozen=True, slots=True)
-class Reference:
-    """A schema this one refers to: `$ref: name` resolves to `subject`'s `version`."""
-
-    name: str
-    subject: str
-    version: int
-
-    def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "subject": self.subject, "version": self.version}
 
 
 @dataclass(frozen=True, slots=True)

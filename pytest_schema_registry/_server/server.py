@@ -129,6 +129,11 @@ class RegistryServer:
         if reads_need_token and not token:
             raise ConfigError("reads_need_token=True needs a token: RegistryServer(..., token=...)")
         self.dialect = _checked_dialect(dialect, user, password)
+        if reads_need_token and self.dialect == "confluent":
+            raise ConfigError(
+                "RegistryServer(reads_need_token=True) is the seed dialect's: in the confluent "
+                "dialect a token (or user and password) already guards every request"
+            )
         self.limits = Limits(
             idle_timeout, request_timeout, max_connections, max_body_bytes, request_log_size
         )

@@ -23,6 +23,7 @@ from .._core.models import (
     Integrity,
     RegistryIndex,
     SchemaDocument,
+    SchemaReference,
     SchemaVersionInfo,
     content_sha256,
 )
@@ -42,24 +43,12 @@ _MAX_CACHED_REFERENCES = 512
 
 
 @dataclass(frozen=True, slots=True)
-class Reference:
-    """One entry of a schema's `references`: `$ref`s to `name` mean that subject's version."""
-
-    name: str
-    subject: str
-    version: int
-
-    def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "subject": self.subject, "version": self.version}
-
-
-@dataclass(frozen=True, slots=True)
 class Registered:
     """A schema as a Confluent registry answers it, before its references are bundled."""
 
     text: str
     content: dict[str, Any]
-    references: tuple[Reference, ...]
+    references: tuple[SchemaReference, ...]
     schema_id: int | None
     subject: str | None = None
     version: int | None = None
@@ -278,7 +267,9 @@ class ConfluentDialect:
             ) from None
         return bundled if isinstance(bundled, dict) else _as_object(bundled)
 
-    async def _referenced(self, reference: Reference, via: Call, depth: int) -> dict[str, Any]:
+    async def _referenced(
+        self, reference: SchemaReference, via: Call, depth: int
+    ) -> dict[str, Any]:
         key = (reference.subject, reference.version)
         cached = self._bundled.get(key)
         if cached is not None:
@@ -354,8 +345,8 @@ def _parse_schema(text: str, call: Call, secrets: tuple[str, ...]) -> dict[str, 
     return parsed
 
 
-def _reference(raw: object, call: Call | None, secrets: tuple[str, ...]) -> Reference:
-    if isinstance(raw, Reference):
+def _reference(raw: object, call: Call | None, secrets: tuple[str, ...]) -> SchemaReference:
+    if isinstance(raw, SchemaReference):
         return raw
     if (
         isinstance(raw, dict)
@@ -363,7 +354,7 @@ def _reference(raw: object, call: Call | None, secrets: tuple[str, ...]) -> Refe
         and isinstance(raw.get("subject"), str)
         and _is_whole(raw.get("version"))
     ):
-        return Reference(raw["name"], raw["subject"], raw["version"])
+        return SchemaReference(raw["name"], raw["subject"], raw["version"])
     why = f"a reference should be {{name, subject, version}}, got {str(raw)[:80]}"
     if call is None:
         raise ConfigError(f"references: {why}")

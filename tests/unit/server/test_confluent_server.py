@@ -443,3 +443,8 @@ def test_a_request_that_never_sends_its_body_is_cut_off(tmp_path: Path) -> None:
 
     assert status_line.split()[1] == b"408"
     assert not (tmp_path / "subjects").exists()
+
+
+def test_reads_need_token_is_refused_where_every_request_already_needs_it(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="already guards every request"):
+        RegistryServer(tmp_path, dialect="confluent", token="t", reads_need_token=True)
