@@ -40,7 +40,7 @@ from .._core.files import write_json_atomically
 from .confluent_ids import MAX_ID, Identity, assign, canonical_key
 from .confluent_schema import Reference, SubjectVersion
 from .disk import create_exclusively, inside, parse_json, read_text
-from .folder import FolderProblem, check_identifier
+from .folder import FolderProblem, Rescan, check_identifier
 
 __all__ = ["SUBJECTS", "SubjectStore"]
 
@@ -65,12 +65,11 @@ class SubjectStore:
             raise FileNotFoundError(f"schema folder {str(self.root)!r} does not exist")
         self._real_root = self.root.resolve()
         self.lock = threading.RLock()
-        self._signature: tuple[tuple[str, int, int], ...] | None = None
+        self._rescan = Rescan()
         self._versions: dict[str, list[SubjectVersion]] = {}
         self._identity = Identity({}, {})
         self.config: dict[str, Any] = {}
         self.problems: list[FolderProblem] = []
-        self._scanned = False
         self.refresh()
 
     # -- reading --------------------------------------------------------------------------------
@@ -78,18 +77,11 @@ class SubjectStore:
     def refresh(self) -> bool:
         """Rescan if any file changed since the last scan; say whether it did."""
         with self.lock:
-            files = sorted(self._files())
-            signature = tuple(_stat_signature(path) for path in files)
-            if signature == self._signature:
-                return False
-            before = {str(problem) for problem in self.problems}
-            self._load(files)
-            self._signature = signature
-            for problem in self.problems:
-                if self._scanned and str(problem) not in before:
-                    log.warning("skipped %s", problem)
-            self._scanned = True
-            return True
+            return self._rescan.run(sorted(self._files()), self._reload)
+
+    def _reload(self, files: list[Path]) -> list[FolderProblem]:
+        self._load(files)
+        return self.problems
 
     def subjects(self, *, deleted: bool = False) -> list[str]:
         """Return the subjects with a live version (any version, with `deleted`), sorted."""
@@ -359,14 +351,6 @@ def _checked_config(config: Any) -> dict[str, Any]:
         if level not in LEVELS:
             raise ValueError(f"config file: {level!r:.40} is not one of {', '.join(LEVELS)}")
     return config
-
-
-def _stat_signature(path: Path) -> tuple[str, int, int]:
-    try:
-        stat = path.stat()
-    except OSError:
-        return (str(path), -1, -1)
-    return (str(path), stat.st_mtime_ns, stat.st_size)
 
 
 def _mtime_iso(path: Path) -> str:

@@ -26,6 +26,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,7 +37,7 @@ from .._core.files import pretty_json, write_json_atomically
 from .._core.models import content_sha256, version_order
 from .disk import create_exclusively, inside, parse_json, read_text
 
-__all__ = ["FolderProblem", "SchemaFolder", "StoredSchema", "check_identifier"]
+__all__ = ["FolderProblem", "Rescan", "SchemaFolder", "StoredSchema", "check_identifier"]
 
 log = logging.getLogger("pytest_schema_registry.server")
 _IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+:~-]{0,199}")
@@ -131,10 +132,9 @@ class SchemaFolder:
         if not self.root.is_dir():
             raise FileNotFoundError(f"schema folder {str(self.root)!r} does not exist")
         self._lock = threading.RLock()
-        self._signature: tuple[tuple[str, int, int], ...] | None = None
+        self._rescan = Rescan()
         self._schemas: dict[tuple[str, str], list[StoredSchema]] = {}
         self.problems: list[FolderProblem] = []
-        self._scanned = False  # problems of the first scan are the caller's to report
         self.refresh()
 
     # -- reading --------------------------------------------------------------------------------
@@ -142,18 +142,11 @@ class SchemaFolder:
     def refresh(self) -> bool:
         """Rescan the folder if any schema file changed since the last scan; say whether it did."""
         with self._lock:
-            files = sorted(self._schema_files())
-            signature = tuple(_stat_signature(path) for path in files)
-            if signature == self._signature:
-                return False
-            before = {str(problem) for problem in self.problems}
-            self._schemas, self.problems = _load(self._real_root, files)
-            self._signature = signature
-            for problem in self.problems:
-                if self._scanned and str(problem) not in before:  # the first scan's, callers say
-                    log.warning("skipped %s", problem)
-            self._scanned = True
-            return True
+            return self._rescan.run(sorted(self._schema_files()), self._reload)
+
+    def _reload(self, files: list[Path]) -> list[FolderProblem]:
+        self._schemas, self.problems = _load(self._real_root, files)
+        return self.problems
 
     def tracks(self) -> list[str]:
         """Return every track that holds at least one servable schema, sorted."""
@@ -266,6 +259,31 @@ class SchemaFolder:
                 f"{stored.name} {stored.version} on track {stored.track} already exists but "
                 f"cannot be served ({exc}); publish a new version instead"
             ) from None
+
+
+class Rescan:
+    """Rebuild a folder's view when any of its files changed (path, mtime or size).
+
+    Problems found by the first scan are the caller's to report (the CLI prints them at start);
+    later ones are logged once, when they first appear.
+    """
+
+    def __init__(self) -> None:
+        self._signature: tuple[tuple[str, int, int], ...] | None = None
+        self._reported: set[str] | None = None
+
+    def run(self, files: list[Path], load: Callable[[list[Path]], list[FolderProblem]]) -> bool:
+        """Call `load(files)` if they changed since the last run; say whether it was called."""
+        signature = tuple(_stat_signature(path) for path in files)
+        if signature == self._signature:
+            return False
+        problems = load(files)
+        self._signature = signature
+        for problem in problems:
+            if self._reported is not None and str(problem) not in self._reported:
+                log.warning("skipped %s", problem)
+        self._reported = {str(problem) for problem in problems}
+        return True
 
 
 def _stat_signature(path: Path) -> tuple[str, int, int]:
