@@ -78,15 +78,22 @@ def metrics() -> CollectorRegistry:
 async def make_manager(
     server: RegistryServer, retry: RetryPolicy, clock: FakeClock, metrics: CollectorRegistry
 ) -> AsyncIterator[ManagerFactory]:
-    """Build started-on-demand managers wired to the test server, a fake clock and fresh metrics."""
+    """Build started-on-demand managers wired to the test server, a fake clock and fresh metrics.
+
+    The client speaks the server's dialect unless `dialect=` says otherwise; `dialect`,
+    `subject_template` and `basic_auth` go to both the client and the manager's settings.
+    """
     managers: list[SchemaManager] = []
 
     def make(url: str | None = None, **kwargs: Any) -> SchemaManager:
+        kwargs.setdefault("dialect", server.dialect)
+        wire = {k: kwargs[k] for k in ("dialect", "subject_template", "basic_auth") if k in kwargs}
         client = RegistryClient(
             url or server.url,
             token=kwargs.pop("token", None),
             timeout=kwargs.pop("timeout", 30.0),
             retry=retry,
+            **wire,
         )
         kwargs.setdefault("cache_ttl", 60.0)
         manager = SchemaManager(client=client, clock=clock, metrics_registry=metrics, **kwargs)

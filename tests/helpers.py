@@ -6,6 +6,7 @@ import time): a test's child process imports it too.
 
 from __future__ import annotations
 
+import json
 import re
 import socket
 import subprocess
@@ -67,6 +68,37 @@ def nested(depth: int) -> dict[str, Any]:
 
 
 # -- registries ----------------------------------------------------------------------------------------
+
+CONFLUENT_TEMPLATE = "{name}.{track}-value"  # one subject per track: negotiation has two to pick
+
+
+def write_subjects(
+    root: Path, template: str = CONFLUENT_TEMPLATE, names: tuple[str, ...] = (FEEDBACK,)
+) -> Path:
+    """Write the example schemas as a Confluent-dialect folder by hand; return `root`.
+
+    Each track's versions, oldest first, become versions 1, 2, ... of the subject `template`
+    names (`DIR/subjects/<subject>/<n>.json`); a template without {track} gets v1's versions,
+    then v2's, so its latest is v2's. The server derives ids and GUIDs from the content.
+    """
+    for name in names:
+        for track in ("v1", "v2"):
+            subject = root / "subjects" / template.replace("{name}", name).replace("{track}", track)
+            subject.mkdir(parents=True, exist_ok=True)
+            first = len(list(subject.glob("*[0-9].json"))) + 1
+            files = sorted((EXAMPLES / track / name).glob("*[0-9].json"), key=_version_order)
+            for number, source in enumerate(files, start=first):
+                (subject / f"{number}.json").write_text(source.read_text())
+    return root
+
+
+def _version_order(path: Path) -> list[int]:
+    return [int(part) for part in path.name.removesuffix(".json").split(".")]
+
+
+def framed(schema_id: int, payload: Any) -> bytes:
+    """Return a Kafka record value as confluent-kafka's JSONSerializer frames it (0x00 + id)."""
+    return b"\x00" + schema_id.to_bytes(4, "big") + json.dumps(payload).encode()
 
 
 def dead_url() -> str:
