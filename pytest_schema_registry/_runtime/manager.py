@@ -439,7 +439,8 @@ class SchemaManager:
             if entry.refresh_error is not None:  # the registry failed us: a stale serve
                 return resolver.serve_stale(entry)
         self._stats.hits += 1  # fresh, or being refreshed behind this answer as routine
-        self._metrics.cache_hit(key[0])
+        # a writer's key is its id ("id:7"): label it by name, as its validations are
+        self._metrics.cache_hit(key[0] if resolver is self._resolver else entry.document.name)
         return entry
 
     def _revalidate(self, key: Key, entry: Entry, now: float, resolver: SchemaResolver) -> bool:
