@@ -318,6 +318,15 @@ class SchemaManager:
         self, value: bytes, *, headers: Headers | None = None
     ) -> tuple[bool, list[str]]:
         """`validate_message` from synchronous code, as `validate_payload_sync` does it."""
+        if not self._active:
+            return True, []
+        try:
+            key, payload = read_record(value, headers)
+        except MalformedRecordError as exc:
+            return self._malformed_record(exc)
+        entry = self._warm(key, self._writers)
+        if entry is not None:
+            return self._judge(entry, entry.document.name, payload)
         return self.run_sync(self.validate_message(value, headers=headers))
 
     async def check_message(

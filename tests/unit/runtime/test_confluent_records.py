@@ -211,3 +211,22 @@ async def test_ten_thousand_random_ids_cost_a_bounded_number_of_requests(
     assert (await manager.validate_message(framed(schema_id, INVALID)))[0] is False
     assert schema_labels(metrics) == {"__unknown__", FEEDBACK}  # a writer's label is its name
 
+
+def test_sync_records_need_a_loop_only_to_fetch(server: RegistryServer) -> None:
+    """As `validate_payload_sync`: an answer that needs no I/O is given right here."""
+    disabled = SchemaManager(enabled=False, dialect="confluent", metrics=False)
+    manager = SchemaManager(
+        server.url, dialect="confluent", subject_template=CONFLUENT_TEMPLATE, metrics=False
+    )
+    latest = f"{server.url}/subjects/{FEEDBACK}.v2-value/versions/latest"
+    schema_id = httpx.get(latest, timeout=10).json()["id"]
+
+    assert disabled.validate_message_sync(framed(schema_id, INVALID)) == (True, [])
+    assert manager.validate_message_sync(b"{}")[0] is False  # unframed: nothing to fetch
+    manager.start_in_thread()
+    try:
+        assert manager.validate_message_sync(framed(schema_id, V2_EVENT)) == (True, [])
+    finally:
+        manager.close_sync()
+    assert manager.validate_message_sync(framed(schema_id, INVALID))[0] is False  # warm
+    assert server.count(f"/schemas/ids/{schema_id}") == 1
