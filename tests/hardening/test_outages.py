@@ -5,7 +5,8 @@ that is not JSON or not a schema, 401/403, broken gzip, a truncated or reset ans
 past reading, a body past the size cap) x every mode (off, log, enforce failing open or closed),
 with nothing cached (the answer degrades as configured) and with a schema cached whose refresh
 meets the fault (the cached schema keeps judging). No case may raise out of `validate_payload`
-or `ValidationGate.check`.
+or `ValidationGate.check`. The matrix runs for both dialects: the seed's tracks and Confluent's
+subjects (one per track), with the answers only a Confluent registry gives added for the latter.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ import asyncio
 import gc
 import statistics
 import time
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -30,11 +32,20 @@ from pytest_schema_registry import (
     ValidationGate,
     content_sha256,
 )
-from tests.helpers import FEEDBACK, V2_EVENT, FakeClock, ManagerFactory, dead_url
+from tests.helpers import (
+    CONFLUENT_TEMPLATE,
+    FEEDBACK,
+    V2_EVENT,
+    FakeClock,
+    ManagerFactory,
+    dead_url,
+    write_subjects,
+)
 
 pytestmark = pytest.mark.anyio
 
 PATHS = [f"/schemas/v2/{FEEDBACK}", f"/schemas/v1/{FEEDBACK}"]
+CONFLUENT_PATHS = [f"/subjects/{FEEDBACK}.{t}-value/versions/latest" for t in ("v2", "v1")]
 INVALID = {**V2_EVENT, "queue_size": "not a number"}
 TIMEOUT = 0.3
 TTL = 60.0
@@ -46,6 +57,19 @@ class Outage:
 
     name: str
     fault: dict[str, Any] | None
+    dialects: tuple[str, ...] = ("seed", "confluent")
+
+
+def confluent_error(status: int, code: int, message: str) -> Outage:
+    """Return a failure answered the way a Confluent registry words it."""
+    body = {"error_code": code, "message": message}
+    return Outage(f"{status}-{code}", {"status": status, "body": body}, ("confluent",))
+
+
+def confluent_answer(name: str, **answer: Any) -> Outage:
+    """Return a 200 whose body breaks what a Confluent version answer promises."""
+    body = {"subject": f"{FEEDBACK}.v2-value", "id": 1, "version": 1, **answer}
+    return Outage(name, {"status": 200, "body": body}, ("confluent",))
 
 
 OUTAGES = [
@@ -64,16 +88,57 @@ OUTAGES = [
     Outage("reset", {"reset": True}),
     Outage("deep-json", {"status": 200, "body": "[" * 100_000}),
     Outage("huge-body", {"status": 200, "body": b" " * (17 * 1024 * 1024)}),
+    confluent_error(500, 50001, "Error in the backend data store"),
+    confluent_error(502, 50002, "Operation timed out"),
+    confluent_error(503, 50003, "Error while forwarding the request to the primary"),
+    confluent_error(504, 50002, "Operation timed out"),
+    confluent_error(401, 40101, "Unauthorized"),
+    confluent_error(403, 40301, "User is denied operation Read on Subject"),
+    confluent_error(404, 40401, f"Subject '{FEEDBACK}.v2-value' not found."),
+    Outage("200-array", {"status": 200, "body": [1, 2, 3]}, ("confluent",)),
+    confluent_answer("200-no-schema", schemaType="JSON"),
+    confluent_answer("200-schema-not-json", schemaType="JSON", schema="{not json"),
+    confluent_answer("200-schema-not-object", schemaType="JSON", schema="[1]"),
+    confluent_answer("200-avro", schema='{"type": "record", "name": "E", "fields": []}'),
 ]
 MODES = ["off", "log", "enforce-open", "enforce-closed"]
+CASES = [
+    pytest.param(dialect, outage, id=f"{dialect}-{outage.name}")
+    for dialect in ("seed", "confluent")
+    for outage in OUTAGES
+    if dialect in outage.dialects
+]
 
 
-def break_registry(server: RegistryServer, outage: Outage) -> None:
-    if outage.fault is None:
-        server.stop()
+@dataclass(frozen=True)
+class Registry:
+    """The running registry of one dialect: where FeedbackEvent lives, how a client reaches it."""
+
+    server: RegistryServer
+    paths: list[str]
+    wire: dict[str, str] = field(default_factory=dict)
+
+
+@pytest.fixture
+def registry(
+    request: pytest.FixtureRequest, server: RegistryServer, tmp_path: Path
+) -> Iterator[Registry]:
+    """The seed server, or a Confluent one holding FeedbackEvent as one subject per track."""
+    if request.param == "seed":
+        yield Registry(server, PATHS)
         return
-    for path in PATHS:
-        server.inject_fault(path, times=None, **outage.fault)
+    root = write_subjects(tmp_path / "confluent")
+    with RegistryServer(root, dialect="confluent") as confluent:
+        wire = {"dialect": "confluent", "subject_template": CONFLUENT_TEMPLATE}
+        yield Registry(confluent, CONFLUENT_PATHS, wire)
+
+
+def break_registry(registry: Registry, outage: Outage) -> None:
+    if outage.fault is None:
+        registry.server.stop()
+        return
+    for path in registry.paths:
+        registry.server.inject_fault(path, times=None, **outage.fault)
 
 
 @pytest.fixture(params=MODES)
@@ -82,7 +147,9 @@ def mode(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def manager_for(make_manager: ManagerFactory, mode: str) -> Callable[[str], SchemaManager]:
+def manager_for(
+    make_manager: ManagerFactory, mode: str, registry: Registry
+) -> Callable[[str], SchemaManager]:
     """Build managers in `mode` on the fake clock, each with a short per-attempt timeout."""
     validation_mode, _, closed = mode.partition("-")
     return lambda url: make_manager(
@@ -92,6 +159,7 @@ def manager_for(make_manager: ManagerFactory, mode: str) -> Callable[[str], Sche
         validation_mode=validation_mode,
         fail_open=closed != "closed",
         metrics=False,
+        **registry.wire,
     )
 
 
@@ -103,15 +171,15 @@ def envelope(payload: dict[str, Any]) -> dict[str, Any]:
     return {"meta": {"schema_id": FEEDBACK}, "payload": payload}
 
 
-@pytest.mark.parametrize("outage", OUTAGES, ids=[outage.name for outage in OUTAGES])
+@pytest.mark.parametrize(("registry", "outage"), CASES, indirect=["registry"])
 async def test_with_nothing_cached_every_mode_answers_as_configured(
-    server: RegistryServer,
+    registry: Registry,
     manager_for: Callable[[str], SchemaManager],
     mode: str,
     outage: Outage,
 ) -> None:
-    url = server.url if outage.fault else dead_url()
-    break_registry(server, outage)
+    url = registry.server.url if outage.fault else dead_url()
+    break_registry(registry, outage)
     manager = manager_for(url)
 
     verdict = await manager.validate_payload(FEEDBACK, INVALID)
@@ -125,18 +193,18 @@ async def test_with_nothing_cached_every_mode_answers_as_configured(
         assert decision in (Decision.ACCEPT, Decision.ACCEPT_WITH_WARNING)
 
 
-@pytest.mark.parametrize("outage", OUTAGES, ids=[outage.name for outage in OUTAGES])
+@pytest.mark.parametrize(("registry", "outage"), CASES, indirect=["registry"])
 async def test_a_failed_refresh_keeps_the_cached_schema_judging(
-    server: RegistryServer,
+    registry: Registry,
     manager_for: Callable[[str], SchemaManager],
     clock: FakeClock,
     mode: str,
     outage: Outage,
 ) -> None:
-    manager = manager_for(server.url)
+    manager = manager_for(registry.server.url)
     gate = gate_for(manager)
     assert await manager.validate_payload(FEEDBACK, V2_EVENT) == (True, [])  # warm
-    break_registry(server, outage)
+    break_registry(registry, outage)
     clock.advance(TTL + 1)
 
     for _ in range(2):  # while the refresh runs, and after it failed
