@@ -59,8 +59,13 @@ class Call:
 _CONFLUENT_NOT_FOUND = frozenset({40401, 40402, 40403, 40404, 40406})
 
 
-def status_error(call: Call, response: httpx.Response, secrets: Secrets) -> SchemaRegistryError:
-    """Map a non-2xx status (and a Confluent `error_code`) to the error a caller can act on."""
+def status_error(
+    call: Call, response: httpx.Response, secrets: Secrets, credential: str = "token"
+) -> SchemaRegistryError:
+    """Map a non-2xx status (and a Confluent `error_code`) to the error a caller can act on.
+
+    `credential` names what the request carried, for a 401/403: "token" or Basic auth's pair.
+    """
     status = response.status_code
     code = error_code(response)
     where = {"name": call.name, "track": call.track, "url": redact_url(call.url)}
@@ -80,7 +85,7 @@ def status_error(call: Call, response: httpx.Response, secrets: Secrets) -> Sche
         return SchemaNotFoundError(
             f"{call.label}: {why}", status_code=status, error_code=code, **where
         )
-    error_class, why = _explain_refusal(call, response, secrets)
+    error_class, why = _explain_refusal(call, response, secrets, credential)
     return error_class(f"{call.label}: {why}", status_code=status, error_code=code, **where)
 
 
@@ -95,14 +100,14 @@ def error_code(response: httpx.Response) -> int | None:
 
 
 def _explain_refusal(
-    call: Call, response: httpx.Response, secrets: Secrets
+    call: Call, response: httpx.Response, secrets: Secrets, credential: str
 ) -> tuple[type[SchemaRegistryError], str]:
     """Say what a 3xx or 4xx (or 501) answer means for this call."""
     status, said = response.status_code, _registry_message(response, secrets)
     if status == 404 and call.schema_lookup:
         return SchemaNotFoundError, f"schema {about(call)} not found (404)"
     if status in (401, 403):
-        verb = "rejected the token" if secrets else "needs a token"
+        verb = f"rejected the {credential}" if secrets else "needs a token"
         return RegistryAuthError, f"registry {verb} ({status}){said}"
     if status == 404:
         hint = "is the base URL right (does it need a path such as /api/v1)?"

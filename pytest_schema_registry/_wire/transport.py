@@ -97,6 +97,7 @@ class Transport:
         pair = check_basic_auth(basic_auth)
         user, _, secret = pair.partition(":") if pair else (None, "", None)
         self._basic = _basic_auth(user or credentials.username, secret or credentials.password)
+        self._credential = "token" if self._token else "basic auth credentials"  # for a 401
         self.secrets: Secrets = tuple(
             filter(None, (self._token, self._basic, secret, *credentials.secrets))
         )
@@ -212,7 +213,7 @@ class Transport:
         log.debug("%s -> %d in %.1f ms", call.label, response.status_code, elapsed_ms)
         if response.is_success:
             return response
-        refusal = status_error(call, response, self.secrets)
+        refusal = status_error(call, response, self.secrets, self._credential)
         if isinstance(refusal, RegistryUnavailableError):
             retryable = response.status_code in RETRYABLE_STATUS
             raise _AttemptFailedError(refusal, retryable=retryable)

@@ -246,3 +246,39 @@ async def test_a_ref_to_another_subject_validates_through_it(
     record = framed(registered["id"], {"level": "meh"})
     assert (await manager.validate_message(record))[0] is False  # the writer schema bundles it too
     assert server.count("/subjects/telemetry.Level-value/versions/1") == 1  # fetched once
+
+
+# -- credentials -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("credentials", "said"),
+    [
+        ({"basic_auth": "svc:s3cret"}, None),
+        ({"basic_auth": "svc:wrong"}, "registry rejected the basic auth credentials (401)"),
+        ({"url_userinfo": "svc:wrong@"}, "registry rejected the basic auth credentials (401)"),
+        ({}, "registry needs a token (401)"),
+    ],
+    ids=["right", "wrong", "wrong-in-url", "none"],
+)
+async def test_basic_auth_reaches_a_locked_registry_and_a_refusal_names_it(
+    make_manager: ManagerFactory, tmp_path: Path, credentials: dict[str, str], said: str | None
+) -> None:
+    root = write_subjects(tmp_path / "locked")
+    with RegistryServer(root, dialect="confluent", user="svc", password="s3cret") as locked:
+        url = locked.url.replace("://", f"://{credentials.pop('url_userinfo', '')}")
+        manager = make_manager(
+            url,
+            subject_template=CONFLUENT_TEMPLATE,
+            validation_mode="enforce",
+            fail_open=False,
+            **credentials,
+        )
+
+        valid, errors = await manager.validate_payload(FEEDBACK, V2_EVENT)
+
+    if said is None:
+        assert (valid, errors) == (True, [])
+    else:
+        assert not valid and said in errors[0], errors
+        assert "wrong" not in errors[0] and "s3cret" not in errors[0]
