@@ -227,11 +227,9 @@ class ConfluentDialect:
 
     async def _named_document(self, registered: Registered, call: Call) -> SchemaDocument:
         parsed = self.template.parse(registered.subject) if registered.subject else None
-        name, track = parsed or (
-            registered.subject or f"schema-id-{registered.schema_id}",
-            ANY_TRACK,
+        return await self._document(
+            registered, call, *(parsed or (_unnamed(registered), ANY_TRACK))
         )
-        return await self._document(registered, call, name, track)
 
     async def _document(
         self, registered: Registered, call: Call, name: str, track: str
@@ -385,6 +383,19 @@ def _with_holder(
         version,
         guid or registered.guid,
     )
+
+
+def _unnamed(registered: Registered) -> str:
+    """Name a schema no readable subject holds: its subject, else its id, else its GUID.
+
+    A registry may answer a GUID lookup with the schema alone: without the GUID in its name,
+    every such schema would share one name, in `schemas_in_use` and the metrics alike.
+    """
+    if registered.subject:
+        return registered.subject
+    if registered.schema_id is not None:
+        return f"schema-id-{registered.schema_id}"
+    return f"schema-guid-{registered.guid}"
 
 
 def _as_object(schema: bool) -> dict[str, Any]:

@@ -230,3 +230,27 @@ def test_sync_records_need_a_loop_only_to_fetch(server: RegistryServer) -> None:
         manager.close_sync()
     assert manager.validate_message_sync(framed(schema_id, INVALID))[0] is False  # warm
     assert server.count(f"/schemas/ids/{schema_id}") == 1
+
+
+async def test_schemas_known_only_by_guid_keep_names_of_their_own(
+    manager: SchemaManager, server: RegistryServer, metrics: CollectorRegistry
+) -> None:
+    """A registry may answer `/schemas/guids/{guid}` with the schema alone, no id or subject."""
+    guids = [str(uuid.UUID(int=n)) for n in (1, 2)]
+    for guid, level in zip(guids, ("ok", "hard"), strict=True):
+        schema = {"type": "object", "properties": {"level": {"const": level}}}
+        body = {"schema": json.dumps(schema), "schemaType": "JSON", "guid": guid}
+        server.inject_fault(f"/schemas/guids/{guid}", status=200, body=body)
+
+    verdicts = [
+        await manager.validate_message(
+            json.dumps({"level": "ok"}).encode(),
+            headers={"__value_schema_id": b"\x01" + uuid.UUID(guid).bytes},
+        )
+        for guid in guids
+    ]
+
+    assert [valid for valid, _ in verdicts] == [True, False]
+    names = sorted(d.name for d in manager.schemas_in_use())
+    assert names == [f"schema-guid-{guid}" for guid in guids]  # two schemas, two names
+    assert schema_labels(metrics) == set(names)
