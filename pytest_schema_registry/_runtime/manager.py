@@ -308,6 +308,9 @@ class SchemaManager:
             key, payload = read_record(value, headers)
         except MalformedRecordError as exc:
             return self._malformed_record(exc)
+        return await self._validate_record(key, payload)
+
+    async def _validate_record(self, key: Key, payload: Any) -> tuple[bool, list[str]]:
         try:
             entry = self._warm(key, self._writers) or await self._resolve_writer(key)
         except SchemaRegistryError as exc:
@@ -327,7 +330,7 @@ class SchemaManager:
         entry = self._warm(key, self._writers)
         if entry is not None:
             return self._judge(entry, entry.document.name, payload)
-        return self.run_sync(self.validate_message(value, headers=headers))
+        return self.run_sync(self._validate_record(key, payload))  # the record is read once
 
     async def check_message(
         self, value: bytes, *, headers: Headers | None = None
