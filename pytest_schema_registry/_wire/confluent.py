@@ -309,7 +309,7 @@ def _registered(body: object, call: Call, secrets: tuple[str, ...]) -> Registere
     kind = body.get("schemaType") or "AVRO"  # Confluent's own rule: no type means Avro
     if kind != "JSON":
         holder = f"subject {subject!r}" if subject else f"schema {call.name!r}"
-        why = f"{holder} holds a {str(kind)[:20]} schema; only JSON Schema can judge JSON payloads"
+        why = f"{holder} holds a schema of type {str(kind)[:20]}; only JSON Schema judges JSON"
         raise response_error(call, why, secrets)
     text = body.get("schema")
     if not isinstance(text, str):

@@ -107,7 +107,9 @@ def _explain_refusal(
     if status == 404 and call.schema_lookup:
         return SchemaNotFoundError, f"schema {about(call)} not found (404)"
     if status in (401, 403):
-        verb = f"rejected the {credential}" if secrets else "needs a token"
+        verb = (
+            f"rejected the {credential}" if secrets else "needs credentials (a token or basic auth)"
+        )
         return RegistryAuthError, f"registry {verb} ({status}){said}"
     if status == 404:
         hint = "is the base URL right (does it need a path such as /api/v1)?"

@@ -213,7 +213,7 @@ async def test_a_subject_holding_another_schema_type_is_a_clear_error(
     assert await logged.validate_payload(FEEDBACK, INVALID) == (True, [])
     valid, errors = await closed.validate_payload(FEEDBACK, INVALID)
 
-    why = f"subject '{FEEDBACK}.v2-value' holds a {kind} schema; only JSON Schema"
+    why = f"subject '{FEEDBACK}.v2-value' holds a schema of type {kind}; only JSON Schema"
     assert why in str(raised.value)
     assert not valid and why in errors[0]
 
@@ -257,7 +257,7 @@ async def test_a_ref_to_another_subject_validates_through_it(
         ({"basic_auth": "svc:s3cret"}, None),
         ({"basic_auth": "svc:wrong"}, "registry rejected the basic auth credentials (401)"),
         ({"url_userinfo": "svc:wrong@"}, "registry rejected the basic auth credentials (401)"),
-        ({}, "registry needs a token (401)"),
+        ({}, "registry needs credentials (a token or basic auth) (401)"),
     ],
     ids=["right", "wrong", "wrong-in-url", "none"],
 )

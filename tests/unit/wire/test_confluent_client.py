@@ -115,8 +115,8 @@ async def test_a_registry_answer_that_is_not_a_json_schema_says_so_naming_the_su
     path = "/subjects/telemetry.FeedbackEvent.v1-value/versions/latest"
     avro = {"subject": "telemetry.FeedbackEvent.v1-value", "id": 1, "version": 1, "schema": "{}"}
     for body, said in (
-        ({**avro, "schemaType": "AVRO"}, "holds a AVRO schema"),
-        (avro, "holds a AVRO schema"),  # no schemaType: Confluent's own rule says Avro
+        ({**avro, "schemaType": "AVRO"}, "holds a schema of type AVRO"),
+        (avro, "holds a schema of type AVRO"),  # no schemaType: Confluent's own rule says Avro
         ({**avro, "schemaType": "JSON", "schema": "{not json"}, "schema string is not JSON"),
         ({**avro, "schemaType": "JSON", "schema": "[1]"}, "not a schema"),
         ({**avro, "schemaType": "JSON", "schema": {"type": "object"}}, "as a string"),
