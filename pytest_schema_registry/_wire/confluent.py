@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -30,6 +29,17 @@ from .._core.models import (
 from .._core.references import bundle
 from .._core.secrets import redact_text
 from .._core.subjects import ANY_TRACK, SubjectTemplate
+from .confluent_answers import (
+    Registered,
+    as_object,
+    is_whole,
+    read_reference,
+    read_registered,
+    register_body,
+    unnamed,
+    version_segment,
+    with_holder,
+)
 from .http_errors import Call, response_error
 from .transport import Transport
 
@@ -40,19 +50,6 @@ _ACCEPT = (
 )
 _MAX_REFERENCE_DEPTH = 16  # Confluent forbids cycles; this bounds a registry that lies
 _MAX_CACHED_REFERENCES = 512
-
-
-@dataclass(frozen=True, slots=True)
-class Registered:
-    """A schema as a Confluent registry answers it, before its references are bundled."""
-
-    text: str
-    content: dict[str, Any]
-    references: tuple[SchemaReference, ...]
-    schema_id: int | None
-    subject: str | None = None
-    version: int | None = None
-    guid: str | None = None
 
 
 class ConfluentDialect:
@@ -82,10 +79,10 @@ class ConfluentDialect:
 
     async def fetch_schema(self, name: str, track: str, version: str | None) -> SchemaDocument:
         subject = self.template.format(name, track)
-        segment = _version_segment(version, name, track)
+        segment = version_segment(version, name, track)
         url = self._wire.url("subjects", subject, "versions", segment)
         call = Call("GET", url, name, track, schema_lookup=True)
-        registered = _registered(await self._wire.json(call), call, self._wire.secrets)
+        registered = read_registered(await self._wire.json(call), call, self._wire.secrets)
         return await self._document(registered, call, name, track)
 
     async def fetch_schema_by_id(self, schema_id: str) -> SchemaDocument:
@@ -99,19 +96,19 @@ class ConfluentDialect:
         call = Call(
             "GET", self._wire.url("schemas", "ids", schema_id), schema_id, schema_lookup=True
         )
-        registered = _registered(await self._wire.json(call), call, self._wire.secrets)
+        registered = read_registered(await self._wire.json(call), call, self._wire.secrets)
         subject, version = await self._holder(int(schema_id))
-        registered = _with_holder(registered, int(schema_id), subject, version)
+        registered = with_holder(registered, int(schema_id), subject, version)
         return await self._named_document(registered, call)
 
     async def fetch_schema_by_guid(self, guid: str) -> SchemaDocument:
         """Return the schema filed under a GUID (the newer, header-framed records carry one)."""
         call = Call("GET", self._wire.url("schemas", "guids", guid), guid, schema_lookup=True)
-        registered = _registered(await self._wire.json(call), call, self._wire.secrets)
+        registered = read_registered(await self._wire.json(call), call, self._wire.secrets)
         subject, version = (None, None)
         if registered.schema_id is not None:
             subject, version = await self._holder(registered.schema_id)
-        registered = _with_holder(registered, registered.schema_id, subject, version, guid)
+        registered = with_holder(registered, registered.schema_id, subject, version, guid)
         return await self._named_document(registered, call)
 
     async def list_versions(self, name: str, track: str) -> list[SchemaVersionInfo]:
@@ -119,7 +116,7 @@ class ConfluentDialect:
         url = self._wire.url("subjects", subject, "versions")
         call = Call("GET", url, name, track, schema_lookup=True)
         versions = await self._wire.json(call)
-        if not isinstance(versions, list) or not all(_is_whole(v) for v in versions):
+        if not isinstance(versions, list) or not all(is_whole(v) for v in versions):
             raise self._shape_error(call, "a JSON array of version numbers", versions)
         return [SchemaVersionInfo(version=str(v), sha256="") for v in versions]
 
@@ -129,12 +126,12 @@ class ConfluentDialect:
         """Ask whether `to_version` may follow `from_version` (the registry's configured level)."""
         subject = self.template.format(name, to_track)
         url = self._wire.url(
-            "subjects", subject, "versions", _version_segment(to_version, name, to_track)
+            "subjects", subject, "versions", version_segment(to_version, name, to_track)
         )
         new_call = Call("GET", url, name, to_track, schema_lookup=True)
-        new = _registered(await self._wire.json(new_call), new_call, self._wire.secrets)
+        new = read_registered(await self._wire.json(new_call), new_call, self._wire.secrets)
         old_subject = self.template.format(name, from_track)
-        segment = _version_segment(from_version, name, from_track)
+        segment = version_segment(from_version, name, from_track)
         url = self._wire.url("compatibility", "subjects", old_subject, "versions", segment)
         call = Call(
             "POST",
@@ -142,7 +139,7 @@ class ConfluentDialect:
             name,
             from_track,
             {"verbose": "true"},
-            _register_body(new),
+            register_body(new),
             schema_lookup=True,
         )
         answer = await self._wire.json(call)
@@ -190,13 +187,13 @@ class ConfluentDialect:
                 "track; pass track=..."
             )
         subject = self.template.format(name, track)
-        refs = tuple(_reference(r, None, ()) for r in references or ())
+        refs = tuple(read_reference(r, None, ()) for r in references or ())
         text = json.dumps(dict(content), separators=(",", ":"))
         registered = Registered(text, dict(content), refs, None)
         url = self._wire.url("subjects", subject, "versions")
-        call = Call("POST", url, name, track, json=_register_body(registered))
+        call = Call("POST", url, name, track, json=register_body(registered))
         answer = await self._wire.json(call)
-        if not isinstance(answer, dict) or not _is_whole(answer.get("id")):
+        if not isinstance(answer, dict) or not is_whole(answer.get("id")):
             raise self._shape_error(call, 'an object with a numeric "id"', answer)
         return answer
 
@@ -216,7 +213,7 @@ class ConfluentDialect:
                 if isinstance(holders, list)
                 if isinstance(h, dict)
                 and isinstance(h.get("subject"), str)
-                and _is_whole(h.get("version"))
+                and is_whole(h.get("version"))
             ]
             if isinstance(holders, list)
             else []
@@ -227,9 +224,7 @@ class ConfluentDialect:
 
     async def _named_document(self, registered: Registered, call: Call) -> SchemaDocument:
         parsed = self.template.parse(registered.subject) if registered.subject else None
-        return await self._document(
-            registered, call, *(parsed or (_unnamed(registered), ANY_TRACK))
-        )
+        return await self._document(registered, call, *(parsed or (unnamed(registered), ANY_TRACK)))
 
     async def _document(
         self, registered: Registered, call: Call, name: str, track: str
@@ -263,7 +258,7 @@ class ConfluentDialect:
             raise response_error(
                 call, f"its references cannot be bundled: {exc}", self._wire.secrets
             ) from None
-        return bundled if isinstance(bundled, dict) else _as_object(bundled)
+        return bundled if isinstance(bundled, dict) else as_object(bundled)
 
     async def _referenced(
         self, reference: SchemaReference, via: Call, depth: int
@@ -274,7 +269,7 @@ class ConfluentDialect:
             return cached
         url = self._wire.url("subjects", reference.subject, "versions", str(reference.version))
         call = Call("GET", url, via.name, via.track, schema_lookup=True)
-        registered = _registered(await self._wire.json(call), call, self._wire.secrets)
+        registered = read_registered(await self._wire.json(call), call, self._wire.secrets)
         content = await self._bundle(registered, call, depth)
         if len(self._bundled) >= _MAX_CACHED_REFERENCES:
             del self._bundled[next(iter(self._bundled))]
@@ -284,132 +279,3 @@ class ConfluentDialect:
     def _shape_error(self, call: Call, expected: str, got: object) -> SchemaRegistryError:
         shown = redact_text(repr(got), *self._wire.secrets)[:80]  # mask first, then cut
         return response_error(call, f"expected {expected}, got {shown}", self._wire.secrets)
-
-
-def _version_segment(version: str | None, name: str, track: str) -> str:
-    """Return the path segment for a version: `latest`, or a whole number as Confluent has them."""
-    if version is None or version == "latest":
-        return "latest"
-    if version.isdigit() and 0 < int(version) < 2**31:
-        return str(int(version))
-    raise SchemaNotFoundError(
-        f"schema {name!r} version {version[:40]!r}: a Confluent registry numbers versions "
-        "1, 2, 3...; ask for one of those or 'latest'",
-        name=name,
-        track=track,
-    )
-
-
-def _registered(body: object, call: Call, secrets: tuple[str, ...]) -> Registered:
-    """Read a version or id answer: a JSON schema string, its type, id, version, references."""
-    if not isinstance(body, dict):
-        shown = redact_text(repr(body), *secrets)[:80]
-        raise response_error(call, f"expected a JSON object with a schema, got {shown}", secrets)
-    subject = body.get("subject") if isinstance(body.get("subject"), str) else None
-    kind = body.get("schemaType") or "AVRO"  # Confluent's own rule: no type means Avro
-    if kind != "JSON":
-        holder = f"subject {subject!r}" if subject else f"schema {call.name!r}"
-        why = f"{holder} holds a schema of type {str(kind)[:20]}; only JSON Schema judges JSON"
-        raise response_error(call, why, secrets)
-    text = body.get("schema")
-    if not isinstance(text, str):
-        raise response_error(call, 'expected "schema" to be a JSON Schema as a string', secrets)
-    return Registered(
-        text=text,
-        content=_parse_schema(text, call, secrets),
-        references=tuple(_reference(r, call, secrets) for r in _list(body.get("references"))),
-        schema_id=body["id"] if _is_whole(body.get("id")) else None,
-        subject=subject,
-        version=body["version"] if _is_whole(body.get("version")) else None,
-        guid=body.get("guid") if isinstance(body.get("guid"), str) else None,
-    )
-
-
-def _parse_schema(text: str, call: Call, secrets: tuple[str, ...]) -> dict[str, Any]:
-    try:
-        parsed = json.loads(text, parse_constant=_refuse_constant)
-    except RecursionError:
-        raise response_error(
-            call, "its schema string is nested too deep to read", secrets
-        ) from None
-    except ValueError as exc:
-        raise response_error(call, f"its schema string is not JSON: {exc}", secrets) from None
-    if isinstance(parsed, bool):
-        return _as_object(parsed)
-    if not isinstance(parsed, dict):
-        raise response_error(
-            call, "its schema string is JSON but not a schema (an object)", secrets
-        )
-    return parsed
-
-
-def _reference(raw: object, call: Call | None, secrets: tuple[str, ...]) -> SchemaReference:
-    if isinstance(raw, SchemaReference):
-        return raw
-    if (
-        isinstance(raw, dict)
-        and isinstance(raw.get("name"), str)
-        and isinstance(raw.get("subject"), str)
-        and _is_whole(raw.get("version"))
-    ):
-        return SchemaReference(raw["name"], raw["subject"], raw["version"])
-    why = f"a reference should be {{name, subject, version}}, got {str(raw)[:80]}"
-    if call is None:
-        raise ConfigError(f"references: {why}")
-    raise response_error(call, why, secrets)
-
-
-def _register_body(registered: Registered) -> dict[str, Any]:
-    return {
-        "schema": registered.text,
-        "schemaType": "JSON",
-        "references": [r.to_json() for r in registered.references],
-    }
-
-
-def _with_holder(
-    registered: Registered,
-    schema_id: int | None,
-    subject: str | None,
-    version: int | None,
-    guid: str | None = None,
-) -> Registered:
-    return Registered(
-        registered.text,
-        registered.content,
-        registered.references,
-        schema_id,
-        subject,
-        version,
-        guid or registered.guid,
-    )
-
-
-def _unnamed(registered: Registered) -> str:
-    """Name a schema no readable subject holds: its subject, else its id, else its GUID.
-
-    A registry may answer a GUID lookup with the schema alone: without the GUID in its name,
-    every such schema would share one name, in `schemas_in_use` and the metrics alike.
-    """
-    if registered.subject:
-        return registered.subject
-    if registered.schema_id is not None:
-        return f"schema-id-{registered.schema_id}"
-    return f"schema-guid-{registered.guid}"
-
-
-def _as_object(schema: bool) -> dict[str, Any]:
-    """Spell a boolean schema as an object: `true` accepts anything, `false` nothing."""
-    return {} if schema else {"not": {}}
-
-
-def _list(value: object) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
-def _is_whole(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
-
-
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
