@@ -24,7 +24,6 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Coroutine, Iterable
-from concurrent.futures import Future
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self, TypeVar
 
@@ -38,7 +37,6 @@ from .._core.config import (
 from .._core.errors import (
     ConfigError,
     MalformedRecordError,
-    SchemaNotFoundError,
     SchemaRegistryError,
 )
 from .._core.loops import LoopAffinity, LoopThread, call_on
@@ -48,9 +46,9 @@ from .._core.subjects import DEFAULT_SUBJECT_TEMPLATE
 from .._wire.client import RegistryClient
 from .cache import Entry, Key, Stats, bare
 from .framing import Headers
+from .lookup import SchemaLookup
 from .metrics import MetricsSink, NoMetrics, metrics_sink
 from .records import MALFORMED_RECORD_LABEL, read_record
-from .resolver import SchemaResolver, writer_schema
 
 if TYPE_CHECKING:
     import httpx
@@ -133,24 +131,23 @@ class SchemaManager:
         )
         self._stats = Stats()
         self._degradation_watchers: list[DegradationWatcher] = []
-        self._resolver = self._new_resolver()
-        self._entries = self._resolver.entries  # the same dict: the warm path reads it directly
-        self._writers = self._new_resolver(fetch=writer_schema, by_name=False)  # records' ids
-        self._affinity = LoopAffinity(on_rehome=self._forget_flights)
-        self._thread: LoopThread | None = None
-        self._refreshes: set[Future[None]] = set()
-
-    def _new_resolver(self, **how: Any) -> SchemaResolver:
-        """Build a resolver sharing this manager's client, clock, metrics and counters."""
-        return SchemaResolver(
+        self._affinity = LoopAffinity(on_rehome=lambda: self._lookup.forget_flights())
+        self._lookup = SchemaLookup(
             self.config,
             self._started_client,
-            clock=self._clock,
+            clock=clock,
             metrics=self._metrics,
             stats=self._stats,
             on_degraded=self.notify_degraded,
-            **how,
+            affinity=self._affinity,
         )
+        # Bound once: the warm path calls them per message.
+        self._warm, self._resolve = self._lookup.warm, self._lookup.resolve
+        self._warm_writer, self._resolve_writer = (
+            self._lookup.warm_writer,
+            self._lookup.resolve_writer,
+        )
+        self._thread: LoopThread | None = None
 
     @classmethod
     def from_config(cls, config: RegistryConfig, **kwargs: Any) -> SchemaManager:
@@ -161,7 +158,7 @@ class SchemaManager:
         url = self.config.url
         where = self._client.base_url if self._client else (redact_url(url) if url else None)
         state = self.config.validation_mode if self.config.active else "disabled"
-        return f"SchemaManager(url={where!r}, mode={state!r}, cached={len(self._entries)})"
+        return f"SchemaManager(url={where!r}, mode={state!r}, cached={len(self._lookup)})"
 
     # -- lifecycle ------------------------------------------------------------------------------
 
@@ -191,8 +188,7 @@ class SchemaManager:
         await self._affinity.run(self._close_here)
 
     async def _close_here(self) -> None:
-        self._resolver.cancel_flights()
-        self._writers.cancel_flights()
+        self._lookup.cancel_flights()
         if self._client is not None and self._owns_client:
             await self._client.aclose()
             self._client = None
@@ -247,7 +243,7 @@ class SchemaManager:
         """
         if schema_name_problem(name) is not None:
             return INVALID_NAME_LABEL
-        return self._resolver.admission.label(name)  # type: ignore[arg-type]  # checked above
+        return self._lookup.label(name)  # type: ignore[arg-type]  # checked above
 
     @property
     def metrics(self) -> MetricsSink:
@@ -312,7 +308,7 @@ class SchemaManager:
 
     async def _validate_record(self, key: Key, payload: Any) -> tuple[bool, list[str]]:
         try:
-            entry = self._warm(key, self._writers) or await self._resolve_writer(key)
+            entry = self._warm_writer(key) or await self._resolve_writer(key)
         except SchemaRegistryError as exc:
             return self._degrade(key[0], exc)
         return self._judge(entry, entry.document.name, payload)
@@ -327,7 +323,7 @@ class SchemaManager:
             key, payload = read_record(value, headers)
         except MalformedRecordError as exc:
             return self._malformed_record(exc)
-        entry = self._warm(key, self._writers)
+        entry = self._warm_writer(key)
         if entry is not None:
             return self._judge(entry, entry.document.name, payload)
         return self.run_sync(self._validate_record(key, payload))  # the record is read once
@@ -343,7 +339,7 @@ class SchemaManager:
         if not self._active:
             raise ConfigError("the SchemaManager is disabled: set enabled=True and a registry URL")
         key, payload = read_record(value, headers)
-        entry = self._warm(key, self._writers) or await self._resolve_writer(key)
+        entry = self._warm_writer(key) or await self._resolve_writer(key)
         valid, errors = self._judge(entry, entry.document.name, payload)
         return ValidationResult(valid, tuple(errors), entry.document)
 
@@ -392,7 +388,7 @@ class SchemaManager:
         names = list(dict.fromkeys(names))
         for name in names:  # the service's own names: trusted, labelled, never rationed
             if schema_name_problem(name) is None:
-                self._resolver.admission.learn(name)
+                self._lookup.trust(name)
         results = await asyncio.gather(
             *(self.get_schema(name) for name in names), return_exceptions=True
         )
@@ -413,7 +409,7 @@ class SchemaManager:
             "mode": self.config.validation_mode,
             "cache_hits": self._stats.hits,
             "cache_misses": self._stats.misses,
-            "cache_size": len(self._entries) + len(self._writers.entries),
+            "cache_size": len(self._lookup),
             "stale_serves": self._stats.stale_serves,
             "validations": {k: self._stats.validations[k] for k in ("success", "failure", "error")},
             "registry_errors": dict(sorted(self._stats.registry_errors.items())),
@@ -421,57 +417,17 @@ class SchemaManager:
 
     def schemas_in_use(self) -> list[SchemaDocument]:
         """Return the documents currently cached, sorted by name and track."""
-        entries = [*self._entries.values(), *self._writers.entries.values()]
-        documents = {(e.document.name, e.document.track): e.document for e in entries}
-        return [documents[key] for key in sorted(documents)]
+        return self._lookup.documents()
+
+    async def wait_for_refreshes(self) -> None:
+        """Wait for the background refreshes started so far (tests, a graceful shutdown)."""
+        await self._lookup.wait_for_refreshes()
 
     # -- resolution -----------------------------------------------------------------------------
 
     def _key(self, name: str, prefer: str | None, fallback: str | None) -> Key:
         """Return the cache key of a lookup: the name and the tracks it may be served from."""
         return (name, prefer or self._prefer, fallback or self._fallback)
-
-    def _warm(self, key: Key, resolver: SchemaResolver | None = None) -> Entry | None:
-        """Return the cached entry, counting the hit; no I/O, any thread.
-
-        Past its TTL an entry still answers while one background refresh asks the registry
-        (stale-while-revalidate): a warm schema never waits on the network.
-        """
-        resolver = resolver or self._resolver
-        try:
-            entry = resolver.entries.get(key)
-        except TypeError:  # an unhashable name from an envelope: `_resolve` says why
-            return None
-        if entry is None:
-            return None
-        now = self._clock()
-        if now >= entry.fresh_until:
-            if not (self.config.cache_ttl and self._revalidate(key, entry, now, resolver)):
-                return None
-            if entry.refresh_error is not None:  # the registry failed us: a stale serve
-                return resolver.serve_stale(entry)
-        self._stats.hits += 1  # fresh, or being refreshed behind this answer as routine
-        # a writer's key is its id ("id:7"): label it by name, as its validations are
-        self._metrics.cache_hit(key[0] if resolver is self._resolver else entry.document.name)
-        return entry
-
-    def _revalidate(self, key: Key, entry: Entry, now: float, resolver: SchemaResolver) -> bool:
-        """Make sure a refresh of `entry` runs or has just failed; False if none can start."""
-        if now < entry.retry_at:
-            return True  # refreshing now, or the last refresh failed and its back-off runs
-        resolver.hold_refreshes(entry, now)  # before it starts: it may finish at once
-        started = self._affinity.spawn(lambda: resolver.refresh(key, entry))
-        if started is None:
-            entry.retry_at = now
-            return False  # no event loop to refresh on: the caller fetches the usual way
-        self._refreshes.add(started)
-        started.add_done_callback(self._refreshes.discard)
-        return True
-
-    async def wait_for_refreshes(self) -> None:
-        """Wait for the background refreshes started so far (tests, a graceful shutdown)."""
-        pending = [asyncio.wrap_future(started) for started in list(self._refreshes)]
-        await asyncio.gather(*pending, return_exceptions=True)
 
     def _judge(self, entry: Entry, name: str, payload: Any) -> tuple[bool, list[str]]:
         """Validate with a resolved entry and count the outcome."""
@@ -499,26 +455,6 @@ class SchemaManager:
             )
         return call_on(home, coroutine)
 
-    async def _resolve(self, key: Key) -> Entry:
-        """Fetch what `key` needs, on the home loop; see `_resolve_here`."""
-        problem = _key_problem(key)
-        if problem is not None:  # before any count, label or request: the key is untrusted
-            raise SchemaNotFoundError(f"no schema can be looked up so: {problem}")
-        self._stats.misses += 1
-        try:
-            return await self._affinity.run(lambda: self._resolver.resolve(key))
-        finally:  # labelled once resolved: an unknown name must not become a series
-            self._metrics.cache_miss(self.metric_label(key[0]))
-
-    async def _resolve_writer(self, key: Key) -> Entry:
-        """Fetch a record's writer schema by id or GUID, on the home loop."""
-        self._stats.misses += 1
-        return await self._affinity.run(lambda: self._writers.resolve(key))
-
-    def _forget_flights(self) -> None:
-        self._resolver.forget_flights()
-        self._writers.forget_flights()
-
     def _malformed_record(self, error: MalformedRecordError) -> tuple[bool, list[str]]:
         """Count a record that names no schema or holds no JSON: invalid, under one label."""
         self._stats.validations["failure"] += 1
@@ -542,13 +478,3 @@ class SchemaManager:
         if self.config.validation_mode == "enforce" and not self.config.fail_open:
             return False, [f"schema {excerpt(name)} unavailable: {exc}"]
         return True, []
-
-
-def _key_problem(key: Key) -> str | None:
-    """Say what makes a lookup key unusable (its name, or a track from an envelope or a call)."""
-    name, prefer, fallback = key
-    return (
-        schema_name_problem(name)
-        or schema_name_problem(prefer, "track")
-        or (schema_name_problem(fallback, "track") if fallback is not None else None)
-    )

@@ -361,6 +361,6 @@ async def test_a_registry_changing_content_on_every_refresh_grows_nothing(
             clock.advance(2)
             await manager.validate_payload(FEEDBACK, {})
             await manager.wait_for_refreshes()
-        compiled = len(manager._resolver._compiled)
+        compiled = len(manager._lookup._names._compiled)
 
     assert compiled <= 1024

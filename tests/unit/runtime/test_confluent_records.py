@@ -202,8 +202,8 @@ async def test_ten_thousand_random_ids_cost_a_bounded_number_of_requests(
     assert verdicts == {False}
     assert len(server.requests) <= 20 + 9
     assert schema_labels(metrics) <= {"__unknown__", FEEDBACK}  # never an id: bounded series
-    assert len(manager._writers._failures) <= 1024
-    assert len(manager._writers.entries) == 1
+    assert len(manager._lookup._writers._failures) <= 1024
+    assert len(manager._lookup._writers.entries) == 1
     errors = manager.get_stats()["registry_errors"]
     assert errors["not_found"] <= 29 and errors["rate_limited"] >= 9_971
     # the id the service already reads keeps validating: only unknown ids are rationed
