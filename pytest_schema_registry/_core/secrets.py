@@ -6,6 +6,7 @@ produces text: error messages, log records, reprs, cassettes and snapshots.
 
 from __future__ import annotations
 
+import base64
 from typing import NamedTuple
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
@@ -14,6 +15,7 @@ __all__ = [
     "SECRET_HEADERS",
     "SECRET_QUERY_PARAMS",
     "UrlCredentials",
+    "basic_auth_secrets",
     "redact_text",
     "redact_url",
     "split_credentials",
@@ -53,6 +55,19 @@ def redact_text(text: str, *secrets: str | None) -> str:
         if secret:
             text = text.replace(secret, REDACTED)
     return text
+
+
+def basic_auth_secrets(pair: str | None) -> tuple[str, ...]:
+    """List what a `user:secret` pair can be echoed as: its secret, and its `Basic` header value.
+
+    The user name alone is not secret (an API key's id); the secret and the base64 of the pair
+    (what a registry echoing the Authorization header would show) are.
+    """
+    if not pair:
+        return ()
+    secret = pair.partition(":")[2]
+    encoded = base64.b64encode(pair.encode()).decode("ascii")
+    return tuple(s for s in (secret, encoded) if s)
 
 
 class UrlCredentials(NamedTuple):

@@ -17,7 +17,7 @@ from .._core.errors import (
     SchemaRegistryError,
     SnapshotError,
 )
-from .._core.secrets import redact_url, split_credentials
+from .._core.secrets import basic_auth_secrets, redact_url, split_credentials
 from .._offline.snapshots import Drift, SnapshotStore
 from .advice import (
     base_path_candidates,
@@ -105,7 +105,11 @@ class RegistrySession:
         self._cassette = RegistryCassette(
             settings.cassette_path,
             use,
-            secrets=(settings.config.token, *split_credentials(settings.config.url or "").secrets),
+            secrets=(
+                settings.config.token,
+                *basic_auth_secrets(settings.config.basic_auth),
+                *split_credentials(settings.config.url or "").secrets,
+            ),
             run_id=settings.run_id or None,
         )
         self._cassette.record_command = settings.record_command(self._cassette.recorded_url)

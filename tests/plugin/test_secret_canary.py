@@ -1,18 +1,22 @@
-"""Issue #12, finding 7: a canary secret given as token, URL password or `?token=` leaks nowhere.
+"""Issue #12, finding 7: a canary secret (token, URL password, `?token=`, Basic auth) leaks nowhere.
 
 A failing record run at `--log-level=DEBUG` against a registry that echoes the secret back: the
 canary must appear in no file the run writes (cassette, snapshots, junit XML) and in no line of
-its output (failure reprs with locals, captured logs, the summary).
+its output (failure reprs with locals, captured logs, the summary). In both dialects: the
+Confluent one takes Basic auth from `REGISTRY_BASIC_AUTH` as well as a Bearer token.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from pytest_schema_registry import RegistryServer
-from tests.helpers import CONTRACT_TESTS
+from tests.helpers import CONTRACT_TESTS, EXAMPLES, FEEDBACK
 
 CANARY = "canary-7c1e55d0"
+HEALTH = "telemetry.HealthStatus"
 PLACES = {
     "token": ("{url}", ["--registry-token=" + CANARY]),
     "userinfo": ("http://svc:" + CANARY + "@{host}{path}", []),
@@ -69,3 +73,74 @@ def test_the_canary_leaks_nowhere(
     for file in written:
         assert CANARY.encode() not in file.read_bytes(), file
     assert any(request.path.endswith("telemetry.FeedbackEvent") for request in server.requests)
+
+
+# -- the Confluent dialect -------------------------------------------------------------------------
+
+# How the inner run gets the canary, and how the registry checks it: Basic from the environment
+# (in-process, `monkeypatch.setenv` is what the inner session reads), Bearer from the command line.
+CONFLUENT_PLACES = {
+    "basic-env": (
+        {"user": "svc", "password": CANARY},
+        {"REGISTRY_BASIC_AUTH": f"svc:{CANARY}"},
+        [],
+    ),
+    "bearer": ({"token": CANARY}, {}, ["--registry-token=" + CANARY]),
+}
+ECHOED = {"error_code": 50001, "message": "x" * 70 + f" request from svc:{CANARY} refused"}
+
+
+def confluent_folder(root: Path) -> Path:
+    """Write FeedbackEvent (v2) and HealthStatus (v1) as hand-written Confluent subjects."""
+    for name, track, version in [(FEEDBACK, "v2", "2.0.0"), (HEALTH, "v1", "1.0.0")]:
+        target = root / "subjects" / f"{name}-value" / "1.json"
+        target.parent.mkdir(parents=True)
+        target.write_text((EXAMPLES / track / name / f"{version}.json").read_text())
+    return root
+
+
+@pytest.mark.parametrize("place", sorted(CONFLUENT_PLACES))
+def test_the_canary_leaks_nowhere_in_the_confluent_dialect(
+    pytester: pytest.Pytester,
+    tmp_path_factory: pytest.TempPathFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    place: str,
+) -> None:
+    credentials, environment, options = CONFLUENT_PLACES[place]
+    folder = confluent_folder(tmp_path_factory.mktemp("confluent-registry"))
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    pytester.makepyfile(test_contracts=CONTRACT_TESTS, test_failing=FAILING_TESTS)
+
+    with RegistryServer(folder, dialect="confluent", **credentials) as server:
+        server.inject_fault(
+            f"/subjects/{HEALTH}-value/versions/latest", status=500, body=ECHOED, times=None
+        )
+        result = pytester.runpytest(
+            "--registry-mode=record",
+            f"--registry-url={server.url}",
+            "--registry-dialect=confluent",
+            *options,
+            "--schema-snapshot-update",
+            "--log-level=DEBUG",
+            "-rA",
+            "-v",
+            "--showlocals",
+            "--junitxml=junit.xml",
+            "-p",
+            "no:cacheprovider",
+        )
+
+    assert result.ret != 0
+    assert "test_shows_the_config FAILED" in result.stdout.str()
+    assert "HTTP Request: GET" in result.stdout.str()
+    output = result.stdout.str() + result.stderr.str()
+    assert CANARY not in output
+    assert CANARY[:10] not in output
+    written = [p for p in pytester.path.rglob("*") if p.is_file()]
+    assert {"junit.xml", "schema_registry.yaml", "registry.lock.json"} <= {p.name for p in written}
+    for file in written:
+        assert CANARY.encode() not in file.read_bytes(), file
+    reached = [r for r in server.requests if r.path.startswith(f"/subjects/{FEEDBACK}-value")]
+    assert reached and all(r.authorized for r in reached)  # the credential did get through
+    assert any(r.path == f"/subjects/{HEALTH}-value/versions/latest" for r in server.requests)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_schema_registry._core.secrets import redact_url
+from pytest_schema_registry._core.secrets import basic_auth_secrets, redact_url
 
 
 @pytest.mark.parametrize(
@@ -17,3 +17,9 @@ from pytest_schema_registry._core.secrets import redact_url
 )
 def test_redact_url(url: str, redacted: str) -> None:
     assert redact_url(url) == redacted
+
+
+def test_basic_auth_secrets_are_the_secret_and_the_header_value_not_the_user() -> None:
+    assert basic_auth_secrets("svc:s3cret") == ("s3cret", "c3ZjOnMzY3JldA==")
+    assert basic_auth_secrets("svc:") == ("c3ZjOg==",)
+    assert basic_auth_secrets(None) == ()
