@@ -20,7 +20,7 @@ from urllib.parse import parse_qs
 
 from .._core.secrets import redact_url
 from .confluent_routes import route_confluent
-from .limits import Doorman, RequestClock
+from .limits import Doorman, RequestClock, busy_answer
 from .routes import HTTPError, Request, route
 
 if TYPE_CHECKING:
@@ -50,7 +50,8 @@ class RegistryHTTPServer(ThreadingHTTPServer):
     ) -> None:
         self.registry = registry
         self.open_sockets: set[socket.socket] = set()
-        self.doorman = Doorman(capacity=registry.limits.max_connections)
+        busy = busy_answer(registry.dialect, CONTENT_TYPES[registry.dialect])
+        self.doorman = Doorman(registry.limits.max_connections, busy)
         super().__init__(address, handler)
 
     def process_request(self, request: Any, client_address: Any) -> None:

@@ -21,7 +21,7 @@ from .._core.errors import ConfigError
 if TYPE_CHECKING:
     from _typeshed import WriteableBuffer
 
-__all__ = ["Doorman", "Limits", "RequestClock"]
+__all__ = ["Doorman", "Limits", "RequestClock", "busy_answer"]
 
 _LINGER_SECONDS = 2.0  # how long a turned-away client gets to read its 503 before we close
 
@@ -89,11 +89,23 @@ class RequestClock(io.RawIOBase):
         return left
 
 
-_BUSY_BODY = json.dumps({"detail": "too many connections; retry shortly"}).encode()
-_BUSY = (
-    b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 1\r\n"
-    b"Connection: close\r\nContent-Length: %d\r\n\r\n%s" % (len(_BUSY_BODY), _BUSY_BODY)
-)
+_BUSY_MESSAGE = "too many connections; retry shortly"
+# Each dialect's error shape. Confluent has no "overloaded" code: 50003 ("error while forwarding
+# the request") is its transient, never-processed, try-again failure, and clients retry 5xx.
+_BUSY_BODIES = {
+    "seed": {"detail": _BUSY_MESSAGE},
+    "confluent": {"error_code": 50003, "message": _BUSY_MESSAGE},
+}
+
+
+def busy_answer(dialect: str, content_type: str) -> bytes:
+    """Return the whole canned 503 a turned-away connection gets, in the dialect's error shape."""
+    body = json.dumps(_BUSY_BODIES[dialect]).encode()
+    head = (
+        f"HTTP/1.1 503 Service Unavailable\r\nContent-Type: {content_type}\r\nRetry-After: 1\r\n"
+        f"Connection: close\r\nContent-Length: {len(body)}\r\n\r\n"
+    )
+    return head.encode("ascii") + body
 
 
 class Doorman:
@@ -104,15 +116,16 @@ class Doorman:
     their input drained, until the client hangs up or `_LINGER_SECONDS` pass.
     """
 
-    def __init__(self, capacity: int) -> None:
+    def __init__(self, capacity: int, answer: bytes) -> None:
         self._capacity = capacity  # lingering sockets hold descriptors too: keep them bounded
+        self._answer = answer  # `busy_answer(...)`: the same bytes for every turned-away socket
         self._lingering: deque[tuple[float, socket.socket]] = deque()
 
     def turn_away(self, sock: socket.socket) -> None:
         """Send the 503 and half-close; the socket is closed later by `tidy()`."""
         with contextlib.suppress(OSError):
             sock.setblocking(False)
-            sock.send(_BUSY)  # a fresh socket's send buffer always holds these few bytes
+            sock.send(self._answer)  # a fresh socket's send buffer always holds these few bytes
             sock.shutdown(socket.SHUT_WR)
         self._lingering.append((time.monotonic() + _LINGER_SECONDS, sock))
         while len(self._lingering) > self._capacity:

@@ -95,10 +95,24 @@ def test_a_request_that_never_finishes_is_cut_at_its_deadline(registry_dir: Path
         assert trickler.recv(1) == b""
 
 
+@pytest.mark.parametrize(
+    ("dialect", "content_type", "error"),
+    [
+        ("seed", "application/json", {"detail": "too many connections; retry shortly"}),
+        (
+            "confluent",
+            "application/vnd.schemaregistry.v1+json",
+            {"error_code": 50003, "message": "too many connections; retry shortly"},
+        ),
+    ],
+)
 def test_connections_past_the_cap_get_a_quick_503_until_idle_ones_time_out(
-    registry_dir: Path,
+    registry_dir: Path, dialect: str, content_type: str, error: dict[str, object]
 ) -> None:
-    with RegistryServer(registry_dir, max_connections=2, idle_timeout=0.3) as server:
+    """The canned 503 speaks the dialect's error shape: clients parse it like any other error."""
+    with RegistryServer(
+        registry_dir, max_connections=2, idle_timeout=0.3, dialect=dialect
+    ) as server:
         held = [connect(server) for _ in range(2)]
         for sock in held:  # answered, so admitted; then silent, holding their slots
             sock.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
@@ -110,7 +124,7 @@ def test_connections_past_the_cap_get_a_quick_503_until_idle_ones_time_out(
         recovered = httpx.get(f"{server.url}/health", timeout=CLIENT_PATIENCE)
 
     assert (busy.status_code, busy.headers["retry-after"]) == (503, "1")
-    assert "too many connections" in busy.json()["detail"]
+    assert (busy.headers["content-type"], busy.json()) == (content_type, error)
     assert (released, recovered.status_code) == ([b"", b""], 200)
     assert server.count("/health") == 3  # the turned-away request never reached a handler
 

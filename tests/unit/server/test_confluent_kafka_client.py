@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import json
+import socket
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -240,3 +241,20 @@ def test_guid_framing_in_headers_resolves_through_schemas_guids(server: Registry
     assert value[0] == 1 and str(uuid.UUID(bytes=value[1:17])) == guid
     assert read == EVENT
     assert server.count(f"/schemas/guids/{guid}") == 1
+
+
+def test_a_turned_away_connection_reads_as_confluents_50003(tmp_path: Path) -> None:
+    with (
+        RegistryServer(tmp_path, dialect="confluent", max_connections=1) as server,
+        socket.create_connection(("127.0.0.1", server.port), timeout=5) as held,
+    ):
+        held.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+        held.recv(4096)  # answered, so admitted: the one slot stays taken
+        with (
+            SchemaRegistryClient({"url": server.url, **NO_RETRIES}) as client,
+            pytest.raises(SchemaRegistryError) as refused,
+        ):
+            client.get_subjects()
+
+    assert (refused.value.http_status_code, refused.value.error_code) == (503, 50003)
+    assert "too many connections" in refused.value.error_message
