@@ -1,10 +1,12 @@
 """Give every distinct schema of the Confluent dialect one id and one GUID, the same everywhere.
 
 A schema's identity is its canonical form: the document with sorted keys and no spaces, plus
-its references. Its id is a hash of that form folded into 1..2**31-1 (Confluent frames ids as
-4 bytes, big-endian, and Java clients read them signed), its GUID a UUID 5 of it. So two
-machines serving copies of one folder, or one folder across restarts, answer the same ids
-without writing anything; the same schema under two subjects shares one id, as in Confluent.
+its references and, as in Confluent (whose schema hash covers them since 7.4), its metadata and
+rule set: the same document with other metadata is another schema, with another id. Its id is
+a hash of that form folded into 1..2**31-1 (Confluent frames ids as 4 bytes, big-endian, and
+Java clients read them signed), its GUID a UUID 5 of it. So two machines serving copies of one
+folder, or one folder across restarts, answer the same ids without writing anything; the same
+schema under two subjects shares one id, as in Confluent.
 
 An id written in a version's metadata wins (registration writes it). When two different
 schemas land on one id, the one whose canonical form sorts first keeps it and the other probes
@@ -26,13 +28,30 @@ MAX_ID = 2**31 - 1
 _NAMESPACE = uuid.UUID("6f1c4d52-3f0e-5a7b-9d4c-2b8e1a7f0c35")
 
 
-def canonical_key(schema: Any, references: Sequence[Mapping[str, Any]] = ()) -> str:
-    """Return the text that identifies a schema: canonical JSON, then its references, if any."""
+def canonical_key(
+    schema: Any,
+    references: Sequence[Mapping[str, Any]] = (),
+    metadata: Mapping[str, Any] | None = None,
+    rule_set: Mapping[str, Any] | None = None,
+) -> str:
+    """Return the text that identifies a schema: canonical JSON, its references, its contract.
+
+    Each part is one line of compact JSON: the references an array, the metadata and rule set
+    (when either is non-empty) one object. A schema without them keeps the key, and so the id,
+    it always had.
+    """
     text = json.dumps(schema, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    if not references:
-        return text
-    refs = [[r["name"], r["subject"], r["version"]] for r in references]
-    return text + "\n" + json.dumps(refs, separators=(",", ":"), ensure_ascii=False)
+    if references:
+        refs = [[r["name"], r["subject"], r["version"]] for r in references]
+        text += "\n" + json.dumps(refs, separators=(",", ":"), ensure_ascii=False)
+    contract = {
+        name: part for name, part in (("metadata", metadata), ("ruleSet", rule_set)) if part
+    }
+    if contract:
+        text += "\n" + json.dumps(
+            contract, sort_keys=True, separators=(",", ":"), ensure_ascii=False
+        )
+    return text
 
 
 def derived_id(key: str) -> int:

@@ -91,6 +91,7 @@ def _schema_answer(version: SubjectVersion) -> dict[str, Any]:
         "schemaType": "JSON",
         "references": [r.to_json() for r in version.references],
         "guid": version.guid,
+        **version.contract(),  # one id, one schema: every version holding it has the same
     }
 
 

@@ -5,13 +5,19 @@ Confluent's body `{"schema": "<JSON string>", "schemaType": "JSON", "references"
 must be JSON Schema (schemaType absent means AVRO to Confluent: refused), parse, and compile as
 Draft 7 with its references resolvable by name, nothing fetched. `bundled()` embeds what a
 schema references (`_core.references.bundle`), so compatibility checks see the whole schema.
+
+A body may also carry a data contract: `metadata` (`{"properties": {k: v}, "tags": {path:
+[tag]}, "sensitive": [name]}`) and a `ruleSet` (`{"domainRules": [...], "migrationRules": [...],
+...}`). They are kept and served, never executed (clients run rules), and part of the schema's
+identity (`confluent_ids.canonical_key`). Absent (or null), a version inherits the subject's
+latest ones, as in Confluent; `{}` says "none".
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import jsonschema_rs
@@ -25,7 +31,17 @@ from .routes import HTTPError
 if TYPE_CHECKING:
     from .confluent_store import SubjectStore
 
-__all__ = ["Candidate", "Reference", "SubjectVersion", "bundled", "candidate"]
+__all__ = [
+    "Candidate",
+    "Reference",
+    "SubjectVersion",
+    "bundled",
+    "candidate",
+    "checked_metadata",
+    "checked_rule_set",
+]
+
+_RULE_LISTS = ("domainRules", "migrationRules", "encodingRules")
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,15 +56,23 @@ class SubjectVersion:
     guid: str
     deleted: bool
     created_at: str
+    metadata: dict[str, Any] | None = field(default=None, hash=False)
+    rule_set: dict[str, Any] | None = field(default=None, hash=False)
 
     @property
     def key(self) -> str:
-        return canonical_key(self.schema, [r.to_json() for r in self.references])
+        refs = [r.to_json() for r in self.references]
+        return canonical_key(self.schema, refs, self.metadata, self.rule_set)
 
     @property
     def text(self) -> str:
         """Return the schema as the API's `schema` string: compact JSON, keys as registered."""
         return json.dumps(self.schema, separators=(",", ":"), ensure_ascii=False)
+
+    def contract(self) -> dict[str, Any]:
+        """Return the `metadata` and `ruleSet` keys of an answer: those that are not empty."""
+        parts = (("metadata", self.metadata), ("ruleSet", self.rule_set))
+        return {name: part for name, part in parts if part}
 
     def response(self) -> dict[str, Any]:
         """Return the body of `GET /subjects/{s}/versions/{v}`."""
@@ -60,19 +84,37 @@ class SubjectVersion:
             "schemaType": "JSON",
             "schema": self.text,
             "references": [r.to_json() for r in self.references],
+            **self.contract(),
         }
 
 
 @dataclass(frozen=True, slots=True)
 class Candidate:
-    """A schema from a request body, parsed, compiled, its references found."""
+    """A schema from a request body, parsed, compiled, its references found.
+
+    `metadata` and `rule_set` are None when the body did not send them (to inherit), `{}` when
+    it sent them empty (none).
+    """
 
     schema: Any
     references: tuple[Reference, ...]
+    metadata: dict[str, Any] | None = field(default=None, hash=False)
+    rule_set: dict[str, Any] | None = field(default=None, hash=False)
 
     @property
     def key(self) -> str:
-        return canonical_key(self.schema, [r.to_json() for r in self.references])
+        refs = [r.to_json() for r in self.references]
+        return canonical_key(self.schema, refs, self.metadata, self.rule_set)
+
+    def inheriting(self, latest: SubjectVersion | None) -> Candidate:
+        """Return this schema with what it did not send taken from the subject's latest version."""
+        if latest is None:
+            return self
+        return replace(
+            self,
+            metadata=latest.metadata if self.metadata is None else self.metadata,
+            rule_set=latest.rule_set if self.rule_set is None else self.rule_set,
+        )
 
 
 def candidate(store: SubjectStore, body: dict[str, Any]) -> Candidate:
@@ -94,7 +136,67 @@ def candidate(store: SubjectStore, body: dict[str, Any]) -> Candidate:
         raise _invalid("Invalid schema: a JSON Schema is an object or a boolean")
     references = _references(store, body.get("references") or [])
     _compile(store, schema, references)
-    return Candidate(schema, references)
+    try:
+        metadata = checked_metadata(body.get("metadata"))
+    except ValueError as exc:
+        raise _invalid(f"Invalid metadata: {exc}") from None
+    try:
+        rule_set = checked_rule_set(body.get("ruleSet"))
+    except ValueError as exc:
+        raise HTTPError(422, f"Invalid ruleSet: {exc}", {"error_code": 42210}) from None
+    return Candidate(schema, references, metadata, rule_set)
+
+
+def checked_metadata(raw: Any) -> dict[str, Any] | None:
+    """Check Confluent's metadata shape; return it normalized (nulls dropped, lists sorted).
+
+    None stays None (not sent). Raises ValueError saying what is wrong.
+    """
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise ValueError("expected an object with properties, tags and/or sensitive")
+    unknown = set(raw) - {"properties", "tags", "sensitive"}
+    if unknown:
+        raise ValueError(
+            f"unknown key {sorted(unknown)[0]!r:.40} (known: properties, tags, sensitive)"
+        )
+    found: dict[str, Any] = {}
+    properties, tags, sensitive = raw.get("properties"), raw.get("tags"), raw.get("sensitive")
+    if properties is not None:
+        if not isinstance(properties, dict) or not all(
+            isinstance(v, str) for v in properties.values()
+        ):
+            raise ValueError("properties should map names to strings")
+        found["properties"] = dict(properties)
+    if tags is not None:
+        if not isinstance(tags, dict) or not all(_strings(v) for v in tags.values()):
+            raise ValueError("tags should map paths to lists of tag names")
+        found["tags"] = {path: sorted(set(names)) for path, names in tags.items()}
+    if sensitive is not None:
+        if not _strings(sensitive):
+            raise ValueError("sensitive should be a list of names")
+        found["sensitive"] = sorted(set(sensitive))
+    return found
+
+
+def checked_rule_set(raw: Any) -> dict[str, Any] | None:
+    """Check a rule set is an object whose rule lists hold objects; return it without nulls."""
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise ValueError("expected an object with domainRules, migrationRules, encodingRules")
+    for name in _RULE_LISTS:
+        rules = raw.get(name)
+        if rules is not None and not (
+            isinstance(rules, list) and all(isinstance(rule, dict) for rule in rules)
+        ):
+            raise ValueError(f"{name} should be a list of rule objects")
+    return {name: value for name, value in raw.items() if value is not None}
+
+
+def _strings(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
 
 
 def _references(store: SubjectStore, raw: Any) -> tuple[Reference, ...]:

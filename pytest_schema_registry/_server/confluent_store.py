@@ -8,7 +8,7 @@ DIR/
     orders-value/                    a subject (a file name: letters, digits, . _ @ + : ~ -)
       1.json                         version 1: the JSON Schema document as registered
       1.meta.json                    optional: {"id", "guid", "references", "deleted",
-                                                "created_at"}
+                                                "created_at", "metadata", "ruleSet"}
       2.json
   v1/telemetry.FeedbackEvent/...     the seed dialect's tracks, untouched
 ```
@@ -17,7 +17,9 @@ Versions are positive integers (`3.json`, no leading zeros). A hand-written `1.j
 metadata is served: its id and GUID derive from its canonical form (`confluent_ids.py`), so
 they are the same on every machine and after every restart. Registration writes the version
 file exclusively (two servers sharing the folder never overwrite each other) and then its
-metadata atomically, with the id it was given. A soft delete sets `"deleted": true` in the
+metadata atomically, with the id it was given (and the version's Confluent `metadata` and
+`ruleSet`, when it has them: write them by hand too, e.g. `{"metadata": {"properties":
+{"track": "v2"}}}`, to keep tracks in one subject). A soft delete sets `"deleted": true` in the
 metadata; a permanent delete removes both files. `PUT /config` writes `config.json`
 atomically. Every request rescans when a file's size or time changed, so hand edits show up.
 """
@@ -38,7 +40,7 @@ from typing import Any
 from .._compat.verdict import LEVELS
 from .._core.files import write_json_atomically
 from .confluent_ids import MAX_ID, Identity, assign, canonical_key
-from .confluent_schema import Reference, SubjectVersion
+from .confluent_schema import Reference, SubjectVersion, checked_metadata, checked_rule_set
 from .disk import create_exclusively, inside, parse_json, read_text
 from .folder import FolderProblem, Rescan, check_identifier
 
@@ -53,6 +55,8 @@ _META_TYPES: dict[str, type | tuple[type, ...]] = {
     "references": list,
     "deleted": bool,
     "created_at": str,
+    "metadata": dict,
+    "ruleSet": dict,
 }
 
 
@@ -148,7 +152,13 @@ class SubjectStore:
     # -- writing --------------------------------------------------------------------------------
 
     def add(
-        self, subject: str, schema: Any, references: tuple[Reference, ...]
+        self,
+        subject: str,
+        schema: Any,
+        references: tuple[Reference, ...],
+        *,
+        metadata: dict[str, Any] | None = None,
+        rule_set: dict[str, Any] | None = None,
     ) -> SubjectVersion | None:
         """Write the subject's next version; None if another writer took that number first.
 
@@ -157,11 +167,12 @@ class SubjectStore:
         folder = self._subject_folder(subject)
         existing = self._versions.get(subject, [])
         number = (existing[-1].version if existing else 0) + 1
-        key = canonical_key(schema, [r.to_json() for r in references])
+        metadata, rule_set = metadata or None, rule_set or None
+        key = canonical_key(schema, [r.to_json() for r in references], metadata, rule_set)
         schema_id, guid = self.identity(key)
         created = datetime.now(UTC).isoformat(timespec="seconds")
         stored = SubjectVersion(
-            subject, number, schema, references, schema_id, guid, False, created
+            subject, number, schema, references, schema_id, guid, False, created, metadata, rule_set
         )
         folder.mkdir(parents=True, exist_ok=True)
         text = json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
@@ -274,7 +285,12 @@ class SubjectStore:
 
     def _build(self, raw: list[tuple[str, int, Any, dict[str, Any]]]) -> None:
         """Assign ids and GUIDs to what was read, then assemble the versions, oldest first."""
-        keys = [canonical_key(schema, meta.get("references", [])) for _, _, schema, meta in raw]
+        keys = [
+            canonical_key(
+                schema, meta.get("references", []), meta.get("metadata"), meta.get("ruleSet")
+            )
+            for _, _, schema, meta in raw
+        ]
         pinned_ids: dict[str, list[int]] = {key: [] for key in keys}
         pinned_guids: dict[str, list[str]] = {key: [] for key in keys}
         for key, (_, _, _, meta) in zip(keys, raw, strict=True):
@@ -299,6 +315,8 @@ class SubjectStore:
                 self._identity.guids[key],
                 bool(meta.get("deleted", False)),
                 meta["created_at"],
+                meta.get("metadata") or None,
+                meta.get("ruleSet") or None,
             )
             self._versions.setdefault(subject, []).append(version)
         for versions in self._versions.values():
@@ -315,7 +333,7 @@ def _meta_of(version: SubjectVersion) -> dict[str, Any]:
         meta["references"] = [r.to_json() for r in version.references]
     if version.deleted:
         meta["deleted"] = True
-    return meta
+    return {**meta, **version.contract()}
 
 
 def _checked_meta(meta: Any) -> dict[str, Any]:
@@ -330,6 +348,11 @@ def _checked_meta(meta: Any) -> dict[str, Any]:
             raise ValueError(f"metadata {key!r} should be a {expected}, got {value!r:.40}")
     if "id" in meta and not 1 <= meta["id"] <= MAX_ID:
         raise ValueError(f"metadata id {meta['id']} is not from 1 to {MAX_ID}")
+    for key, check in (("metadata", checked_metadata), ("ruleSet", checked_rule_set)):
+        try:
+            meta[key] = check(meta.get(key))
+        except ValueError as exc:
+            raise ValueError(f"metadata {key!r}: {exc}") from None
     for ref in meta.get("references", []):
         if not (
             isinstance(ref, dict)

@@ -46,33 +46,58 @@ __all__ = [
 
 
 def register(store: SubjectStore, call: Call) -> tuple[int, Any]:
-    """Store a new version, or answer the live one with the same schema; 409 if incompatible."""
+    """Store a new version, or answer the live one with the same schema; 409 if incompatible.
+
+    "The same" counts metadata and rule set; what the body leaves out is inherited from the
+    latest version first, as Confluent does, so re-sending a bare schema is no new version.
+    """
     subject = _subject_to_write(call.args[0])
-    new = candidate(store, call.object())
+    sent = candidate(store, call.object())
     settings = call.compatibility
     deadline = time.monotonic() + settings.timeout
     with _writing(settings, deadline):
         for _ in range(3):  # another server sharing the folder may take the number we chose
             store.refresh()
-            same = next((v for v in store.versions(subject) if v.key == new.key), None)
+            live = store.versions(subject)
+            new = sent.inheriting(live[-1] if live else None)
+            same = _holding(live, sent, new)
             if same is not None:
                 return 200, same.response()
             _gate(store, subject, new, settings, deadline)
             with store.lock:
-                stored = store.add(subject, new.schema, new.references)
+                stored = store.add(
+                    subject,
+                    new.schema,
+                    new.references,
+                    metadata=new.metadata,
+                    rule_set=new.rule_set,
+                )
             if stored is not None:
                 return 200, stored.response()
     raise fail(500, 50001, "other writers kept taking the next version number; retry")
 
 
 def lookup(store: SubjectStore, call: Call) -> tuple[int, Any]:
-    """Answer the version of the subject holding this schema; 40401, 40403 when none does."""
+    """Answer the version of the subject holding this schema; 40401, 40403 when none does.
+
+    As sent first, then with the metadata and rule set it left out taken from the latest live
+    version (Confluent's second lookup, mirroring what registration would store).
+    """
     versions = subject_versions(store, call.args[0], flag(call.query, "deleted"))
-    key = candidate(store, call.object()).key
-    found = next((v for v in versions if v.key == key), None)
+    sent = candidate(store, call.object())
+    found = _holding(versions, sent, sent.inheriting(store.get(call.args[0], None)))
     if found is None:
         raise fail(404, 40403, "Schema not found")
     return 200, found.response()
+
+
+def _holding(versions: Sequence[SubjectVersion], *candidates: Candidate) -> SubjectVersion | None:
+    """Return the first version whose identity is a candidate's, trying candidates in order."""
+    for wanted in candidates:
+        found = next((v for v in versions if v.key == wanted.key), None)
+        if found is not None:
+            return found
+    return None
 
 
 def _subject_to_write(subject: str) -> str:

@@ -411,8 +411,8 @@ def test_two_servers_sharing_a_folder_never_overwrite_a_version(
         def refresh() -> bool:  # the second server scanned just before the first wrote
             return False if frozen[0] else real_refresh()
 
-        def add(*args: Any) -> Any:
-            result = real_add(*args)
+        def add(*args: Any, **kwargs: Any) -> Any:
+            result = real_add(*args, **kwargs)
             frozen[0] = False
             return result
 
