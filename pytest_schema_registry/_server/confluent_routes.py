@@ -66,6 +66,26 @@ def _version(store: SubjectStore, call: Call) -> tuple[int, Any]:
     return 200, one_version(store, subject, version, flag(call.query, "deleted")).response()
 
 
+def _latest_with_metadata(store: SubjectStore, call: Call) -> tuple[int, Any]:
+    """Answer the latest version whose `metadata.properties` hold every `key`=`value` given.
+
+    Keys and values pair up in order, extra ones ignored, as in Confluent; a version without
+    properties never matches. 40401 for a subject without versions, 40403 when none matches.
+    """
+    (subject,) = call.args
+    keys = [value for name, value in call.request.pairs if name == "key"]
+    values = [value for name, value in call.request.pairs if name == "value"]
+    wanted = dict(zip(keys, values, strict=False))
+    versions = store.versions(subject, deleted=flag(call.query, "deleted"))
+    for version in reversed(versions):
+        properties = (version.metadata or {}).get("properties")
+        if properties is not None and wanted.items() <= properties.items():
+            return 200, version.response()
+    if not versions:
+        raise fail(404, 40401, f"Subject '{subject}' not found.")
+    raise fail(404, 40403, "Schema not found")
+
+
 def _raw_schema(store: SubjectStore, call: Call) -> tuple[int, Any]:
     subject, version = call.args
     return 200, one_version(store, subject, version, flag(call.query, "deleted")).schema
@@ -165,6 +185,7 @@ def _routes() -> list[tuple[tuple[str, ...], dict[str, Handler]]]:
         (("subjects",), {"GET": _subjects}),
         (("subjects", "*"), {"POST": w.lookup, "DELETE": w.delete_subject}),
         (("subjects", "*", "versions"), {"GET": _versions, "POST": w.register}),
+        (("subjects", "*", "metadata"), {"GET": _latest_with_metadata}),
         (("subjects", "*", "versions", "*"), {"GET": _version, "DELETE": w.delete_version}),
         (("subjects", "*", "versions", "*", "schema"), {"GET": _raw_schema}),
         (("subjects", "*", "versions", "*", "referencedby"), {"GET": _referenced_by}),

@@ -16,7 +16,7 @@ import socket
 from collections.abc import Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, parse_qsl
 
 from .._core.secrets import redact_url
 from .confluent_routes import route_confluent
@@ -192,7 +192,9 @@ class RequestHandler(BaseHTTPRequestHandler):
         """Answer the Confluent dialect; a body is read only from an allowed PUT or POST."""
         writes = method in ("POST", "PUT")
         body = self._body() if writes and allowed else self._skip_body()
-        request = Request(method, path, query, allowed, body)
+        # `?key=a&value=1&key=b&value=2`: Confluent repeats parameters
+        pairs = tuple(parse_qsl(self.path.partition("?")[2], keep_blank_values=True))
+        request = Request(method, path, query, allowed, body, pairs)
         return route_confluent(store, request, self.server.registry.compatibility)
 
     def _error_body(self, answer: HTTPError) -> dict[str, Any]:

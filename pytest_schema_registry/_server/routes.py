@@ -44,9 +44,10 @@ class Request:
 
     method: str
     path: str | None  # None: outside the base path
-    query: dict[str, str]
+    query: dict[str, str]  # the last value of each parameter
     authorized: bool
     body: bytes
+    pairs: tuple[tuple[str, str], ...] = ()  # every parameter in order, repeated ones too
 
     def json(self) -> Any:
         """Decode the body as JSON, or answer 400 saying why (bad syntax, nested too deep)."""

@@ -19,6 +19,8 @@ from typing import Any
 import httpx
 import pytest
 from confluent_kafka.schema_registry import (
+    Metadata,
+    MetadataProperties,
     Schema,
     SchemaRegistryClient,
     header_schema_id_serializer,
@@ -52,8 +54,10 @@ def v2_with(required: str) -> dict[str, Any]:
     return schema
 
 
-def json_schema(document: Any) -> Schema:
-    return Schema(json.dumps(document), "JSON")
+def json_schema(document: Any, **properties: str) -> Schema:
+    """Return a JSON `Schema`, with `metadata.properties` when any are given."""
+    metadata = Metadata(None, MetadataProperties(properties), None) if properties else None
+    return Schema(json.dumps(document), "JSON", metadata=metadata)
 
 
 @pytest.fixture
@@ -218,6 +222,49 @@ def test_the_serializer_can_use_the_latest_version_without_registering(
     assert int.from_bytes(latest[1:5], "big") == int.from_bytes(framed[1:5], "big") == schema_id
     assert server.count(f"/subjects/{SUBJECT}/versions/latest") == 1
     assert server.count(f"/subjects/{SUBJECT}", "POST") == 1  # the lookup, not a registration
+
+
+def register_tracks(client: SchemaRegistryClient) -> tuple[int, int]:
+    """Keep two tracks in one subject: v1 and, breaking it, v2 (level NONE); return their ids."""
+    client.set_compatibility(SUBJECT, "NONE")
+    v1 = client.register_schema(SUBJECT, json_schema(FEEDBACK_V1, track="v1"))
+    v2 = client.register_schema(SUBJECT, json_schema(v2_with("region"), track="v2"))
+    return v1, v2
+
+
+def test_tracks_in_one_subject_are_found_by_their_metadata(client: SchemaRegistryClient) -> None:
+    v1_id, v2_id = register_tracks(client)
+
+    v1 = client.get_latest_with_metadata(SUBJECT, {"track": "v1"})
+    v2 = client.get_latest_with_metadata(SUBJECT, {"track": "v2"})
+    with pytest.raises(SchemaRegistryError) as missing:
+        client.get_latest_with_metadata(SUBJECT, {"track": "v3"})
+
+    assert (v1.version, v1.schema_id, v2.version, v2.schema_id) == (1, v1_id, 2, v2_id)
+    assert v1.schema.metadata is not None and v1.schema.metadata.properties is not None
+    assert v1.schema.metadata.properties.properties == {"track": "v1"}
+    assert json.loads(v1.schema.schema_str or "") == FEEDBACK_V1
+    assert (missing.value.http_status_code, missing.value.error_code) == (404, 40403)
+    assert client.register_schema(SUBJECT, json_schema(FEEDBACK_V1, track="v1")) == v1_id
+
+
+def test_the_serializer_frames_with_the_version_its_metadata_names(
+    server: RegistryServer, client: SchemaRegistryClient
+) -> None:
+    v1_id, v2_id = register_tracks(client)
+
+    def serializer(track: str) -> JSONSerializer:
+        config = {"auto.register.schemas": False, "use.latest.with.metadata": {"track": track}}
+        return JSONSerializer(json.dumps(FEEDBACK_V1), client, conf=config)
+
+    framed = serializer("v1")(EVENT, value_context())
+    with pytest.raises(SerializationError):  # v2 requires "region": validated against v2
+        serializer("v2")(EVENT, value_context())
+
+    assert int.from_bytes(framed[1:5], "big") == v1_id != v2_id
+    assert json.loads(framed[5:]) == EVENT
+    assert server.count(f"/subjects/{SUBJECT}/metadata") == 2
+    assert server.count(f"/subjects/{SUBJECT}/versions", "POST") == 2  # the two registrations
 
 
 def test_guid_framing_in_headers_resolves_through_schemas_guids(server: RegistryServer) -> None:

@@ -1,8 +1,10 @@
 """Confluent data contracts in the embedded registry: `metadata` and `ruleSet`, over real HTTP.
 
 Kept with the version (`N.meta.json`), answered with it, part of its identity (the same schema
-with other metadata is a new version with a new id), and inherited from the latest version when
-a body leaves them out.
+with other metadata is a new version with a new id), inherited from the latest version when a
+body leaves them out, and searched by `GET /subjects/{s}/metadata?key=..&value=..`: how a team
+keeps its tracks in one subject. confluent-kafka's own client is in
+`test_confluent_kafka_client.py`.
 """
 
 from __future__ import annotations
@@ -31,6 +33,11 @@ def register(http: httpx.Client, schema: Any, **contract: Any) -> dict[str, Any]
     answer = http.post(f"/subjects/{SUBJECT}/versions", json=body)
     assert answer.status_code == 200, answer.text
     return dict(answer.json())
+
+
+def with_metadata(http: httpx.Client, *pairs: tuple[str, str], **query: str) -> httpx.Response:
+    params = [p for key, value in pairs for p in (("key", key), ("value", value))]
+    return http.get(f"/subjects/{SUBJECT}/metadata", params=[*params, *query.items()])
 
 
 @pytest.fixture
@@ -110,6 +117,61 @@ def test_a_lookup_without_metadata_tries_the_latest_versions_too(http: httpx.Cli
     assert lookup(ORDER_V2, metadata=V1).json()["error_code"] == 40403
 
 
+# -- GET /subjects/{s}/metadata ------------------------------------------------------------------
+
+
+def test_the_latest_version_holding_every_pair_is_answered(http: httpx.Client) -> None:
+    register(http, ORDER, metadata=V1)
+    register(http, ORDER_V2, metadata=V2)
+    register(http, {**ORDER_V2, "title": "v1 again"}, metadata=V1)
+
+    assert with_metadata(http, ("track", "v2")).json()["version"] == 2
+    assert with_metadata(http, ("track", "v1")).json()["version"] == 3
+    assert with_metadata(http, ("track", "v1"), ("owner", "orders")).json()["version"] == 3
+    assert with_metadata(http).json()["version"] == 3  # no pairs: any version with properties
+    v2_id = http.get(f"/subjects/{SUBJECT}/versions/2").json()["id"]
+    assert with_metadata(http, ("track", "v2"), deleted="false").json()["id"] == v2_id
+
+
+@pytest.mark.parametrize(
+    ("pairs", "subject", "code"),
+    [
+        ([("track", "v3")], SUBJECT, 40403),
+        ([("track", "v1"), ("owner", "payments")], SUBJECT, 40403),
+        ([("track", "v1")], "nobody-value", 40401),
+    ],
+    ids=["no-version-matches", "one-pair-differs", "unknown-subject"],
+)
+def test_no_match_answers_confluents_codes(
+    http: httpx.Client, pairs: list[tuple[str, str]], subject: str, code: int
+) -> None:
+    register(http, ORDER, metadata=V1)
+    params = [p for key, value in pairs for p in (("key", key), ("value", value))]
+
+    answer = http.get(f"/subjects/{subject}/metadata", params=params)
+
+    assert (answer.status_code, answer.json()["error_code"]) == (404, code)
+    assert answer.headers["content-type"] == "application/vnd.schemaregistry.v1+json"
+
+
+def test_soft_deleted_versions_count_only_when_asked(http: httpx.Client) -> None:
+    register(http, ORDER, metadata=V1)
+    register(http, ORDER_V2, metadata=V2)
+    assert http.delete(f"/subjects/{SUBJECT}/versions/2").status_code == 200
+
+    assert with_metadata(http, ("track", "v2")).json()["error_code"] == 40403
+    assert with_metadata(http, ("track", "v2"), deleted="true").json()["version"] == 2
+    assert http.delete(f"/subjects/{SUBJECT}").status_code == 200
+    assert with_metadata(http, ("track", "v1")).json()["error_code"] == 40401
+    assert with_metadata(http, ("track", "v1"), deleted="true").json()["version"] == 1
+
+
+def test_a_version_without_properties_never_matches(http: httpx.Client) -> None:
+    register(http, ORDER, metadata={"tags": {"$.sku": ["PII"]}})
+
+    assert with_metadata(http).json()["error_code"] == 40403
+
+
 # -- the folder and bad input --------------------------------------------------------------------
 
 
@@ -126,7 +188,7 @@ def test_hand_written_metadata_is_served_and_bad_metadata_is_reported(tmp_path: 
         RegistryServer(tmp_path, dialect="confluent") as server,
         httpx.Client(base_url=server.url) as http,
     ):
-        found = http.get(f"/subjects/{SUBJECT}/versions/1").json()
+        found = with_metadata(http, ("track", "v1")).json()
 
     assert (found["version"], found["metadata"]) == (1, V1)
     assert found["id"] == derived_id(canonical_key(ORDER, [], V1))
