@@ -70,9 +70,17 @@ def test_the_reusable_workflow_has_the_promised_interface() -> None:
     )
     call = reusable[True]["workflow_call"]  # YAML 1.1 reads the `on` key as True
 
-    assert set(call["inputs"]) >= {"registry_url", "schema_track", "python-version", "mode"}
+    assert set(call["inputs"]) >= {
+        "registry_url",
+        "schema_track",
+        "registry_dialect",
+        "subject_template",
+        "python-version",
+        "mode",
+    }
     assert call["inputs"]["mode"]["default"] == "replay"
-    assert set(call["secrets"]) == {"registry_token"}
+    assert call["inputs"]["registry_dialect"]["default"] == "seed"
+    assert set(call["secrets"]) == {"registry_token", "registry_basic_auth"}
 
 
 @pytest.mark.parametrize("workflow", ["ci.yml", "dispatch_contracts_registry.yml"])
