@@ -102,10 +102,12 @@ def _parse_schema(text: str, call: Call, secrets: tuple[str, ...]) -> dict[str, 
 def read_reference(raw: object, call: Call | None, secrets: tuple[str, ...]) -> SchemaReference:
     if isinstance(raw, SchemaReference):
         return raw
-    if (
+    if (  # an empty subject is no path segment, an empty name no `$ref`: refuse both here
         isinstance(raw, dict)
         and isinstance(raw.get("name"), str)
         and isinstance(raw.get("subject"), str)
+        and raw["name"]
+        and raw["subject"]
         and is_whole(raw.get("version"))
     ):
         return SchemaReference(raw["name"], raw["subject"], raw["version"])
