@@ -62,7 +62,8 @@ class ConfluentDialect:
     def __init__(self, wire: Transport, template: SubjectTemplate) -> None:
         self._wire = wire
         self.template = template
-        self._bundled: dict[tuple[str, int], dict[str, Any]] = {}
+        # (subject, version) -> the bundled document and its size (see `_json_size`)
+        self._bundled: dict[tuple[str, int], tuple[dict[str, Any], int]] = {}
 
     async def index(self) -> RegistryIndex:
         """List the subjects the template can read back as (name, track) pairs."""
@@ -229,7 +230,7 @@ class ConfluentDialect:
     async def _document(
         self, registered: Registered, call: Call, name: str, track: str
     ) -> SchemaDocument:
-        content = await self._bundle(registered, call, depth=0)
+        content, _ = await self._bundle(registered, call, depth=0)
         return SchemaDocument(
             name=name,
             track=track,
@@ -242,27 +243,42 @@ class ConfluentDialect:
             integrity=Integrity.UNKNOWN,  # the registry publishes no hash to check against
         )
 
-    async def _bundle(self, registered: Registered, call: Call, depth: int) -> dict[str, Any]:
-        """Return the schema with every referenced subject version embedded, bottom-up."""
+    async def _bundle(
+        self, registered: Registered, call: Call, depth: int
+    ) -> tuple[dict[str, Any], int]:
+        """Return the schema with every referenced subject version embedded, and its size.
+
+        Bundling copies each referenced document into each referrer: a registry whose subjects
+        each reference the next one twice makes a few small answers copy the last one 2 ** n
+        times. The bundle may grow only as large as one answer may be (`max_response_bytes`).
+        """
+        size = _json_size(registered.content)
         if not registered.references:
-            return registered.content
+            return registered.content, size
         if depth >= _MAX_REFERENCE_DEPTH:
             why = f"references nest deeper than {_MAX_REFERENCE_DEPTH} levels (a cycle?)"
             raise response_error(call, why, self._wire.secrets)
         embedded = {}
         for reference in registered.references:
-            embedded[reference.name] = await self._referenced(reference, call, depth + 1)
+            embedded[reference.name], more = await self._referenced(reference, call, depth + 1)
+            size += more
+            if size > self._wire.max_response_bytes:
+                why = (
+                    f"its references bundle into more than {self._wire.max_response_bytes:,} "
+                    "bytes of JSON (max_response_bytes): a document embedded over and over?"
+                )
+                raise response_error(call, why, self._wire.secrets)
         try:
             bundled = bundle(registered.content, embedded)
         except ValueError as exc:
             raise response_error(
                 call, f"its references cannot be bundled: {exc}", self._wire.secrets
             ) from None
-        return bundled if isinstance(bundled, dict) else as_object(bundled)
+        return (bundled if isinstance(bundled, dict) else as_object(bundled)), size
 
     async def _referenced(
         self, reference: SchemaReference, via: Call, depth: int
-    ) -> dict[str, Any]:
+    ) -> tuple[dict[str, Any], int]:
         key = (reference.subject, reference.version)
         cached = self._bundled.get(key)
         if cached is not None:
@@ -270,12 +286,28 @@ class ConfluentDialect:
         url = self._wire.url("subjects", reference.subject, "versions", str(reference.version))
         call = Call("GET", url, via.name, via.track, schema_lookup=True)
         registered = read_registered(await self._wire.json(call), call, self._wire.secrets)
-        content = await self._bundle(registered, call, depth)
+        bundled = await self._bundle(registered, call, depth)
         if len(self._bundled) >= _MAX_CACHED_REFERENCES:
             del self._bundled[next(iter(self._bundled))]
-        self._bundled[key] = content
-        return content
+        self._bundled[key] = bundled
+        return bundled
 
     def _shape_error(self, call: Call, expected: str, got: object) -> SchemaRegistryError:
         shown = redact_text(repr(got), *self._wire.secrets)[:80]  # mask first, then cut
         return response_error(call, f"expected {expected}, got {shown}", self._wire.secrets)
+
+
+def _json_size(document: object) -> int:
+    """Return about how many bytes `document` takes as JSON (strings by length), iteratively."""
+    size, stack = 0, [document]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            size += 2 + sum(len(key) + 4 for key in value)
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            size += 2 + len(value)
+            stack.extend(value)
+        else:
+            size += len(value) + 2 if isinstance(value, str) else 8
+    return size

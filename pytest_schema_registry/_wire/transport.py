@@ -127,6 +127,11 @@ class Transport:
         return redact_url(self._base_url)
 
     @property
+    def max_response_bytes(self) -> int:
+        """Return the most bytes one answer may take, decoded (what a bundle may take, too)."""
+        return self._max_response_bytes
+
+    @property
     def has_token(self) -> bool:
         """Say whether a bearer token is configured (uploads to the seed API need one)."""
         return self._token is not None

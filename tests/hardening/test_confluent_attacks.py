@@ -77,3 +77,60 @@ async def test_a_reference_with_an_empty_subject_or_name_is_a_registry_error_not
     verdict = await manager.validate_payload("orders", {})  # degrades, never raises
 
     assert verdict == (True, [])
+
+
+# -- finding 2: references that embed one document over and over --------------------------------
+
+
+def serve_reference_ladder(
+    server: RegistryServer, levels: int, width: int, leaf: dict[str, Any]
+) -> None:
+    """Serve `orders-value` -> s1 -> ... -> s<levels>, each step `width` references to the next.
+
+    Each answer is a few hundred bytes, and each subject is fetched once; bundled naively, the
+    leaf is copied width ** levels times.
+    """
+    for level in range(levels + 1):
+        subject = "orders-value" if level == 0 else f"s{level}"
+        path = LATEST if level == 0 else f"/subjects/{subject}/versions/1"
+        if level == levels:
+            server.inject_fault(path, status=200, body=version_answer(subject, leaf), times=None)
+            continue
+        names = [f"r{k}.json" for k in range(width)]
+        schema = {"properties": {name: {"$ref": name} for name in names}}
+        refs = [{"name": name, "subject": f"s{level + 1}", "version": 1} for name in names]
+        server.inject_fault(
+            path, status=200, body=version_answer(subject, schema, refs), times=None
+        )
+
+
+@pytest.mark.parametrize(
+    ("levels", "width", "leaf"),
+    [
+        (15, 4, {"type": "object"}),  # 4 ** 15: a billion copies of a tiny leaf
+        (12, 2, {"description": "x" * 100_000}),  # 4,096 copies of a 100 KB string
+    ],
+    ids=["many-nodes", "long-strings"],
+)
+async def test_references_that_copy_a_document_exponentially_are_refused(
+    server: RegistryServer, levels: int, width: int, leaf: Any
+) -> None:
+    serve_reference_ladder(server, levels, width, leaf)
+
+    async with RegistryClient(  # the bound is max_response_bytes: a small one keeps this quick
+        server.url, dialect="confluent", retry=RetryPolicy(attempts=1), max_response_bytes=10**6
+    ) as client:
+        with pytest.raises(RegistryResponseError, match="references bundle into more than"):
+            await client.fetch_schema("orders", track="v1")
+
+    assert len(server.requests) <= levels + 1  # each subject once: the copies cost no request
+
+
+async def test_a_reference_ladder_of_ordinary_size_still_bundles(
+    server: RegistryServer, client: RegistryClient
+) -> None:
+    serve_reference_ladder(server, 4, 2, {"type": "string"})  # 16 copies of a leaf
+
+    document = await client.fetch_schema("orders", track="v1")
+
+    assert json.dumps(document.content).count('"type": "string"') == 16
