@@ -50,6 +50,7 @@ _ACCEPT = (
 )
 _MAX_REFERENCE_DEPTH = 16  # Confluent forbids cycles; this bounds a registry that lies
 _MAX_CACHED_REFERENCES = 512
+_MAX_REFERENCE_FETCHES = 256  # requests one document's references may cost, all levels together
 
 
 class ConfluentDialect:
@@ -230,7 +231,7 @@ class ConfluentDialect:
     async def _document(
         self, registered: Registered, call: Call, name: str, track: str
     ) -> SchemaDocument:
-        content, _ = await self._bundle(registered, call, depth=0)
+        content, _ = await self._bundle(registered, call, 0, [_MAX_REFERENCE_FETCHES])
         return SchemaDocument(
             name=name,
             track=track,
@@ -244,13 +245,14 @@ class ConfluentDialect:
         )
 
     async def _bundle(
-        self, registered: Registered, call: Call, depth: int
+        self, registered: Registered, call: Call, depth: int, fetches: list[int]
     ) -> tuple[dict[str, Any], int]:
         """Return the schema with every referenced subject version embedded, and its size.
 
         Bundling copies each referenced document into each referrer: a registry whose subjects
         each reference the next one twice makes a few small answers copy the last one 2 ** n
-        times. The bundle may grow only as large as one answer may be (`max_response_bytes`).
+        times. The bundle may grow only as large as one answer may be (`max_response_bytes`),
+        and its references may cost `fetches[0]` requests in all (one answer may name 300,000).
         """
         size = _json_size(registered.content)
         if not registered.references:
@@ -260,7 +262,9 @@ class ConfluentDialect:
             raise response_error(call, why, self._wire.secrets)
         embedded = {}
         for reference in registered.references:
-            embedded[reference.name], more = await self._referenced(reference, call, depth + 1)
+            embedded[reference.name], more = await self._referenced(
+                reference, call, depth + 1, fetches
+            )
             size += more
             if size > self._wire.max_response_bytes:
                 why = (
@@ -277,16 +281,20 @@ class ConfluentDialect:
         return (bundled if isinstance(bundled, dict) else as_object(bundled)), size
 
     async def _referenced(
-        self, reference: SchemaReference, via: Call, depth: int
+        self, reference: SchemaReference, via: Call, depth: int, fetches: list[int]
     ) -> tuple[dict[str, Any], int]:
         key = (reference.subject, reference.version)
         cached = self._bundled.get(key)
         if cached is not None:
             return cached
+        fetches[0] -= 1
+        if fetches[0] < 0:
+            why = f"it has more references than one document may fetch ({_MAX_REFERENCE_FETCHES})"
+            raise response_error(via, why, self._wire.secrets)
         url = self._wire.url("subjects", reference.subject, "versions", str(reference.version))
         call = Call("GET", url, via.name, via.track, schema_lookup=True)
         registered = read_registered(await self._wire.json(call), call, self._wire.secrets)
-        bundled = await self._bundle(registered, call, depth)
+        bundled = await self._bundle(registered, call, depth, fetches)
         if len(self._bundled) >= _MAX_CACHED_REFERENCES:
             del self._bundled[next(iter(self._bundled))]
         self._bundled[key] = bundled

@@ -134,3 +134,22 @@ async def test_a_reference_ladder_of_ordinary_size_still_bundles(
     document = await client.fetch_schema("orders", track="v1")
 
     assert json.dumps(document.content).count('"type": "string"') == 16
+
+
+# -- finding 3: one answer naming thousands of references ---------------------------------------
+
+
+async def test_a_reference_fan_out_costs_a_bounded_number_of_requests(
+    server: RegistryServer, client: RegistryClient
+) -> None:
+    width = 2_000  # 100 KB of answer; 16 MB would name 300,000 subjects, fetched one by one
+    refs = [{"name": f"r{k}.json", "subject": f"s{k}", "version": 1} for k in range(width)]
+    server.inject_fault(LATEST, status=200, body=version_answer("orders-value", {}, refs))
+    for k in range(width):  # every subject exists
+        path = f"/subjects/s{k}/versions/1"
+        server.inject_fault(path, status=200, body=version_answer(f"s{k}", {}), times=None)
+
+    with pytest.raises(RegistryResponseError, match="references than one document may"):
+        await client.fetch_schema("orders", track="v1")
+
+    assert len(server.requests) <= 1 + 256
