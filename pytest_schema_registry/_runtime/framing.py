@@ -42,9 +42,7 @@ class Framed:
 
 def unframe(value: object, headers: Headers | None = None) -> Framed:
     """Split a record value into the writer schema's id or GUID and the body, or raise."""
-    if not isinstance(value, bytes | bytearray | memoryview):
-        raise FramingError(f"a record value is bytes, got {type(value).__name__}")
-    data = bytes(value)
+    data = _bytes(value, "a record value")
     header = _header(headers)
     if header is not None:
         schema_id, guid, _ = _prefix(header, "the __value_schema_id header")
@@ -72,14 +70,31 @@ def _prefix(data: bytes, where: str) -> tuple[int | None, str | None, int]:
 
 
 def _header(headers: Headers | None) -> bytes | None:
-    """Return the `__value_schema_id` header's value, from a dict or a list of pairs."""
+    """Return the `__value_schema_id` header's value, from a dict or a list of pairs.
+
+    Headers come from the consumer library, lazily decoded or not: whatever reading them
+    raises makes the record unreadable, never an exception out of the never-raising API.
+    """
     if headers is None:
         return None
-    pairs = headers.items() if isinstance(headers, Mapping) else headers
     try:
+        pairs = headers.items() if isinstance(headers, Mapping) else headers
         for key, value in pairs:
             if key == SCHEMA_ID_HEADER and value is not None:
-                return bytes(value)
-    except (TypeError, ValueError) as exc:
-        raise FramingError(f"record headers are not (key, bytes) pairs: {exc}") from None
+                return _bytes(value, "the __value_schema_id header")
+    except FramingError:
+        raise
+    except Exception as exc:
+        why = f"{type(exc).__name__}: {exc}"[:200]
+        raise FramingError(f"record headers are not (key, bytes) pairs: {why}") from None
     return None
+
+
+def _bytes(value: object, what: str) -> bytes:
+    """Copy bytes-like `value`; refuse anything else (`bytes(2**62)` would allocate 2**62 bytes)."""
+    if not isinstance(value, bytes | bytearray | memoryview):
+        raise FramingError(f"{what} is bytes, got {type(value).__name__}")
+    try:
+        return bytes(value)
+    except ValueError as exc:  # a released memoryview
+        raise FramingError(f"{what} cannot be read: {exc}") from None

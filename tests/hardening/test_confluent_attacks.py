@@ -153,3 +153,56 @@ async def test_a_reference_fan_out_costs_a_bounded_number_of_requests(
         await client.fetch_schema("orders", track="v1")
 
     assert len(server.requests) <= 1 + 256
+
+
+# -- finding 4: record headers and values that are not bytes, or whose reads fail ----------------
+
+
+def headers_failing_midway() -> Iterator[tuple[str, bytes]]:
+    yield ("traceparent", b"00-abc")
+    raise RuntimeError("the consumer's header decoder failed")
+
+
+class UnreadableHeaders:
+    def __iter__(self) -> Iterator[tuple[str, bytes]]:
+        raise KeyError("headers")
+
+
+def released_view() -> memoryview:
+    view = memoryview(b"\x00\x00\x00\x00\x01{}")
+    view.release()
+    return view
+
+
+HOSTILE_RECORDS: list[tuple[str, Any, Any]] = [
+    ("headers-raise-midway", b"\x00\x00\x00\x00\x01{}", headers_failing_midway),
+    ("headers-iter-raises", b"\x00\x00\x00\x00\x01{}", UnreadableHeaders),
+    ("header-int-huge", b"{}", lambda: [("__value_schema_id", 2**62)]),  # bytes(n): n zeros
+    ("header-int", b"{}", lambda: [("__value_schema_id", 17)]),  # not 17 zero bytes: id 0
+    ("header-int-in-dict", b"{}", lambda: {"__value_schema_id": 5}),
+    ("header-list-of-ints", b"{}", lambda: [("__value_schema_id", [1] * 17)]),
+    ("value-released-view", released_view, lambda: None),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "value", "headers"), HOSTILE_RECORDS, ids=[case for case, *_ in HOSTILE_RECORDS]
+)
+@pytest.mark.parametrize("mode", ["log", "enforce"])
+async def test_a_record_whose_headers_or_value_cannot_be_read_is_malformed_not_raised(
+    server: RegistryServer, manager: SchemaManager, case: str, value: Any, headers: Any, mode: str
+) -> None:
+    from pytest_schema_registry import Decision, InMemoryDeadLetterSink, ValidationGate
+
+    gate = ValidationGate(manager, mode=mode, sink=InMemoryDeadLetterSink())
+    read = value if isinstance(value, bytes) else value()
+
+    valid, errors = await manager.validate_message(read, headers=headers())
+    result = await gate.check_message(
+        value if isinstance(value, bytes) else value(), headers=headers()
+    )
+
+    assert not valid and errors[0].startswith("unreadable record: ")
+    assert result.decision is Decision.REJECT
+    assert (result.reason or "").startswith("malformed envelope: unreadable record: ")
+    assert server.requests == []  # no schema id was read, so none was looked up

@@ -123,7 +123,7 @@ async def test_a_guid_framed_record_is_judged_by_its_writer_schema(
         (b"\x00\x00\x00\x00\x07" + b"[" * 100_000, None, "nested too deep"),
         ("text", None, "a record value is bytes, got str"),
         (b"{}", {"__value_schema_id": b"\x02"}, "header starts with byte 0x02"),
-        (b"{}", [("__value_schema_id", "text")], "record headers are not (key, bytes) pairs"),
+        (b"{}", [("__value_schema_id", "text")], "the __value_schema_id header is bytes, got str"),
         (b"{}", 7, "record headers are not (key, bytes) pairs"),
     ],
     ids=[
