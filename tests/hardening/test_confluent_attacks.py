@@ -8,6 +8,9 @@ memory, no exception out of the never-raising API, no secret in any text).
 from __future__ import annotations
 
 import json
+import random
+import re
+import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +23,7 @@ from pytest_schema_registry import (
     RegistryServer,
     SchemaManager,
 )
+from pytest_schema_registry._core.subjects import SubjectTemplate
 from pytest_schema_registry._wire.retry import RetryPolicy
 
 pytestmark = pytest.mark.anyio
@@ -206,3 +210,58 @@ async def test_a_record_whose_headers_or_value_cannot_be_read_is_malformed_not_r
     assert result.decision is Decision.REJECT
     assert (result.reason or "").startswith("malformed envelope: unreadable record: ")
     assert server.requests == []  # no schema id was read, so none was looked up
+
+
+# -- finding 5: reading subjects back with a backtracking regex ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("template", "hostile", "good"),
+    [
+        ("{name}_{track}", "_" * 20_000 + ".", ("orders", "v2")),  # "_" may be in a track
+        ("{name}:{track}-value", ":" * 20_000 + ".", ("orders", "v2")),
+        ("{name}{track}", "a" * 20_000 + ".", ("orders", "2")),
+    ],
+)
+async def test_a_long_subject_in_the_index_is_read_in_linear_time(
+    server: RegistryServer, template: str, hostile: str, good: tuple[str, str]
+) -> None:
+    """The regex took 1.4 s for 8,000 characters, quadratically: 16 MB of subjects, forever."""
+    subject = SubjectTemplate.of(template).format(*good)
+    server.inject_fault("/subjects", status=200, body=[hostile, subject])
+    async with RegistryClient(server.url, dialect="confluent", subject_template=template) as client:
+        started = time.perf_counter()
+
+        index = await client.index()
+
+        assert time.perf_counter() - started < 1.0  # seconds before; milliseconds now
+    assert [(entry.name, entry.track) for entry in index.entries] == [good]
+
+
+def test_subjects_read_back_as_the_regex_read_them() -> None:
+    """The linear reading keeps the old rule: the name takes all it can, a track no . or -."""
+
+    def regex(text: str) -> re.Pattern[str]:
+        parts = re.split(r"(\{name\}|\{track\})", text)
+        fields = {"{name}": "(?P<name>.+)", "{track}": "(?P<track>[^.\\-]+)"}
+        return re.compile("".join(fields.get(p, re.escape(p)) for p in parts), re.DOTALL)
+
+    rng = random.Random(12)  # noqa: S311  # reproducible cases, not secrets
+    for text in (
+        "{name}-value",
+        "{name}.{track}-value",
+        "{name}_{track}",
+        "{track}{name}",
+        "{track}..{name}",
+        "x{name}ab{track}y",
+        "{name}{track}",
+        "{track}-{name}",
+    ):
+        template, pattern = SubjectTemplate.of(text), regex(text)
+        for _ in range(3_000):
+            subject = "".join(rng.choice("ab._-x:y\n") for _ in range(rng.randrange(12)))
+            if rng.random() < 0.5:
+                subject = template.format(subject or "n", rng.choice(["v2", "a_b", ":"]))
+            match = pattern.fullmatch(subject)
+            expected = (match["name"], match.groupdict().get("track") or "*") if match else None
+            assert template.parse(subject) == expected, (text, subject)
