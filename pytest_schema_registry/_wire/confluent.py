@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -25,6 +26,7 @@ from .._core.models import (
     SchemaReference,
     SchemaVersionInfo,
     content_sha256,
+    schema_name_problem,
 )
 from .._core.references import bundle
 from .._core.secrets import redact_text
@@ -225,8 +227,17 @@ class ConfluentDialect:
         return chosen[0], chosen[1]
 
     async def _named_document(self, registered: Registered, call: Call) -> SchemaDocument:
+        """Name a schema fetched by id or GUID after the subject holding it, if that makes a name.
+
+        The registry says which subject that is: one no schema name could be (a newline to
+        forge log lines, a lone surrogate no metrics scrape can encode, a megabyte) would
+        become each record's log text and metrics label. Its id (else GUID) names it instead.
+        """
         parsed = self.template.parse(registered.subject) if registered.subject else None
-        return await self._document(registered, call, *(parsed or (unnamed(registered), ANY_TRACK)))
+        name, track = parsed or (unnamed(registered), ANY_TRACK)
+        if schema_name_problem(name) or schema_name_problem(track, "track"):
+            name, track = unnamed(replace(registered, subject=None)), ANY_TRACK
+        return await self._document(registered, call, name, track)
 
     async def _document(
         self, registered: Registered, call: Call, name: str, track: str

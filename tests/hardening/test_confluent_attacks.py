@@ -265,3 +265,34 @@ def test_subjects_read_back_as_the_regex_read_them() -> None:
             match = pattern.fullmatch(subject)
             expected = (match["name"], match.groupdict().get("track") or "*") if match else None
             assert template.parse(subject) == expected, (text, subject)
+
+
+# -- finding 6: a writer schema named after whatever subject the registry says holds it ---------
+
+
+@pytest.mark.parametrize(
+    "subject",
+    ["evil\nCRITICAL forged line-value", "x" * 1_000_000 + "-value", "a\ud800-value", "a\x1b[2J"],
+    ids=["newline", "1-MB", "lone-surrogate", "escape-sequence"],
+)
+async def test_a_writer_schema_is_not_named_by_an_unusable_holder_subject(
+    server: RegistryServer, caplog: pytest.LogCaptureFixture, subject: str
+) -> None:
+    from prometheus_client import CollectorRegistry, generate_latest
+
+    from pytest_schema_registry import Decision, ValidationGate
+
+    async with RegistryClient(server.url, dialect="confluent") as client:
+        schema_id = (await client.register_schema("orders", {"required": ["a"]}))["id"]
+    holders = json.dumps([{"subject": subject, "version": 1}]).encode()
+    server.inject_fault(f"/schemas/ids/{schema_id}/versions", status=200, body=holders)
+    metrics = CollectorRegistry()
+    record = b"\x00" + schema_id.to_bytes(4, "big") + b"{}"  # invalid: "a" is required
+
+    async with SchemaManager(server.url, dialect="confluent", metrics_registry=metrics) as manager:
+        result = await ValidationGate(manager, mode="log").check_message(record)
+
+    assert result.decision is Decision.ACCEPT_WITH_WARNING  # judged, against the right schema
+    assert result.schema == f"schema-id-{schema_id}"  # named by its id, as with no holder
+    assert generate_latest(metrics)  # the scrape still encodes (a lone surrogate broke it)
+    assert all("\n" not in r.getMessage() and len(r.getMessage()) < 2_000 for r in caplog.records)
