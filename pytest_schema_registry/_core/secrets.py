@@ -7,6 +7,7 @@ produces text: error messages, log records, reprs, cassettes and snapshots.
 from __future__ import annotations
 
 import base64
+import json
 from typing import NamedTuple
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
@@ -49,12 +50,24 @@ def redact_text(text: str, *secrets: str | None) -> str:
     """Replace every occurrence of each non-empty secret in `text` with a mask.
 
     Mask before cutting text short: a cut secret no longer matches, and its first characters
-    would show.
+    would show. A secret shown inside a `repr` or a JSON string has its backslashes and quotes
+    escaped (`a\\b` for `a\b`): those spellings are masked too.
     """
-    for secret in sorted(filter(None, secrets), key=len, reverse=True):
-        if secret:
-            text = text.replace(secret, REDACTED)
+    for secret in sorted(_spellings(secrets), key=len, reverse=True):
+        text = text.replace(secret, REDACTED)
     return text
+
+
+def _spellings(secrets: tuple[str | None, ...]) -> set[str]:
+    """Return each non-empty secret as written and as a repr or a JSON string escapes it."""
+    spellings: set[str] = set()
+    for secret in filter(None, secrets):
+        spellings.update((secret, json.dumps(secret)[1:-1]))
+        # repr keeps printable non-ASCII; inside a longer text's repr, either quote may be escaped
+        for escaped in (repr(secret)[1:-1], secret.encode("unicode_escape").decode("ascii")):
+            bare = escaped.replace("\\'", "'").replace('\\"', '"')
+            spellings.update((bare, bare.replace("'", "\\'"), bare.replace('"', '\\"')))
+    return spellings
 
 
 def basic_auth_secrets(pair: str | None) -> tuple[str, ...]:

@@ -65,7 +65,8 @@ def read_registered(body: object, call: Call, secrets: tuple[str, ...]) -> Regis
     kind = body.get("schemaType") or "AVRO"  # Confluent's own rule: no type means Avro
     if kind != "JSON":
         holder = f"subject {subject!r}" if subject else f"schema {call.name!r}"
-        why = f"{holder} holds a schema of type {str(kind)[:20]}; only JSON Schema judges JSON"
+        shown = redact_text(str(kind), *secrets)[:20]  # mask first, then cut
+        why = f"{holder} holds a schema of type {shown}; only JSON Schema judges JSON"
         raise response_error(call, why, secrets)
     text = body.get("schema")
     if not isinstance(text, str):
@@ -111,7 +112,8 @@ def read_reference(raw: object, call: Call | None, secrets: tuple[str, ...]) -> 
         and is_whole(raw.get("version"))
     ):
         return SchemaReference(raw["name"], raw["subject"], raw["version"])
-    why = f"a reference should be {{name, subject, version}}, got {str(raw)[:80]}"
+    shown = redact_text(str(raw), *secrets)[:80]  # mask first, then cut
+    why = f"a reference should be {{name, subject, version}}, got {shown}"
     if call is None:
         raise ConfigError(f"references: {why}")
     raise response_error(call, why, secrets)

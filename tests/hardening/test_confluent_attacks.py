@@ -296,3 +296,45 @@ async def test_a_writer_schema_is_not_named_by_an_unusable_holder_subject(
     assert result.schema == f"schema-id-{schema_id}"  # named by its id, as with no holder
     assert generate_latest(metrics)  # the scrape still encodes (a lone surrogate broke it)
     assert all("\n" not in r.getMessage() and len(r.getMessage()) < 2_000 for r in caplog.records)
+
+
+# -- finding 7: a secret echoed back, then shown escaped or cut before it was masked -------------
+
+SECRET = "Sx\\9Qz'-canary-4e1d"  # printable ASCII, as basic_auth allows: a backslash and a quote
+
+
+def shown_parts(secret: str) -> list[str]:
+    """Return every 6-character piece of the secret, as written and as repr/JSON escape it."""
+    forms = {secret, repr(secret)[1:-1], json.dumps(secret)[1:-1], secret.replace("\\", "\\\\")}
+    return [form[i : i + 6] for form in forms for i in range(len(form) - 5)]
+
+
+ECHOES: list[tuple[str, str, Any]] = [
+    ("body-not-an-object", LATEST, ["echo", SECRET]),
+    ("subjects-not-strings", "/subjects", [SECRET, 1]),
+    (
+        "reference-cut-at-80",
+        LATEST,
+        {"schemaType": "JSON", "references": [{"name": "x" * 64 + SECRET}]},
+    ),
+    ("schema-type", LATEST, {"schemaType": "AVRO" + SECRET}),
+]
+
+
+@pytest.mark.parametrize(("case", "path", "body"), ECHOES, ids=[case for case, *_ in ECHOES])
+async def test_a_secret_the_registry_echoes_shows_in_no_form_in_the_error(
+    server: RegistryServer, case: str, path: str, body: Any
+) -> None:
+    if isinstance(body, dict):
+        body = {"subject": "orders-value", "id": 1, "version": 1, "schema": "{}", **body}
+    server.inject_fault(path, status=200, body=json.dumps(body).encode())
+    async with RegistryClient(
+        server.url, dialect="confluent", basic_auth=f"key:{SECRET}", retry=RetryPolicy(attempts=1)
+    ) as client:
+        with pytest.raises(RegistryResponseError) as caught:
+            await (
+                client.index() if path == "/subjects" else client.fetch_schema("orders", track="v1")
+            )
+
+    message = str(caught.value)
+    assert not [part for part in shown_parts(SECRET) if part in message], message
