@@ -45,8 +45,13 @@ class SubjectTemplate:
         return "{track}" in self.text
 
     def format(self, name: str, track: str) -> str:
-        """Return the subject that holds `name` on `track`."""
-        return self.text.replace("{name}", name).replace("{track}", track)
+        """Return the subject that holds `name` on `track`, each put in once, as written.
+
+        One pass: a name from an envelope such as `orders{track}` must not have the track
+        substituted into it and so read the subject of another name (`ordersv2-value`).
+        """
+        values = {"{name}": name, "{track}": track}
+        return "".join(values.get(part, part) for part in self._parts)
 
     def parse(self, subject: str) -> tuple[str, str] | None:
         """Return the (name, track) a subject holds, `ANY_TRACK` without {track}; None if foreign.

@@ -338,3 +338,31 @@ async def test_a_secret_the_registry_echoes_shows_in_no_form_in_the_error(
 
     message = str(caught.value)
     assert not [part for part in shown_parts(SECRET) if part in message], message
+
+
+# -- finding 8: a name holding "{track}" or "{name}" ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("template", "name", "track", "subject"),
+    [
+        ("{name}-value", "orders{track}", "v2", "orders{track}-value"),
+        ("{name}.{track}-value", "a{track}", "v2", "a{track}.v2-value"),
+        ("{track}.{name}", "x", "v{name}", "v{name}.x"),
+    ],
+)
+def test_a_name_or_track_is_put_into_its_subject_as_written(
+    template: str, name: str, track: str, subject: str
+) -> None:
+    assert SubjectTemplate.of(template).format(name, track) == subject
+
+
+async def test_a_name_holding_the_track_placeholder_reads_no_other_names_subject(
+    server: RegistryServer, client: RegistryClient, manager: SchemaManager
+) -> None:
+    await client.register_schema("ordersv2", {"required": ["a"]})  # subject ordersv2-value
+
+    verdict = await manager.validate_payload("orders{track}", {})  # from an untrusted envelope
+
+    assert verdict == (True, [])  # no such schema: degraded, not judged by ordersv2's
+    assert server.count("/subjects/ordersv2-value/versions/latest") == 0
