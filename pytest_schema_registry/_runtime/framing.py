@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-__all__ = ["SCHEMA_ID_HEADER", "Framed", "FramingError", "Headers", "unframe"]
+__all__ = ["SCHEMA_ID_HEADER", "Framed", "FramingError", "Headers", "replayable", "unframe"]
 
 SCHEMA_ID_HEADER = "__value_schema_id"
 Headers = Mapping[str, bytes | None] | Iterable[tuple[str, bytes | None]]
@@ -69,6 +69,21 @@ def _prefix(data: bytes, where: str) -> tuple[int | None, str | None, int]:
     )
 
 
+def replayable(headers: Headers | None) -> Headers | None:
+    """Return headers that can be read twice: a one-shot iterator is read into a tuple."""
+    if headers is None or isinstance(headers, Mapping | list | tuple):
+        return headers
+    try:
+        return tuple(headers)
+    except Exception as exc:
+        raise _unreadable(exc) from None
+
+
+def _unreadable(exc: Exception) -> FramingError:
+    why = f"{type(exc).__name__}: {exc}"[:200]
+    return FramingError(f"record headers are not (key, bytes) pairs: {why}")
+
+
 def _header(headers: Headers | None) -> bytes | None:
     """Return the `__value_schema_id` header's value, from a dict or a list of pairs.
 
@@ -85,8 +100,7 @@ def _header(headers: Headers | None) -> bytes | None:
     except FramingError:
         raise
     except Exception as exc:
-        why = f"{type(exc).__name__}: {exc}"[:200]
-        raise FramingError(f"record headers are not (key, bytes) pairs: {why}") from None
+        raise _unreadable(exc) from None
     return None
 
 

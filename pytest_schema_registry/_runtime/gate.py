@@ -31,7 +31,7 @@ from .._core.errors import (
     SchemaRegistryError,
 )
 from .._core.models import DeadLetter, ValidationResult, excerpt, schema_name_problem
-from .framing import FramingError, Headers, unframe
+from .framing import FramingError, Headers, replayable, unframe
 from .resolver import writer_key
 from .sinks import DeadLetterSink
 from .throttle import LogThrottle
@@ -133,6 +133,10 @@ class ValidationGate:
         """
         if self.mode == "off":
             return GateResult(Decision.ACCEPT)
+        try:  # read twice (here, and for naming the writer): a generator would be empty then
+            headers = replayable(headers)
+        except FramingError as exc:
+            return await self._malformed(value, f"unreadable record: {exc}")
         try:
             result = await self.manager.check_message(value, headers=headers)
         except MalformedRecordError as exc:

@@ -366,3 +366,20 @@ async def test_a_name_holding_the_track_placeholder_reads_no_other_names_subject
 
     assert verdict == (True, [])  # no such schema: degraded, not judged by ordersv2's
     assert server.count("/subjects/ordersv2-value/versions/latest") == 0
+
+
+# -- finding 9: the gate reading one-shot headers twice ------------------------------------------
+
+
+async def test_a_gate_names_the_writer_of_a_record_whose_headers_are_a_generator(
+    manager: SchemaManager,
+) -> None:
+    from pytest_schema_registry import Decision, ValidationGate
+
+    guid = bytes(range(16))
+    headers = (pair for pair in [("__value_schema_id", b"\x01" + guid)])  # read once, then empty
+
+    result = await ValidationGate(manager, mode="log").check_message(b"{}", headers=headers)
+
+    assert result.decision is Decision.ACCEPT_WITH_WARNING  # no such GUID: let through
+    assert result.schema == "guid:00010203-0405-0607-0809-0a0b0c0d0e0f"  # not "__malformed__"
