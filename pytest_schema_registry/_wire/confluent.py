@@ -160,7 +160,12 @@ class ConfluentDialect:
         if name is None:
             call = Call("GET", self._wire.url("config"))
         else:
-            subject = self.template.format(name, track or ANY_TRACK)
+            if self.template.has_track and not track:
+                raise ConfigError(
+                    f"compatibility_level({name!r}): subject template {self.template.text!r} "
+                    "names the track; pass track=..."
+                )
+            subject = self.template.format(name, track or "")
             url = self._wire.url("config", subject)
             call = Call("GET", url, name, track, {"defaultToGlobal": "true"}, schema_lookup=True)
         answer = await self._wire.json(call)

@@ -170,9 +170,10 @@ async def test_compatibility_and_config_go_to_the_registry(
     await client.register_schema(FEEDBACK, breaking, track="v1")  # the server gates nothing here
 
     level = await client.compatibility_level()
+    subject_level = await client.compatibility_level(FEEDBACK, track="v1")
     report = await client.check_compatibility(FEEDBACK, "v1", "1", "v1", "2")
 
-    assert level == "NONE"  # as the server was started
+    assert level == subject_level == "NONE"  # as the server was started, none of its own
     assert report.compatible is True  # NONE accepts anything
 
 
@@ -200,6 +201,8 @@ async def test_calls_of_the_other_dialect_are_refused_saying_which_to_use(
         await client.upload_schema(FEEDBACK, "v1", "1.2.0", FEEDBACK_V1)
     with pytest.raises(ConfigError, match="track"):
         await client.register_schema(FEEDBACK, FEEDBACK_V1)  # the template names the track
+    with pytest.raises(ConfigError, match="names the track; pass track="):
+        await client.compatibility_level(FEEDBACK)
     async with RegistryClient(server.url) as seed:
         with pytest.raises(ConfigError, match="dialect='confluent'"):
             await seed.register_schema(FEEDBACK, FEEDBACK_V1)
