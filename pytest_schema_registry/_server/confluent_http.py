@@ -15,7 +15,7 @@ from .compat import Compatibility
 from .confluent_ids import MAX_ID
 from .confluent_schema import SubjectVersion
 from .confluent_store import SubjectStore
-from .disk import parse_json
+from .disk import parse_json, whole_number
 from .routes import HTTPError, Request
 
 __all__ = [
@@ -74,8 +74,9 @@ def version_arg(text: str) -> int | None:
     """Parse a version path segment: a number from 1 to 2**31-1, or None for latest (-1)."""
     if text in ("latest", "-1"):
         return None
-    if text.isdigit() and 1 <= int(text) <= MAX_ID:
-        return int(text)
+    version = whole_number(text, MAX_ID)
+    if version:
+        return version
     raise fail(
         422,
         42202,

@@ -27,18 +27,21 @@ from .confluent_http import (
 from .confluent_ids import MAX_ID
 from .confluent_schema import SubjectVersion
 from .confluent_store import SubjectStore
+from .disk import whole_number
 from .routes import Request
 
 __all__ = ["route_confluent"]
 
+
+_MAX_PAGE = 2**31 - 1
 
 # -- reads ---------------------------------------------------------------------------------------
 
 
 def _page(items: list[Any], query: dict[str, str]) -> list[Any]:
     """Apply `offset` and `limit` when they are plain numbers (limit -1 or absent: all)."""
-    offset = int(query["offset"]) if query.get("offset", "").isdigit() else 0
-    limit = int(query["limit"]) if query.get("limit", "").isdigit() else 0
+    offset = whole_number(query.get("offset", ""), _MAX_PAGE) or 0
+    limit = whole_number(query.get("limit", ""), _MAX_PAGE) or 0
     return items[offset : offset + limit] if limit > 0 else items[offset:]
 
 
@@ -95,11 +98,13 @@ def _referenced_by(store: SubjectStore, call: Call) -> tuple[int, Any]:
     subject, version = call.args
     found = one_version(store, subject, version, deleted=True)
     referrers = store.referrers(found.subject, found.version)
-    return 200, _page(sorted({v.id for v in referrers if not v.deleted}), call.query)
+    # Soft-deleted referrers too: they still block deleting this version (42206), as in Confluent.
+    return 200, _page(sorted({v.id for v in referrers}), call.query)
 
 
 def _with_id(store: SubjectStore, text: str) -> list[SubjectVersion]:
-    found = store.with_id(int(text)) if text.isdigit() and int(text) <= MAX_ID else []
+    schema_id = whole_number(text, MAX_ID)
+    found = store.with_id(schema_id) if schema_id is not None else []
     if not found:
         raise fail(404, 40403, f"Schema {text:.40} not found")
     return found

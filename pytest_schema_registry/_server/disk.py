@@ -9,6 +9,7 @@ publishing one version (issue #12, finding 10).
 from __future__ import annotations
 
 import json
+import math
 import os
 import stat
 from pathlib import Path
@@ -16,7 +17,7 @@ from typing import Any
 
 from .._core.files import write_beside
 
-__all__ = ["create_exclusively", "inside", "parse_json", "read_text"]
+__all__ = ["create_exclusively", "inside", "parse_json", "read_text", "whole_number"]
 
 _MAX_FILE_BYTES = 10 * 1024 * 1024  # an upload's limit too; every scan reads each file whole
 # The stdlib parser recurses: it fails short of Python's recursion limit (~1,000), how far short
@@ -56,11 +57,12 @@ def inside(root: Path, path: Path) -> bool:
 def parse_json(text: str | bytes, what: str) -> Any:
     """Parse strict JSON nested at most `_MAX_NESTING` deep, or raise ValueError saying why not.
 
-    Strict: `NaN` and `Infinity` are refused. Python's json reads them, but they are not JSON:
-    we would serve them back as text no other parser accepts (or one reads as null).
+    Strict: `NaN` and `Infinity` are refused, and so is a number too large for a float (`1e999`):
+    Python's json reads them (the last as infinity), but they are not JSON, and we would serve them
+    back as text no other parser accepts (or one reads as null).
     """
     try:
-        value = json.loads(text, parse_constant=_refuse_constant)
+        value = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite)
     except UnicodeDecodeError:
         raise ValueError(f"{what} is not UTF-8 text") from None
     except RecursionError:  # the stdlib parser recurses; a deep enough document exhausts it
@@ -69,11 +71,35 @@ def parse_json(text: str | bytes, what: str) -> Any:
         raise ValueError(f"{what} is not valid JSON: {exc}") from None
     if _deeper_than(value, _MAX_NESTING):
         raise ValueError(f"{what} nests deeper than {_MAX_NESTING} levels")
+    try:  # an escaped lone surrogate ("\ud800") parses, but no UTF-8 file or hash can hold it
+        json.dumps(value, ensure_ascii=False).encode()
+    except UnicodeEncodeError:
+        why = "holds a lone surrogate escape, which UTF-8 cannot carry"
+        raise ValueError(f"{what} {why}") from None
     return value
 
 
 def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text[:40]} is too large for a number we can serve back")
+    return value
+
+
+def whole_number(text: str, maximum: int) -> int | None:
+    """Read a path or query value as a whole number from 0 to `maximum`; None if it is not one.
+
+    ASCII digits only, and few of them: `str.isdigit` also accepts "²", which `int` refuses, and
+    `int` of thousands of digits is refused (or slow) by Python itself.
+    """
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(maximum)):
+        return None
+    value = int(text)
+    return value if value <= maximum else None
 
 
 def _deeper_than(value: Any, limit: int) -> bool:

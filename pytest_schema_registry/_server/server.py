@@ -129,6 +129,11 @@ class RegistryServer:
         if reads_need_token and not token:
             raise ConfigError("reads_need_token=True needs a token: RegistryServer(..., token=...)")
         self.dialect = _checked_dialect(dialect, user, password)
+        if self.dialect == "confluent" and token is not None and not token.strip():
+            raise ConfigError(
+                "RegistryServer(token=''): an empty token would leave the confluent dialect open "
+                "to anyone; give a token, or none"
+            )
         if reads_need_token and self.dialect == "confluent":
             raise ConfigError(
                 "RegistryServer(reads_need_token=True) is the seed dialect's: in the confluent "
@@ -309,6 +314,12 @@ def _checked_dialect(dialect: str, user: str | None, password: str | None) -> st
         raise ConfigError(f"RegistryServer(dialect={dialect!r:.40}): use 'seed' or 'confluent'")
     if (user is None) != (password is None):
         raise ConfigError("RegistryServer(user=..., password=...): give both or neither")
+    if user is not None and (not user or ":" in user or not password):
+        # An empty value (an unset variable on a command line) must not leave the registry open.
+        raise ConfigError(
+            "RegistryServer(user=..., password=...): expected a non-empty user without ':' and a "
+            "non-empty password"
+        )
     if user is not None and dialect != "confluent":
         raise ConfigError(
             "RegistryServer(user=..., password=...) is for dialect='confluent' (HTTP Basic); "
