@@ -4,7 +4,8 @@
 Confluent's body `{"schema": "<JSON string>", "schemaType": "JSON", "references": [...]}`: it
 must be JSON Schema (schemaType absent means AVRO to Confluent: refused), parse, and compile as
 Draft 7 with its references resolvable by name, nothing fetched. `bundled()` embeds what a
-schema references (`_core.references.bundle`), so compatibility checks see the whole schema.
+schema references (`_core.references.bundle`), so compatibility checks see the whole schema; a
+schema whose bundle would outgrow `MAX_BUNDLE_BYTES` is refused when it arrives.
 
 A body may also carry a data contract: `metadata` (`{"properties": {k: v}, "tags": {path:
 [tag]}, "sensitive": [name]}`) and a `ruleSet` (`{"domainRules": [...], "migrationRules": [...],
@@ -22,8 +23,9 @@ from typing import TYPE_CHECKING, Any
 
 import jsonschema_rs
 
+from .._core.config import DEFAULT_MAX_RESPONSE_BYTES
 from .._core.models import SchemaReference as Reference
-from .._core.references import bundle
+from .._core.references import MAX_DEPTH, bundle
 from .confluent_ids import canonical_key
 from .disk import parse_json
 from .routes import HTTPError
@@ -32,9 +34,13 @@ if TYPE_CHECKING:
     from .confluent_store import SubjectStore
 
 __all__ = [
+    "MAX_BUNDLE_BYTES",
+    "MAX_BUNDLE_REFERENCES",
+    "BundleTooLargeError",
     "Candidate",
     "Reference",
     "SubjectVersion",
+    "bundle_size",
     "bundled",
     "candidate",
     "checked_metadata",
@@ -136,6 +142,12 @@ def candidate(store: SubjectStore, body: dict[str, Any]) -> Candidate:
         raise _invalid("Invalid schema: a JSON Schema is an object or a boolean")
     references = _references(store, body.get("references") or [])
     _compile(store, schema, references)
+    try:  # here, before any lock: a bundle too large to check or serve is no schema to keep
+        bundle_size(store, schema, references)
+    except BundleTooLargeError as exc:
+        raise _invalid(f"Invalid schema: {exc}") from None
+    except ValueError:
+        pass  # a loop or a missing version: the compatibility check says so, as before
     try:
         metadata = checked_metadata(body.get("metadata"))
     except ValueError as exc:
@@ -261,21 +273,89 @@ def _invalid(message: str) -> HTTPError:
 def bundled(store: SubjectStore, schema: Any, references: Sequence[Reference]) -> Any:
     """Return `schema` with every schema it references embedded, theirs first (bottom-up).
 
-    Raises ValueError when a reference is missing, circular, or cannot be embedded.
+    Each referenced version is bundled once per call (memoised by subject and version), and
+    only within `MAX_BUNDLE_BYTES` and `MAX_BUNDLE_REFERENCES`. Raises ValueError when a
+    reference is missing, circular, or cannot be embedded; `BundleTooLargeError` past the bounds.
     """
-    return _bundled(store, schema, references, ())
+    return _Bundler(store, build=True).walk(schema, references, ())[0]
 
 
-def _bundled(
-    store: SubjectStore, schema: Any, references: Sequence[Reference], path: tuple[str, ...]
-) -> Any:
-    documents = {}
-    for ref in references:
-        where = f"{ref.subject} version {ref.version}"
-        if where in path:
-            raise ValueError(f"references loop back to {where}")
-        target = store.get(ref.subject, ref.version, deleted=True)
-        if target is None:
-            raise ValueError(f"reference {ref.name!r} names {where}, which does not exist")
-        documents[ref.name] = _bundled(store, target.schema, target.references, (*path, where))
-    return bundle(schema, documents)
+def bundle_size(store: SubjectStore, schema: Any, references: Sequence[Reference]) -> int:
+    """Return about how many bytes of JSON `bundled()` would make, copying nothing.
+
+    Raises what `bundled()` would for a missing, circular or too large set of references.
+    """
+    return _Bundler(store, build=False).walk(schema, references, ())[1]
+
+
+class BundleTooLargeError(ValueError):
+    """Bundling would copy more than `MAX_BUNDLE_BYTES`, or visit too many references."""
+
+
+# Bundling copies each referenced document into each referrer: subjects that each reference the
+# two below them make 2 ** n copies of the lowest one from n cheap registrations. As the client
+# (`_wire.confluent`), a bundle may be only as large as one answer it accepts, and as deep as
+# `bundle` can nest (each level sits two below its referrer, in `definitions`).
+MAX_BUNDLE_BYTES = DEFAULT_MAX_RESPONSE_BYTES
+MAX_BUNDLE_REFERENCES = 10_000  # references followed in one bundle, all levels, memo hits too
+MAX_REFERENCE_DEPTH = MAX_DEPTH // 2
+
+
+class _Bundler:
+    """One bundling: each (subject, version) bundled once, sizes added up before any copy."""
+
+    def __init__(self, store: SubjectStore, *, build: bool) -> None:
+        self.store, self.build = store, build
+        self.done: dict[tuple[str, int], tuple[Any, int]] = {}
+        self.visits = 0
+
+    def walk(
+        self, schema: Any, references: Sequence[Reference], path: tuple[str, ...]
+    ) -> tuple[Any, int]:
+        """Return `schema` bundled (None unless building) and its size in bytes of JSON."""
+        size = _json_size(schema)
+        documents = {}
+        for ref in references:
+            self.visits += 1
+            if self.visits > MAX_BUNDLE_REFERENCES:
+                raise BundleTooLargeError(
+                    f"bundling follows more than {MAX_BUNDLE_REFERENCES:,} references"
+                )
+            where = f"{ref.subject} version {ref.version}"
+            if where in path:
+                raise ValueError(f"references loop back to {where}")
+            found = self.done.get((ref.subject, ref.version))
+            if found is None:
+                if len(path) >= MAX_REFERENCE_DEPTH:
+                    raise BundleTooLargeError(
+                        f"references nest deeper than {MAX_REFERENCE_DEPTH} levels"
+                    )
+                target = self.store.get(ref.subject, ref.version, deleted=True)
+                if target is None:
+                    raise ValueError(f"reference {ref.name!r} names {where}, which does not exist")
+                found = self.walk(target.schema, target.references, (*path, where))
+                self.done[(ref.subject, ref.version)] = found
+            documents[ref.name] = found[0]
+            size += found[1]
+            if size > MAX_BUNDLE_BYTES:
+                raise BundleTooLargeError(
+                    f"its references bundle into more than {MAX_BUNDLE_BYTES:,} bytes of JSON "
+                    "(a document embedded over and over?)"
+                )
+        return (bundle(schema, documents) if self.build else None), size
+
+
+def _json_size(document: object) -> int:
+    """Return about how many bytes `document` takes as JSON (strings by length), iteratively."""
+    size, stack = 0, [document]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            size += 2 + sum(len(key) + 4 for key in value)
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            size += 2 + len(value)
+            stack.extend(value)
+        else:
+            size += len(value) + 2 if isinstance(value, str) else 8
+    return size
