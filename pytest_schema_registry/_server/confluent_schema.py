@@ -141,13 +141,13 @@ def candidate(store: SubjectStore, body: dict[str, Any]) -> Candidate:
     if not isinstance(schema, dict | bool):
         raise _invalid("Invalid schema: a JSON Schema is an object or a boolean")
     references = _references(store, body.get("references") or [])
-    _compile(store, schema, references)
-    try:  # here, before any lock: a bundle too large to check or serve is no schema to keep
+    try:  # before any lock, and before `_compile` registers a resource per name it may have
         bundle_size(store, schema, references)
     except BundleTooLargeError as exc:
         raise _invalid(f"Invalid schema: {exc}") from None
     except ValueError:
         pass  # a loop or a missing version: the compatibility check says so, as before
+    _compile(store, schema, references)
     try:
         metadata = checked_metadata(body.get("metadata"))
     except ValueError as exc:
@@ -236,19 +236,20 @@ def _references(store: SubjectStore, raw: Any) -> tuple[Reference, ...]:
 
 def _compile(store: SubjectStore, schema: Any, references: Sequence[Reference]) -> None:
     """Compile as Draft 7, references resolvable by name, nothing fetched; 42201 if it fails."""
-    resources: list[tuple[str, Any]] = []
+    resources: dict[str, Any] = {}  # URI -> document: every name, even of one version twice
     seen: set[tuple[str, int]] = set()
     pending = list(references)
     while pending:
         ref = pending.pop()
         target = store.get(ref.subject, ref.version, deleted=True)
-        if target is None or (ref.subject, ref.version) in seen:
+        if target is None:
             continue
-        seen.add((ref.subject, ref.version))
-        resources += [(uri, target.schema) for uri in _uris(ref.name, schema)]
-        pending += target.references
+        resources.update((uri, target.schema) for uri in _uris(ref.name, schema))
+        if (ref.subject, ref.version) not in seen:  # its own references: walked once
+            seen.add((ref.subject, ref.version))
+            pending += target.references
     try:
-        registry = jsonschema_rs.Registry(resources) if resources else None
+        registry = jsonschema_rs.Registry(list(resources.items())) if resources else None
         jsonschema_rs.Draft7Validator(schema, offline=True, registry=registry)
     except (ValueError, jsonschema_rs.ReferencingError) as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

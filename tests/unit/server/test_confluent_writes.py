@@ -301,3 +301,38 @@ def test_reregistering_a_soft_deleted_schema_makes_a_new_version_with_the_same_i
     again = register(http, "state", STATES).json()
 
     assert (again["version"], again["id"]) == (2, first["id"])
+
+
+def test_one_version_may_be_referenced_under_two_names(http: httpx.Client) -> None:
+    register(http, "address", {"type": "string"})
+    references = [
+        {"name": "ship.json", "subject": "address", "version": 1},
+        {"name": "bill.json", "subject": "address", "version": 1},
+    ]
+    order = {
+        "type": "object",
+        "properties": {"ship": {"$ref": "ship.json"}, "bill": {"$ref": "bill.json"}},
+    }
+
+    first = register(http, "order", order, references=references)
+    retitled = register(http, "order", {**order, "title": "Order"}, references=references)
+    tested = http.post(
+        "/compatibility/subjects/order/versions/latest",
+        json=body({**order, "required": ["bill"]}, references=references),
+    )
+
+    assert first.status_code == 200, first.json()
+    assert retitled.json()["version"] == 2
+    assert tested.json() == {"is_compatible": False}
+
+
+def test_a_version_named_more_times_than_a_bundle_may_follow_is_refused(
+    http: httpx.Client,
+) -> None:
+    register(http, "address", {"type": "string", "description": "x" * 1000})
+    references = [{"name": f"a{n}.json", "subject": "address", "version": 1} for n in range(10_001)]
+
+    refused = register(http, "order", {"type": "object"}, references=references)
+
+    assert error(refused) == (422, 42201)
+    assert "more than 10,000 references" in refused.json()["message"]
