@@ -15,7 +15,9 @@ DIR/
 
 Versions are positive integers (`3.json`, no leading zeros). A hand-written `1.json` without
 metadata is served: its id and GUID derive from its canonical form (`confluent_ids.py`), so
-they are the same on every machine and after every restart. Registration writes the version
+they are the same on every machine and after every restart. Registration numbers the new
+version after the highest version file name in the subject's folder, files it skipped included
+(an unusable number, or a skipped file in the way, is refused naming the file), writes the version
 file exclusively (two servers sharing the folder never overwrite each other) and then its
 metadata atomically, with the id it was given (and the version's Confluent `metadata` and
 `ruleSet`, when it has them: write them by hand too, e.g. `{"metadata": {"properties":
@@ -29,6 +31,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
 import re
 import threading
 from collections.abc import Iterator
@@ -165,8 +168,7 @@ class SubjectStore:
         The caller holds `lock`, has refreshed, and checked everything else.
         """
         folder = self._subject_folder(subject)
-        existing = self._versions.get(subject, [])
-        number = (existing[-1].version if existing else 0) + 1
+        number = self._next_number(folder)
         metadata, rule_set = metadata or None, rule_set or None
         key = canonical_key(schema, [r.to_json() for r in references], metadata, rule_set)
         schema_id, guid = self.identity(key)
@@ -176,11 +178,39 @@ class SubjectStore:
         )
         folder.mkdir(parents=True, exist_ok=True)
         text = json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
-        if not create_exclusively(folder / f"{number}.json", text):
+        path = folder / f"{number}.json"
+        if not create_exclusively(path, text):
+            self.refresh()
+            problem = self._problem_with(path)
+            if problem is not None:  # not another writer's version: retrying cannot help
+                raise PermissionError(f"{path} is in the way of version {number}: {problem}")
             return None
         write_json_atomically(folder / f"{number}.meta.json", _meta_of(stored))
         self.refresh()
         return stored
+
+    def _next_number(self, folder: Path) -> int:
+        """Return one more than the highest version file name in `folder`, unreadable ones too.
+
+        Counting only the versions that loaded would pick the number of a file that is there
+        but skipped, and every registration would collide with it.
+        """
+        highest: tuple[int, Path] | None = None
+        with contextlib.suppress(FileNotFoundError):
+            for name in os.listdir(folder):
+                match = _VERSION_FILE.fullmatch(name)
+                if match is not None and (highest is None or int(match[1]) > highest[0]):
+                    highest = int(match[1]), folder / name
+        loaded = self._versions.get(folder.name, [])
+        number = max(highest[0] if highest else 0, loaded[-1].version if loaded else 0) + 1
+        if number > MAX_ID and highest is not None:
+            why = self._problem_with(highest[1]) or f"no version follows {MAX_ID}"
+            raise PermissionError(f"{highest[1]} leaves no version number to register: {why}")
+        return number
+
+    def _problem_with(self, path: Path) -> str | None:
+        """Return why the last scan skipped `path`, if it did."""
+        return next((p.reason for p in self.problems if p.path == path), None)
 
     def mark_deleted(self, version: SubjectVersion) -> None:
         """Soft-delete one version: its metadata says so (and pins its id and GUID)."""

@@ -448,3 +448,46 @@ def test_a_request_that_never_sends_its_body_is_cut_off(tmp_path: Path) -> None:
 def test_reads_need_token_is_refused_where_every_request_already_needs_it(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="already guards every request"):
         RegistryServer(tmp_path, dialect="confluent", token="t", reads_need_token=True)
+
+
+@pytest.mark.parametrize(
+    ("schema_text", "meta"),
+    [
+        (json.dumps(LINE), {"id": "7"}),
+        ("{not json", None),
+        (json.dumps(LINE), {"id": 2**31}),
+    ],
+    ids=["id as text", "invalid JSON", "id above 2^31-1"],
+)
+def test_a_version_the_server_cannot_read_does_not_block_the_next(
+    http: httpx.Client, tmp_path: Path, schema_text: str, meta: Any
+) -> None:
+    register(http, "o", ORDER)
+    broken = hand_write(tmp_path, "o", 2, True, meta=meta)
+    broken.write_text(schema_text)
+    before = sorted((p.name, p.read_text()) for p in broken.parent.glob("2.*"))
+
+    answer = register(http, "o", {"type": "string"})
+
+    assert answer.status_code == 200, answer.json()
+    assert answer.json()["version"] == 3
+    assert http.get("/subjects/o/versions").json() == [1, 3]
+    assert sorted((p.name, p.read_text()) for p in broken.parent.glob("2.*")) == before
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [("2147483647.json", "no version follows 2147483647"), ("3000000000.json", "N from 1")],
+)
+def test_a_version_number_out_of_range_is_refused_naming_the_file(
+    http: httpx.Client, tmp_path: Path, name: str, reason: str
+) -> None:
+    register(http, "o", ORDER)
+    hand_write(tmp_path, "o", 5, LINE).rename(tmp_path / "subjects" / "o" / name)
+
+    answer = register(http, "o", {"type": "string"})
+
+    assert error(answer) == (500, 50001)
+    message = answer.json()["message"]
+    assert str(tmp_path / "subjects" / "o" / name) in message and reason in message
+    assert "retry" not in message
