@@ -4,6 +4,7 @@
 DIR/
   config.json                        optional: {"compatibilityLevel": "FULL",
                                                  "subjects": {"orders-value": "NONE"}}
+  .config.lock                       created to lock config.json while a server changes it
   subjects/                          reserved: the seed dialect never lists it
     orders-value/                    a subject (a file name: letters, digits, . _ @ + : ~ -)
       1.json                         version 1: the JSON Schema document as registered
@@ -22,8 +23,10 @@ file exclusively (two servers sharing the folder never overwrite each other) and
 metadata atomically, with the id it was given (and the version's Confluent `metadata` and
 `ruleSet`, when it has them: write them by hand too, e.g. `{"metadata": {"properties":
 {"track": "v2"}}}`, to keep tracks in one subject). A soft delete sets `"deleted": true` in the
-metadata; a permanent delete removes both files. `PUT /config` writes `config.json`
-atomically. Every request rescans when a file's size or time changed, so hand edits show up.
+metadata; a permanent delete removes both files. `PUT /config` rereads `config.json`, changes
+it and replaces it atomically, all under a lock on `DIR/.config.lock` that other servers sharing
+the folder take too. Every request rescans when a file's size or time changed, so hand edits
+show up.
 """
 
 from __future__ import annotations
@@ -33,12 +36,18 @@ import json
 import logging
 import os
 import re
+import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+if sys.platform == "win32":
+    import msvcrt
+else:
+    import fcntl
 
 from .._compat.verdict import LEVELS
 from .._core.files import write_json_atomically
@@ -51,6 +60,7 @@ __all__ = ["SUBJECTS", "SubjectStore"]
 
 log = logging.getLogger("pytest_schema_registry.server")
 SUBJECTS = "subjects"  # the folder's reserved top-level directory
+_CONFIG_LOCK = ".config.lock"  # every server sharing the folder locks it to change config.json
 _VERSION_FILE = re.compile(r"([1-9][0-9]{0,9})(\.meta)?\.json")
 _META_TYPES: dict[str, type | tuple[type, ...]] = {
     "id": int,
@@ -228,20 +238,28 @@ class SubjectStore:
             folder.rmdir()
 
     def set_level(self, subject: str | None, level: str | None) -> None:
-        """Write `config.json` with the (global, or the subject's) level set or, None, removed."""
-        config = json.loads(json.dumps(self.config))
-        if subject is None:
-            config.pop("compatibilityLevel", None)
-            if level is not None:
-                config["compatibilityLevel"] = level
-        else:
-            subjects = config.setdefault("subjects", {})
-            subjects.pop(subject, None)
-            if level is not None:
-                subjects[subject] = level
-            if not subjects:
-                del config["subjects"]
-        write_json_atomically(self.root / "config.json", config)
+        """Write `config.json` with the (global, or the subject's) level set or, None, removed.
+
+        Read, changed and replaced under a lock on `.config.lock` that every server sharing the
+        folder takes: changes made through another server between our scan and this write stay.
+        """
+        with self.lock, _locked(self.root / _CONFIG_LOCK):
+            try:
+                config = self._read_config()
+            except (OSError, ValueError):
+                config = {}
+            if subject is None:
+                config.pop("compatibilityLevel", None)
+                if level is not None:
+                    config["compatibilityLevel"] = level
+            else:
+                subjects = config.setdefault("subjects", {})
+                subjects.pop(subject, None)
+                if level is not None:
+                    subjects[subject] = level
+                if not subjects:
+                    del config["subjects"]
+            write_json_atomically(self.root / "config.json", config)
         self.refresh()
 
     def _subject_folder(self, subject: str) -> Path:
@@ -278,13 +296,18 @@ class SubjectStore:
                 raw.append(loaded)
         self._build(raw)
 
-    def _load_config(self) -> dict[str, Any]:
+    def _read_config(self) -> dict[str, Any]:
+        """Read and check `config.json` as it is on disk now; {} when there is none."""
         path = self.root / "config.json"
         if not path.exists():
             return {}
+        config = parse_json(read_text(path, "config file", self._real_root), "config file")
+        return _checked_config(config)
+
+    def _load_config(self) -> dict[str, Any]:
+        path = self.root / "config.json"
         try:
-            config = parse_json(read_text(path, "config file", self._real_root), "config file")
-            return _checked_config(config)
+            return self._read_config()
         except (OSError, ValueError) as exc:
             self.problems.append(FolderProblem(path, str(exc)))
             return {}
@@ -351,6 +374,26 @@ class SubjectStore:
             self._versions.setdefault(subject, []).append(version)
         for versions in self._versions.values():
             versions.sort(key=lambda v: v.version)
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on `path` (created if missing) that other processes respect."""
+    with path.open("a+b") as handle:
+        if sys.platform == "win32":
+            handle.seek(0)
+            msvcrt.locking(handle.fileno(), msvcrt.LK_LOCK, 1)  # retries for 10 s, then raises
+            try:
+                yield
+            finally:
+                handle.seek(0)
+                msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
+        else:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
 def _meta_of(version: SubjectVersion) -> dict[str, Any]:

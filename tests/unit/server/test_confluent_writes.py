@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -336,3 +337,20 @@ def test_a_version_named_more_times_than_a_bundle_may_follow_is_refused(
 
     assert error(refused) == (422, 42201)
     assert "more than 10,000 references" in refused.json()["message"]
+
+
+def test_two_servers_sharing_a_folder_keep_each_others_levels(tmp_path: Path) -> None:
+    with (
+        RegistryServer(tmp_path, dialect="confluent") as first,
+        RegistryServer(tmp_path, dialect="confluent") as second,
+        httpx.Client(timeout=30) as client,
+        ThreadPoolExecutor(max_workers=16) as pool,
+    ):
+        urls = [f"{(first, second)[i % 2].url}/config/subj{i}" for i in range(100)]
+        answers = list(pool.map(lambda url: client.put(url, json={"compatibility": "FULL"}), urls))
+        seen_by_first = client.get(f"{first.url}/config/subj1").json()
+
+    assert [a.status_code for a in answers] == [200] * 100
+    written = json.loads((tmp_path / "config.json").read_text())
+    assert written == {"subjects": {f"subj{i}": "FULL" for i in range(100)}}
+    assert seen_by_first == {"compatibilityLevel": "FULL"}
