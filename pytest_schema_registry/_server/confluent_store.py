@@ -25,8 +25,9 @@ metadata atomically, with the id it was given (and the version's Confluent `meta
 {"track": "v2"}}}`, to keep tracks in one subject). A soft delete sets `"deleted": true` in the
 metadata; a permanent delete removes both files. `PUT /config` rereads `config.json`, changes
 it and replaces it atomically, all under a lock on `DIR/.config.lock` that other servers sharing
-the folder take too. Every request rescans when a file's size or time changed, so hand edits
-show up.
+the folder take too. An entry of `config.json` that is not a level is reported and skipped,
+the rest served; while the file cannot be read at all, level changes are refused, not written
+over it. Every request rescans when a file's size or time changed, so hand edits show up.
 """
 
 from __future__ import annotations
@@ -49,7 +50,8 @@ if sys.platform == "win32":
 else:
     import fcntl
 
-from .._compat.verdict import LEVELS
+from .._compat.verdict import LEVELS, checked_level
+from .._core.errors import ConfigError
 from .._core.files import write_json_atomically
 from .confluent_ids import MAX_ID, Identity, assign, canonical_key
 from .confluent_schema import Reference, SubjectVersion, checked_metadata, checked_rule_set
@@ -62,6 +64,7 @@ log = logging.getLogger("pytest_schema_registry.server")
 SUBJECTS = "subjects"  # the folder's reserved top-level directory
 _CONFIG_LOCK = ".config.lock"  # every server sharing the folder locks it to change config.json
 _VERSION_FILE = re.compile(r"([1-9][0-9]{0,9})(\.meta)?\.json")
+_NOT_A_LEVEL = f"not a compatibility level (one of {', '.join(LEVELS)}); ignored"
 _META_TYPES: dict[str, type | tuple[type, ...]] = {
     "id": int,
     "guid": str,
@@ -244,10 +247,17 @@ class SubjectStore:
         folder takes: changes made through another server between our scan and this write stay.
         """
         with self.lock, _locked(self.root / _CONFIG_LOCK):
+            path = self.root / "config.json"
             try:
                 config = self._read_config()
-            except (OSError, ValueError):
-                config = {}
+            except (OSError, ValueError) as exc:  # replacing it would lose every level it holds
+                raise PermissionError(
+                    f"{path} cannot be read ({exc}); fix or remove it to change levels"
+                ) from None
+            if subject is not None and not isinstance(config.get("subjects", {}), dict):
+                raise PermissionError(
+                    f'{path}: "subjects" should be an object of levels; fix it to change levels'
+                )
             if subject is None:
                 config.pop("compatibilityLevel", None)
                 if level is not None:
@@ -297,20 +307,31 @@ class SubjectStore:
         self._build(raw)
 
     def _read_config(self) -> dict[str, Any]:
-        """Read and check `config.json` as it is on disk now; {} when there is none."""
+        """Read `config.json` as it is on disk now, unchecked; {} when there is none.
+
+        Raises OSError or ValueError when it is not a JSON object.
+        """
         path = self.root / "config.json"
         if not path.exists():
             return {}
         config = parse_json(read_text(path, "config file", self._real_root), "config file")
-        return _checked_config(config)
+        if not isinstance(config, dict):
+            raise ValueError(
+                'config file should hold {"compatibilityLevel": L, "subjects": {...}}, found '
+                f"{type(config).__name__}"
+            )
+        return config
 
     def _load_config(self) -> dict[str, Any]:
+        """Serve the entries of `config.json` that are good, reporting the others as problems."""
         path = self.root / "config.json"
         try:
-            return self._read_config()
+            config, bad = _checked_config(self._read_config())
         except (OSError, ValueError) as exc:
             self.problems.append(FolderProblem(path, str(exc)))
             return {}
+        self.problems.extend(FolderProblem(path, reason) for reason in bad)
+        return config
 
     def _load_version(self, path: Path) -> tuple[str, int, Any, dict[str, Any]] | None:
         """Parse one `subjects/{s}/{v}.json` and its metadata; None for a metadata file."""
@@ -438,15 +459,28 @@ def _checked_meta(meta: Any) -> dict[str, Any]:
     return meta
 
 
-def _checked_config(config: Any) -> dict[str, Any]:
-    """Check `config.json`: an object whose levels are Confluent's, global and per subject."""
-    if not isinstance(config, dict) or not isinstance(config.get("subjects", {}), dict):
-        raise ValueError('config file should hold {"compatibilityLevel": L, "subjects": {...}}')
-    levels = [config.get("compatibilityLevel", "NONE"), *config.get("subjects", {}).values()]
-    for level in levels:
-        if level not in LEVELS:
-            raise ValueError(f"config file: {level!r:.40} is not one of {', '.join(LEVELS)}")
-    return config
+def _checked_config(config: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """Return `config.json`'s good levels, upper-cased as `PUT /config` takes them, and the others.
+
+    An entry that is not a level is skipped with its reason, never the whole file.
+    """
+    checked: dict[str, Any] = {}
+    bad: list[str] = []
+    if "compatibilityLevel" in config:
+        try:
+            checked["compatibilityLevel"] = checked_level(config["compatibilityLevel"])
+        except ConfigError:
+            bad.append(f"global level {config['compatibilityLevel']!r:.40} is {_NOT_A_LEVEL}")
+    subjects = config.get("subjects", {})
+    if not isinstance(subjects, dict):
+        bad.append(f'"subjects" should be an object of levels, found {type(subjects).__name__}')
+        return checked, bad
+    for subject, level in subjects.items():
+        try:
+            checked.setdefault("subjects", {})[subject] = checked_level(level)
+        except ConfigError:
+            bad.append(f"subject {subject!r:.80} level {level!r:.40} is {_NOT_A_LEVEL}")
+    return checked, bad
 
 
 def _mtime_iso(path: Path) -> str:

@@ -354,3 +354,41 @@ def test_two_servers_sharing_a_folder_keep_each_others_levels(tmp_path: Path) ->
     written = json.loads((tmp_path / "config.json").read_text())
     assert written == {"subjects": {f"subj{i}": "FULL" for i in range(100)}}
     assert seen_by_first == {"compatibilityLevel": "FULL"}
+
+
+def test_a_bad_entry_in_config_json_is_reported_and_the_rest_kept(tmp_path: Path) -> None:
+    config = tmp_path / "config.json"
+    levels = {"a": "NONE", "c": "backward", "d": "SIDEWAYS"}
+    config.write_text(json.dumps({"compatibilityLevel": "full", "subjects": levels}))
+    with RegistryServer(tmp_path, dialect="confluent") as server:
+        url = server.url
+        seen = [httpx.get(f"{url}/config{s}").json() for s in ("", "/a", "/c")]
+        bad = httpx.get(f"{url}/config/d")
+        put = httpx.put(f"{url}/config/x", json={"compatibility": "FORWARD"})
+        assert server.store is not None
+        problems = [(p.path, p.reason) for p in server.store.problems]
+
+    assert [s["compatibilityLevel"] for s in seen] == ["FULL", "NONE", "BACKWARD"]
+    assert error(bad) == (404, 40408)
+    assert [path for path, _ in problems] == [config]
+    assert "'SIDEWAYS'" in problems[0][1] and "'d'" in problems[0][1]
+    assert put.status_code == 200
+    written = json.loads(config.read_text())
+    assert written == {"compatibilityLevel": "full", "subjects": {**levels, "x": "FORWARD"}}
+
+
+@pytest.mark.parametrize("text", ["{not json", '["FULL"]'], ids=["not JSON", "not an object"])
+def test_config_writes_are_refused_while_config_json_cannot_be_read(
+    tmp_path: Path, text: str
+) -> None:
+    config = tmp_path / "config.json"
+    config.write_text(text)
+    with RegistryServer(tmp_path, dialect="confluent") as server:
+        put = httpx.put(f"{server.url}/config/x", json={"compatibility": "FORWARD"})
+        put_global = httpx.put(f"{server.url}/config", json={"compatibility": "NONE"})
+        delete_global = httpx.delete(f"{server.url}/config")
+
+    for refused in (put, put_global, delete_global):
+        assert error(refused) == (500, 50001)
+        assert str(config) in refused.json()["message"]
+    assert config.read_text() == text
