@@ -185,6 +185,7 @@ INTERNAL_SIGNALS = {
     "pytest_schema_registry._wire.transport._AttemptFailedError",  # one retry attempt failed
     "pytest_schema_registry._runtime.framing.FramingError",  # becomes a MalformedRecordError
     "pytest_schema_registry._server.routes.HTTPError",  # a route's HTTP answer, sent by the server
+    "pytest_schema_registry._server.confluent_schema.BundleTooLargeError",  # answered 42201
     "pytest_schema_registry.cli._common.UsageError",  # printed to stderr by main(), exit 2
     "pytest_schema_registry._runtime.gate._MalformedEnvelopeError",  # becomes a reject GateResult
     "pytest_schema_registry._core.bodies.UndecodableBodyError",  # becomes a RegistryResponseError
