@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote, urldefrag, urljoin
 
-__all__ = ["MAX_DEPTH", "bundle"]
+__all__ = ["MAX_DEPTH", "bundle", "json_size"]
 
 # As the embedded server's JSON reader and the runtime's payload guard: one bound everywhere.
 MAX_DEPTH = 256
@@ -169,3 +169,24 @@ def _rewrite(ref: str, targets: dict[str, str], base: str, local: str | None, wh
             return ref
         raise ValueError(f"{what}: cannot bundle $ref {ref!r}: only JSON-pointer fragments embed")
     return pointer + fragment
+
+
+def json_size(document: object) -> int:
+    """Return about how many bytes `document` takes as JSON (strings by length), iteratively.
+
+    Bundling embeds each referenced document wherever it is referenced, so a few small answers
+    can multiply into gigabytes; both the client and the server add these sizes up, and stop at
+    a cap, before copying anything.
+    """
+    size, stack = 0, [document]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            size += 2 + sum(len(key) + 4 for key in value)
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            size += 2 + len(value)
+            stack.extend(value)
+        else:
+            size += len(value) + 2 if isinstance(value, str) else 8
+    return size

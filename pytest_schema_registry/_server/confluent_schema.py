@@ -25,7 +25,7 @@ import jsonschema_rs
 
 from .._core.config import DEFAULT_MAX_RESPONSE_BYTES
 from .._core.models import SchemaReference as Reference
-from .._core.references import MAX_DEPTH, bundle
+from .._core.references import MAX_DEPTH, bundle, json_size
 from .confluent_ids import canonical_key
 from .disk import parse_json
 from .routes import HTTPError
@@ -314,7 +314,7 @@ class _Bundler:
         self, schema: Any, references: Sequence[Reference], path: tuple[str, ...]
     ) -> tuple[Any, int]:
         """Return `schema` bundled (None unless building) and its size in bytes of JSON."""
-        size = _json_size(schema)
+        size = json_size(schema)
         documents = {}
         for ref in references:
             self.visits += 1
@@ -344,19 +344,3 @@ class _Bundler:
                     "(a document embedded over and over?)"
                 )
         return (bundle(schema, documents) if self.build else None), size
-
-
-def _json_size(document: object) -> int:
-    """Return about how many bytes `document` takes as JSON (strings by length), iteratively."""
-    size, stack = 0, [document]
-    while stack:
-        value = stack.pop()
-        if isinstance(value, dict):
-            size += 2 + sum(len(key) + 4 for key in value)
-            stack.extend(value.values())
-        elif isinstance(value, list):
-            size += 2 + len(value)
-            stack.extend(value)
-        else:
-            size += len(value) + 2 if isinstance(value, str) else 8
-    return size

@@ -28,7 +28,7 @@ from .._core.models import (
     content_sha256,
     schema_name_problem,
 )
-from .._core.references import bundle
+from .._core.references import bundle, json_size
 from .._core.secrets import redact_text
 from .._core.subjects import ANY_TRACK, SubjectTemplate
 from .confluent_answers import (
@@ -270,7 +270,7 @@ class ConfluentDialect:
         times. The bundle may grow only as large as one answer may be (`max_response_bytes`),
         and its references may cost `fetches[0]` requests in all (one answer may name 300,000).
         """
-        size = _json_size(registered.content)
+        size = json_size(registered.content)
         if not registered.references:
             return registered.content, size
         if depth >= _MAX_REFERENCE_DEPTH:
@@ -319,19 +319,3 @@ class ConfluentDialect:
     def _shape_error(self, call: Call, expected: str, got: object) -> SchemaRegistryError:
         shown = redact_text(repr(got), *self._wire.secrets)[:80]  # mask first, then cut
         return response_error(call, f"expected {expected}, got {shown}", self._wire.secrets)
-
-
-def _json_size(document: object) -> int:
-    """Return about how many bytes `document` takes as JSON (strings by length), iteratively."""
-    size, stack = 0, [document]
-    while stack:
-        value = stack.pop()
-        if isinstance(value, dict):
-            size += 2 + sum(len(key) + 4 for key in value)
-            stack.extend(value.values())
-        elif isinstance(value, list):
-            size += 2 + len(value)
-            stack.extend(value)
-        else:
-            size += len(value) + 2 if isinstance(value, str) else 8
-    return size
