@@ -4,14 +4,22 @@ Bounds, lengths, required keys and patterns (with ECMA's ASCII `\\d`) are built 
 what cannot be built directly (`oneOf`'s "exactly one", `not`, `if`'s else branch) is left to the
 validator filter `payloads.py` puts behind every strategy. What cannot be generated at all raises
 `UnsupportedSchemaError` while building, naming the keyword and its JSON path.
+
+Cost is proportional to the schema, never to the paths through it: each `$ref` is built once
+(cycles close through `st.deferred`), each subschema of the document once, and open objects
+share one strategy for their extra keys. Recursion is bounded when drawing instead: below
+`_DEEP` nested containers a draw takes only what it must (required keys, minimum sizes, the
+branch that ends soonest, per `recursion.Ranks`), so every draw ends and stays small.
 """
 
 from __future__ import annotations
 
 import functools
 import math
-import re
+import threading
+from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC
 from decimal import Decimal
 from typing import Any
@@ -20,13 +28,34 @@ from hypothesis import strategies as st
 from hypothesis.provisional import domains, urls
 
 from .._core.errors import UnsupportedSchemaError
-from .schema_tools import bounds, deref, merge, types_of, unique_key
+from .recursion import COMBINATORS, Ranks, branches, ref_key
+from .schema_tools import (
+    additional_properties,
+    bounds,
+    deref,
+    ecma_regex,
+    schema_for,
+    types_of,
+    unique_key,
+)
 
-__all__ = ["Builder", "Strategy", "any_json"]
+__all__ = ["BuildStats", "Builder", "Strategy", "any_json"]
 
 Strategy = st.SearchStrategy[Any]
-_MAX_REF_DEPTH = 3  # how many times one $ref may recurse into itself
+_DEEP = 5  # nested containers a draw may open freely; deeper, it takes only what it must
 _EXTRA_KEYS = 3  # at most this many keys beyond the declared properties
+_OPTIONAL_KEYS = 8  # an object with more optional keys draws at most this many of them
+# Hypothesis refuses draws nested ~100 deep and each reference costs about two of those levels.
+_MAX_RANK = 40
+
+
+class _DrawDepth(threading.local):
+    """How many containers the current draw is inside (hypothesis draws on one thread)."""
+
+    level = 0
+
+
+_DEPTH = _DrawDepth()
 
 
 @functools.cache
@@ -52,71 +81,134 @@ def any_json() -> Strategy:
     )
 
 
+@functools.cache
+def _any_extra() -> Strategy:
+    """(key, value) pairs for an object open to anything: one strategy every such object shares."""
+    return st.tuples(st.text(max_size=12), any_json())
+
+
+@dataclass(slots=True)
+class BuildStats:
+    """What one build did, so tests can bound the work by counts rather than timers."""
+
+    strategies: int = 0  # subschemas turned into strategies
+    references: int = 0  # `$ref` targets built (each once)
+
+
 class Builder:
-    """Turn one schema document into a strategy, following local `$ref`s with bounded depth."""
+    """Turn one schema document into a strategy: each reference and each subschema built once."""
 
     def __init__(self, root: Any) -> None:
         self.root = root
+        self.ranks = Ranks(root)
+        self.stats = BuildStats()
+        self._references: dict[str, Strategy | None] = {}  # what a `$ref` use stands for
+        self._targets: dict[str, Strategy] = {}  # what each reference's target was built into
+        self._queue: deque[tuple[str, Any, str]] = deque()  # targets met, not built yet
+        # Built subschemas by identity; the schema is kept so its id is never reused.
+        self._built: dict[int, tuple[Any, Strategy | None]] = {}
 
-    def build(self, schema: Any, path: str, refs: tuple[str, ...]) -> Strategy | None:
-        """Return a strategy, or None when only infinite recursion could satisfy `schema`."""
+    def build(self, schema: Any, path: str) -> Strategy | None:
+        """Return a strategy, or None when no finite value satisfies `schema`."""
+        if isinstance(schema, dict) and id(schema) in self._built:
+            return self._built[id(schema)][1]
+        built = self._build(schema, path)
+        if isinstance(schema, dict):
+            self._built[id(schema)] = (schema, built)
+        return built
+
+    def _build(self, schema: Any, path: str) -> Strategy | None:
         if schema is True or schema == {}:
             return any_json()
         if schema is False:
             return None  # no value: fine where absence is allowed (optional keys, extra items)
         if not isinstance(schema, dict):
             raise UnsupportedSchemaError("schema", path, f"expected an object, got {schema!r:.40}")
+        self.stats.strategies += 1
         if "$ref" in schema:
-            return self._ref(schema, path, refs)
+            return self._ref(schema, path)
         if schema.get("not") in (True, {}):
             return None  # `not` of everything: nothing is left
-        for keyword in ("allOf", "anyOf", "oneOf", "if"):
+        for keyword in COMBINATORS:
             if keyword in schema:
-                return self._combined(keyword, schema, path, refs)
+                return self._combined(keyword, schema, path)
         if "const" in schema:
             return st.just(schema["const"])
         if "enum" in schema:
             if not schema["enum"]:
                 raise UnsupportedSchemaError("enum", path, "an empty enum allows no value")
             return st.sampled_from(schema["enum"])
-        options = [self._typed(t, schema, path, refs) for t in types_of(schema, path)]
-        usable = [option for option in options if option is not None]
-        return st.one_of(usable) if usable else None
+        return self._choice(
+            [
+                (self._typed(kind, schema, path), self.ranks.of_type(kind, schema))
+                for kind in types_of(schema, path)
+            ]
+        )
 
-    def _ref(self, schema: dict[str, Any], path: str, refs: tuple[str, ...]) -> Strategy | None:
+    def _ref(self, schema: dict[str, Any], path: str) -> Strategy | None:
+        """A reference: built once, later, from a queue, so no path through references recurses."""
         ref = schema["$ref"]
         if not isinstance(ref, str) or not ref.startswith("#"):
             raise UnsupportedSchemaError(
                 "$ref", path, f"only local references resolve, not {ref!r}"
             )
-        if refs.count(ref) >= _MAX_REF_DEPTH:
-            return None
-        return self.build(deref(self.root, schema, path), f"{path}/$ref", (*refs, ref))
+        key = ref_key(schema)
+        if key not in self._references:
+            target = deref(self.root, schema, path)
+            if self.ranks.of(target) == math.inf:
+                self._references[key] = None  # only infinitely nested values would do
+            else:
+                self._references[key] = st.deferred(lambda: self._targets[key])
+                self._queue.append((key, target, f"{path}/$ref"))
+        return self._references[key]
 
-    def _combined(
-        self, keyword: str, schema: dict[str, Any], path: str, refs: tuple[str, ...]
-    ) -> Strategy | None:
-        base = {k: v for k, v in schema.items() if k not in (keyword, "then", "else")}
+    def build_document(self) -> Strategy | None:
+        """Build the root and, one by one, every reference it reaches (each once)."""
+        needed = self.ranks.of(self.root)
+        if _MAX_RANK < needed < math.inf:
+            raise UnsupportedSchemaError(
+                "$ref",
+                "#",
+                f"every value nests {needed:.0f} references deep; at most {_MAX_RANK} can be drawn",
+            )
+        built = self.build(self.root, "#")
+        while self._queue:
+            key, target, path = self._queue.popleft()
+            self.stats.references += 1
+            strategy = self.build(target, path)
+            self._targets[key] = st.nothing() if strategy is None else strategy
+        return built
+
+    def _combined(self, keyword: str, schema: dict[str, Any], path: str) -> Strategy | None:
         where = f"{path}/{keyword}"
-        if keyword == "allOf":
-            merged = base
-            for part in schema["allOf"]:
-                merged = merge(merged, part)  # a $ref part stays a $ref: _ref bounds recursion
-            return self.build(merged, where, refs)
-        if keyword == "if":
-            branches = [
-                merge(merge(base, schema["if"]), schema.get("then", {})),
-                merge(base, schema.get("else", {})),
+        return self._choice(
+            [
+                (
+                    self.build(branch, where if keyword == "allOf" else f"{where}/{i}"),
+                    self.ranks.of(branch),
+                )
+                for i, branch in enumerate(branches(keyword, schema))
             ]
-        else:
-            branches = [merge(base, part) for part in schema[keyword]]
-        built = [self.build(branch, f"{where}/{i}", refs) for i, branch in enumerate(branches)]
-        usable = [b for b in built if b is not None]
-        return st.one_of(usable) if usable else None
+        )
 
-    def _typed(
-        self, kind: str, schema: dict[str, Any], path: str, refs: tuple[str, ...]
-    ) -> Strategy | None:
+    def _choice(self, options: list[tuple[Strategy | None, float]]) -> Strategy | None:
+        """One of the usable options (each with its rank); deep in a draw, the soonest to end."""
+        usable = [
+            (strategy, rank)
+            for strategy, rank in options
+            if strategy is not None and rank < math.inf
+        ]
+        if not usable:
+            return None
+        if len(usable) == 1:
+            return usable[0][0]
+        every = st.one_of([strategy for strategy, _ in usable])
+        soonest = min(usable, key=lambda option: option[1])[0]
+        if all(rank == 0 for _, rank in usable):
+            return every  # every branch ends without a reference: nothing to steer
+        return _depth_aware(every, soonest)
+
+    def _typed(self, kind: str, schema: dict[str, Any], path: str) -> Strategy | None:
         if kind == "null":
             return st.none()
         if kind == "boolean":
@@ -128,96 +220,148 @@ class Builder:
         if kind == "string":
             return _strings(schema, path)
         if kind == "array":
-            return self._array(schema, path, refs)
-        return self._object(schema, path, refs)
+            return self._array(schema, path)
+        return self._object(schema, path)
 
-    def _array(self, schema: dict[str, Any], path: str, refs: tuple[str, ...]) -> Strategy | None:
+    def _array(self, schema: dict[str, Any], path: str) -> Strategy | None:
         low, high = _size(schema, "minItems", 0), _size(schema, "maxItems")
-        items = schema.get("items", True)
-        unique = schema.get("uniqueItems") is True
-        if isinstance(items, list):
-            prefix = [self.build(s, f"{path}/items/{i}", refs) for i, s in enumerate(items)]
-            if any(p is None for p in prefix):
-                return None
-            rest = self.build(schema.get("additionalItems", True), f"{path}/additionalItems", refs)
-            head: Strategy = st.tuples(*[p for p in prefix if p is not None]).map(list)
-            extra_high = None if high is None else max(0, high - len(prefix))
-            tail = (
-                st.lists(rest, min_size=max(0, low - len(prefix)), max_size=extra_high)
-                if rest is not None
-                else st.just([])
-            )
-            return st.tuples(head, tail).map(lambda parts: parts[0] + parts[1])
-        element = self.build(items, f"{path}/items", refs)
-        if element is None:
+        prefix_keyword = "prefixItems" if "prefixItems" in schema else "items"
+        if isinstance(schema.get(prefix_keyword), list):
+            return self._tuple(schema, prefix_keyword, path, low, high)
+        element = self.build(schema.get("items", True), f"{path}/items")
+        if element is None or self.ranks.of(schema.get("items", True)) == math.inf:
             return st.just([]) if low == 0 else None
+        unique = unique_key if schema.get("uniqueItems") is True else None
         contains = schema.get("contains")
         if contains is not None:
-            needed = self.build(contains, f"{path}/contains", refs)
+            needed = self.build(contains, f"{path}/contains")
             if needed is None:
                 return None
-            lists = st.lists(
-                element,
-                min_size=max(0, low - 1),
-                max_size=None if high is None else max(0, high - 1),
-                unique_by=unique_key if unique else None,
+            low, high = max(0, low - 1), None if high is None else max(0, high - 1)
+            return _containers(
+                st.tuples(
+                    st.lists(element, min_size=low, max_size=high, unique_by=unique),
+                    needed,
+                    st.integers(0, 10**6),
+                ).map(_insert),
+                st.tuples(
+                    st.lists(element, min_size=low, max_size=low, unique_by=unique),
+                    needed,
+                    st.just(0),
+                ).map(_insert),
             )
-            return st.tuples(lists, needed, st.integers(0, 10**6)).map(_insert)
-        return st.lists(
-            element, min_size=low, max_size=high, unique_by=unique_key if unique else None
+        return _containers(
+            st.lists(element, min_size=low, max_size=high, unique_by=unique),
+            st.lists(element, min_size=low, max_size=low, unique_by=unique),
         )
 
-    def _object(self, schema: dict[str, Any], path: str, refs: tuple[str, ...]) -> Strategy | None:
+    def _tuple(
+        self, schema: dict[str, Any], keyword: str, path: str, low: int, high: int | None
+    ) -> Strategy | None:
+        """Positional items (`items` as a list, or 2020-12's `prefixItems`), then the rest."""
+        parts = schema[keyword]
+        prefix = [self.build(s, f"{path}/{keyword}/{i}") for i, s in enumerate(parts)]
+        if any(
+            p is None or self.ranks.of(s) == math.inf for p, s in zip(prefix, parts, strict=True)
+        ):
+            return None
+        rest_keyword = "items" if keyword == "prefixItems" else "additionalItems"
+        rest = self.build(schema.get(rest_keyword, True), f"{path}/{rest_keyword}")
+        head: Strategy = st.tuples(*[p for p in prefix if p is not None]).map(list)
+        room = None if high is None else max(0, high - len(prefix))
+        needed = max(0, low - len(prefix))
+        if rest is None:
+            tail: Strategy = st.just([])
+            least: Strategy = tail
+        else:
+            tail = st.lists(rest, min_size=needed, max_size=room)
+            least = st.lists(rest, min_size=needed, max_size=needed)
+        return _containers(
+            st.tuples(head, tail).map(_concatenated), st.tuples(head, least).map(_concatenated)
+        )
+
+    def _object(self, schema: dict[str, Any], path: str) -> Strategy | None:
         properties: dict[str, Any] = schema.get("properties", {})
         required = list(dict.fromkeys(schema.get("required", [])))
         values: dict[str, Strategy] = {}
         for key in {*properties, *required}:
-            subschema = self._schema_for(schema, key)
-            built = self.build(subschema, f"{path}/properties/{key}", refs)
-            if built is None:
+            subschema = schema_for(schema, key)
+            built = self.build(subschema, f"{path}/properties/{key}")
+            if built is None or self.ranks.of(subschema) == math.inf:
                 if key in required and subschema is False:
                     raise UnsupportedSchemaError(
                         "false", f"{path}/properties/{key}", "a required key allows no value"
                     )
                 if key in required:
-                    return None  # only deeper recursion could build it: not at this depth
+                    return None  # only infinitely nested values could fill it
                 continue
             values[key] = built
-        extra = self._extra(schema, path, refs)
-        return _objects(required, values, extra, schema)
+        return _objects(required, values, self._extra(schema, path), schema)
 
-    def _schema_for(self, schema: dict[str, Any], key: str) -> Any:
-        """Return the subschema a property's value must satisfy."""
-        if key in schema.get("properties", {}):
-            return schema["properties"][key]
-        for pattern, subschema in schema.get("patternProperties", {}).items():
-            if _regex(pattern, "#", "patternProperties").search(key):
-                return subschema
-        return schema.get("additionalProperties", True)
-
-    def _extra(self, schema: dict[str, Any], path: str, refs: tuple[str, ...]) -> Strategy | None:
+    def _extra(self, schema: dict[str, Any], path: str) -> Strategy | None:
         """Return a strategy of (key, value) pairs beyond `properties`; None if none may exist."""
-        declared = set(schema.get("properties", {}))
         choices = []
         for pattern, subschema in schema.get("patternProperties", {}).items():
-            value = self.build(subschema, f"{path}/patternProperties/{pattern}", refs)
-            if value is not None:
-                keys = st.from_regex(_regex(pattern, path, "patternProperties")).filter(
-                    lambda k: k not in declared
-                )
+            value = self.build(subschema, f"{path}/patternProperties/{pattern}")
+            if value is not None and self.ranks.of(subschema) < math.inf:
+                keys = st.from_regex(ecma_regex(pattern, path, "patternProperties"))
                 choices.append(st.tuples(keys, value))
-        additional = schema.get("additionalProperties", True)
-        if additional is not False:
-            value = self.build(additional, f"{path}/additionalProperties", refs)
-            names = schema.get("propertyNames")
+        additional = additional_properties(schema)
+        names = schema.get("propertyNames")
+        if additional is True and not isinstance(names, dict):
+            choices.append(_any_extra())
+        elif additional is not False:
+            value = self.build(additional, f"{path}/additionalProperties")
             keys = (
                 _strings(names, f"{path}/propertyNames")
                 if isinstance(names, dict)
                 else st.text(max_size=12)
             )
-            if value is not None:
-                choices.append(st.tuples(keys.filter(lambda k: k not in declared), value))
+            if value is not None and self.ranks.of(additional) < math.inf:
+                choices.append(st.tuples(keys, value))
         return st.one_of(choices) if choices else None
+
+
+# `st.composite` reads its function's source when applied (~3 ms), so each one is defined once
+# here and given its parts as arguments: a schema with a thousand objects would pay it a thousand
+# times otherwise.
+
+
+@st.composite
+def _depth_aware(draw: Callable[[Strategy], Any], every: Strategy, shallow: Strategy) -> Any:
+    """Draw from `every` near the top of a value, from `shallow` once the draw is deep."""
+    return draw(shallow if _DEPTH.level >= _DEEP else every)
+
+
+@st.composite
+def _containers(draw: Callable[[Strategy], Any], full: Strategy, least: Strategy) -> Any:
+    """A container drawn in full near the top, at its least once the draw is deep."""
+    chosen = least if _DEPTH.level >= _DEEP else full
+    _DEPTH.level += 1
+    try:
+        return draw(chosen)
+    finally:
+        _DEPTH.level -= 1
+
+
+def _concatenated(parts: tuple[list[Any], list[Any]]) -> list[Any]:
+    return parts[0] + parts[1]
+
+
+@dataclass(frozen=True, slots=True)
+class _ObjectShape:
+    """What drawing one kind of object needs, prepared once when the schema is built."""
+
+    required: list[str]
+    optional: list[str]
+    values: dict[str, Strategy]
+    extra: Strategy | None
+    declared: frozenset[str]
+    low: int
+    high: int | None
+    needs: dict[str, list[str]]
+    chosen: Strategy | None  # which optional keys, where there are too many to flip each
+    extras: Strategy | None  # the extra pairs, built once where no property count binds them
 
 
 def _objects(
@@ -225,35 +369,108 @@ def _objects(
 ) -> Strategy:
     """Draw required keys, then optional ones, extras and dependencies; shrink to required only."""
     optional = sorted(k for k in values if k not in required)
+    many = len(optional) > _OPTIONAL_KEYS
     low, high = _size(schema, "minProperties", 0), _size(schema, "maxProperties")
-    dependencies: dict[str, Any] = schema.get("dependencies", {})
+    unbound = extra is not None and not low and high is None
+    shape = _ObjectShape(
+        required=[key for key in required if key in values],
+        optional=optional,
+        values=values,
+        extra=extra,
+        declared=frozenset(schema.get("properties", {})),
+        low=low,
+        high=high,
+        needs=_dependencies(schema),
+        chosen=(
+            st.lists(st.sampled_from(optional), unique=True, max_size=_OPTIONAL_KEYS)
+            if many
+            else None
+        ),
+        extras=(
+            st.lists(extra, max_size=_EXTRA_KEYS, unique_by=_first)
+            if unbound and extra is not None
+            else None
+        ),
+    )
+    return _draw_object(shape)
 
-    @st.composite
-    def draw_object(draw: Callable[[Strategy], Any]) -> dict[str, Any]:
-        result = {key: draw(values[key]) for key in required if key in values}
-        for key in optional:
-            if (high is None or len(result) < high) and draw(st.booleans()):
-                result[key] = draw(values[key])
-        if extra is not None:
-            room = _EXTRA_KEYS if high is None else max(0, high - len(result))
-            pairs = draw(
-                st.lists(
-                    extra.filter(lambda pair: pair[0] not in result),
-                    min_size=min(room, max(0, low - len(result))),
-                    max_size=room,
-                    unique_by=lambda pair: pair[0],  # distinct keys by construction, no retry loop
-                )
+
+def _first(pair: tuple[str, Any]) -> str:
+    return pair[0]
+
+
+@st.composite
+def _draw_object(draw: Callable[[Strategy], Any], shape: _ObjectShape) -> dict[str, Any]:
+    deep = _DEPTH.level >= _DEEP
+    _DEPTH.level += 1
+    try:
+        result = {key: draw(shape.values[key]) for key in shape.required}
+        if not deep:
+            picked = (
+                draw(shape.chosen)
+                if shape.chosen is not None
+                else [key for key in shape.optional if draw(st.booleans())]
             )
-            result.update(pairs)
+            for key in picked:
+                if shape.high is None or len(result) < shape.high:
+                    result[key] = draw(shape.values[key])
+        if shape.extras is not None and not deep:
+            for key, value in draw(shape.extras):  # rarely a declared or drawn key: then dropped
+                if key not in result and key not in shape.declared:
+                    result[key] = value
+        elif shape.extra is not None and shape.extras is None:
+            most = 0 if deep else _EXTRA_KEYS
+            _add_extras(draw, result, shape.extra, shape.declared, most, shape.low, shape.high)
         for key in list(result):
-            needs = dependencies.get(key)
-            if isinstance(needs, list):
-                for other in needs:
-                    if other not in result and other in values:
-                        result[other] = draw(values[other])
+            for other in shape.needs.get(key, ()):
+                if other not in result and other in shape.values:
+                    result[other] = draw(shape.values[other])
         return result
+    finally:
+        _DEPTH.level -= 1
 
-    return draw_object()
+
+def _add_extras(
+    draw: Callable[[Strategy], Any],
+    result: dict[str, Any],
+    extra: Strategy,
+    declared: frozenset[str],
+    most: int,
+    low: int,
+    high: int | None,
+) -> None:
+    """Add keys beyond the declared ones: enough for `minProperties`, at most `most` more."""
+    needed = max(0, low - len(result))
+    room = max(needed, most)
+    if high is not None:
+        room = min(room, max(0, high - len(result)))
+    if room == 0:
+        return
+    pairs = draw(
+        st.lists(
+            extra.filter(lambda pair: pair[0] not in result and pair[0] not in declared),
+            min_size=min(needed, room),
+            max_size=room,
+            unique_by=lambda pair: pair[0],  # distinct keys by construction, no retry loop
+        )
+    )
+    result.update(pairs)
+
+
+def _dependencies(schema: dict[str, Any]) -> dict[str, list[str]]:
+    """Keys each key brings along: `dependencies` (lists, or schemas' `required`) and
+    2019-09's `dependentRequired`/`dependentSchemas`. What else a dependent schema demands is left
+    to the validator filter."""
+    needs: dict[str, list[str]] = {}
+    for keyword in ("dependencies", "dependentRequired", "dependentSchemas"):
+        entries = schema.get(keyword, {})
+        if not isinstance(entries, dict):
+            continue
+        for key, need in entries.items():
+            listed = need.get("required", []) if isinstance(need, dict) else need
+            if isinstance(listed, list):
+                needs.setdefault(key, []).extend(k for k in listed if isinstance(k, str))
+    return needs
 
 
 # -- scalar strategies --------------------------------------------------------------------------
@@ -331,21 +548,11 @@ def _float_bound(bound: float | None, *, upper: bool) -> float | None:
     return value
 
 
-def _regex(pattern: str, path: str, keyword: str) -> re.Pattern[str]:
-    """Compile an ECMA-262 pattern as Python: ASCII `\\d`/`\\w`; refuse what Python lacks."""
-    try:
-        return re.compile(pattern, re.ASCII)
-    except re.error as exc:
-        raise UnsupportedSchemaError(
-            keyword, path, f"{pattern!r} is not a regex Python can generate from: {exc}"
-        ) from None
-
-
 def _strings(schema: dict[str, Any], path: str) -> Strategy:
     low, high = _size(schema, "minLength", 0), _size(schema, "maxLength")
     fmt, pattern = schema.get("format"), schema.get("pattern")
     if pattern is not None:
-        base: Strategy = st.from_regex(_regex(pattern, path, "pattern"))
+        base: Strategy = st.from_regex(ecma_regex(pattern, path, "pattern"))
     elif fmt in _FORMATS:
         base = _FORMATS[fmt]()
     else:

@@ -49,7 +49,7 @@ def _canonical(schema: Mapping[str, Any] | bool) -> str:
 @functools.lru_cache(maxsize=512)
 def _valid(canonical: str) -> Strategy:
     schema = json.loads(canonical)
-    built = Builder(schema).build(schema, "#", ())
+    built = Builder(schema).build_document()
     if built is None:
         raise UnsupportedSchemaError(
             "schema", "#", "no value satisfies it (or only infinitely nested ones)"

@@ -6,6 +6,8 @@ without it.
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote
@@ -14,12 +16,16 @@ from .._core.errors import UnsupportedSchemaError
 
 __all__ = [
     "TYPES",
+    "additional_properties",
     "as_set",
     "bounds",
     "deref",
+    "ecma_regex",
     "is_number",
     "merge",
     "pointer",
+    "ref_siblings",
+    "schema_for",
     "types_of",
     "unique_key",
 ]
@@ -138,8 +144,56 @@ def unique_key(value: Any) -> Any:
     return ("value", value)
 
 
+# Keywords beside a `$ref` that assert nothing about a value: merging them would only copy them.
+_NOT_ASSERTING = frozenset(
+    {
+        "$ref", "$schema", "$id", "id", "$anchor", "$comment", "definitions", "$defs", "title",
+        "description", "default", "examples", "readOnly", "writeOnly", "deprecated",
+    }
+)  # fmt: skip
+
+
+def ref_siblings(schema: dict[str, Any]) -> dict[str, Any]:
+    """The keywords beside a `$ref` that constrain a value (a root's `definitions` don't)."""
+    return {k: v for k, v in schema.items() if k not in _NOT_ASSERTING}
+
+
 def deref(root: Any, schema: dict[str, Any], path: str) -> Any:
     """Return what `schema`'s `$ref` points to, with the `$ref`'s sibling keywords merged in."""
     target = pointer(root, schema["$ref"], path)
-    siblings = {k: v for k, v in schema.items() if k != "$ref"}
+    siblings = ref_siblings(schema)
     return merge(target, siblings) if siblings else target
+
+
+def schema_for(schema: dict[str, Any], key: str) -> Any:
+    """Return the subschema a property's value must satisfy (Draft 2019-09's spelling too)."""
+    properties = schema.get("properties", {})
+    if key in properties:
+        return properties[key]
+    for pattern, subschema in schema.get("patternProperties", {}).items():
+        if ecma_regex(pattern, "#", "patternProperties").search(key):
+            return subschema
+    return additional_properties(schema)
+
+
+def additional_properties(schema: dict[str, Any]) -> Any:
+    """What keys beyond the declared ones must satisfy.
+
+    `unevaluatedProperties` reads as `additionalProperties` here: where `allOf` parts and `$ref`
+    targets have been merged into one schema, and each `anyOf` branch merged with its base, the
+    keys it leaves unevaluated are exactly the ones no `properties` or pattern names.
+    """
+    if "additionalProperties" in schema:
+        return schema["additionalProperties"]
+    return schema.get("unevaluatedProperties", True)
+
+
+@functools.lru_cache(maxsize=1024)
+def ecma_regex(pattern: str, path: str, keyword: str) -> re.Pattern[str]:
+    """Compile an ECMA-262 pattern as Python: ASCII `\\d`/`\\w`; refuse what Python lacks."""
+    try:
+        return re.compile(pattern, re.ASCII)
+    except re.error as exc:
+        raise UnsupportedSchemaError(
+            keyword, path, f"{pattern!r} is not a regex Python can generate from: {exc}"
+        ) from None

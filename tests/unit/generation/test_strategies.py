@@ -27,6 +27,8 @@ EXAMPLE_SCHEMAS = {
     if not path.name.endswith(".meta.json")
 }
 
+DRAFT_2020 = "https://json-schema.org/draft/2020-12/schema"
+
 # A family of schemas nobody here shaped to the engine: one or two keywords each.
 FAMILY: dict[str, dict[str, Any]] = {
     "types list": {"type": ["string", "null"]},
@@ -111,6 +113,54 @@ FAMILY: dict[str, dict[str, Any]] = {
         "$ref": "#/definitions/node",
     },
     "boolean subschemas": {"type": "object", "properties": {"free": True}, "required": ["free"]},
+    # Draft 2019-09 / 2020-12 spellings, which the compatibility gate's `to_json_schema()` emits.
+    "2020-12 prefixItems": {
+        "$schema": DRAFT_2020,
+        "type": "array",
+        "prefixItems": [{"type": "integer"}, {"enum": ["a", "b"]}],
+        "items": {"type": "boolean"},
+        "minItems": 3,
+    },
+    "2020-12 closed prefixItems": {
+        "$schema": DRAFT_2020,
+        "type": "array",
+        "prefixItems": [{"type": "string"}],
+        "items": False,
+    },
+    "2019-09 dependentRequired": {
+        "$schema": "https://json-schema.org/draft/2019-09/schema",
+        "type": "object",
+        "properties": {"card": {"type": "string"}, "billing": {"type": "string"}},
+        "dependentRequired": {"card": ["billing"]},
+    },
+    "2020-12 dependentSchemas": {
+        "$schema": DRAFT_2020,
+        "type": "object",
+        "properties": {"card": {"type": "string"}, "billing": {"type": "integer"}},
+        "dependentSchemas": {"card": {"required": ["billing"]}},
+    },
+    "2020-12 $defs": {
+        "$schema": DRAFT_2020,
+        "$defs": {"level": {"enum": ["ok", "soft", "hard", "critical"]}},
+        "type": "object",
+        "required": ["level"],
+        "properties": {"level": {"$ref": "#/$defs/level"}},
+    },
+    "2020-12 unevaluatedProperties": {
+        "$schema": DRAFT_2020,
+        "type": "object",
+        "allOf": [{"properties": {"a": {"type": "integer"}}, "required": ["a"]}],
+        "properties": {"b": {"type": "string"}},
+        "unevaluatedProperties": False,
+    },
+    "2020-12 unevaluatedProperties through $ref": {
+        "$schema": DRAFT_2020,
+        "$defs": {"base": {"properties": {"id": {"type": "string"}}, "required": ["id"]}},
+        "$ref": "#/$defs/base",
+        "type": "object",
+        "properties": {"extra": {"type": "boolean"}},
+        "unevaluatedProperties": False,
+    },
 }
 
 CASES = {**EXAMPLE_SCHEMAS, **FAMILY}
