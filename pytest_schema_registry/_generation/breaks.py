@@ -151,7 +151,7 @@ class Breaker:
             return []
         for part in schema.get("allOf", []):  # read allOf's parts as one schema
             schema = merge({k: v for k, v in schema.items() if k != "allOf"}, self._resolved(part))
-        found = type_breaks(schema, at) + value_breaks(schema, value, at)
+        found = self.leaf_breaks(schema, value, at)
         if not found and not at and any(k in schema for k in ("anyOf", "oneOf", "not", "if")):
             found = _replacements(schema)
         if isinstance(value, dict):
@@ -159,6 +159,10 @@ class Breaker:
         elif isinstance(value, list):
             found += self._array_breaks(schema, value, at, depth)
         return found
+
+    def leaf_breaks(self, schema: dict[str, Any], value: Any, at: Location) -> list[Mutation]:
+        """The breaks of `value` itself (type, enum, bounds, lengths); a subclass may add more."""
+        return type_breaks(schema, at) + value_breaks(schema, value, at)
 
     def _resolved(self, schema: Any) -> Any:
         for _ in range(12):
