@@ -191,6 +191,7 @@ INTERNAL_SIGNALS = {
     "pytest_schema_registry._core.bodies.UndecodableBodyError",  # becomes a RegistryResponseError
     "pytest_schema_registry._compat.confluent.DiffDeadlineExceeded",  # a Confluent diff timed out
     "pytest_schema_registry._generation.search._OutOfTimeError",  # ends a search, keeps its best
+    "pytest_schema_registry._generation.coverage._ImpossibleError",  # a node's fallback is tried
     "pytest_schema_registry._compat.isolation.WorkerTimedOutError",  # becomes an unknown verdict
     "pytest_schema_registry._compat.isolation.WorkerCrashedError",  # becomes an unknown verdict
 }
