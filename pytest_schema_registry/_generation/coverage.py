@@ -576,20 +576,21 @@ def _as_number(value: Decimal, integral: bool) -> int | float:
 def _typical_number(
     schema: dict[str, Any], integral: bool, low: float | None, high: float | None, salt: int
 ) -> int | float:
-    """The valid value nearest 0 (an integer where one fits), moved `salt` steps for variety."""
+    """The valid value nearest 0 (an integer where one fits; one step with a multipleOf),
+    moved `salt` steps for variety."""
     step = _step(schema)
     unit = step if step is not None else Decimal(1)
     lo = None if low is None else Decimal(repr(low))
     hi = None if high is None else Decimal(repr(high))
-    k = 0
+    k = 0 if step is None else 1  # 0 is a multiple of every step: oneOf's branches would tie
     if lo is not None and lo > 0:
         k = math.ceil(lo / unit)
     elif hi is not None and hi < 0:
         k = math.floor(hi / unit)
-    moved = k + salt if hi is None or (k + salt) * unit <= hi else k
-    value = moved * unit
-    if (lo is None or value >= lo) and (hi is None or value <= hi):
-        return _as_number(value, integral or unit == unit.to_integral_value())
+    for candidate in (k + salt, k, 0):
+        value = candidate * unit
+        if (lo is None or value >= lo) and (hi is None or value <= hi):
+            return _as_number(value, integral or unit == unit.to_integral_value())
     if low is not None and high is not None:  # no step fits inside: the middle of the range
         return (low + high) / 2
     return low if low is not None else high if high is not None else 0

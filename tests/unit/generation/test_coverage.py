@@ -285,6 +285,11 @@ def test_root_values_use_dollar_and_branches() -> None:
     # A payload's label names what it adds first: the third exists for `$=min`.
     assert labels == ["oneOf[0]", "oneOf[1], $=max", "$=min, oneOf[1]"]
     assert _labels(coverage_payloads({"enum": ["critical", 2]})) == ["$=critical", "$=2"]
+    tied = {"oneOf": [{"type": "integer", "multipleOf": 2}, {"type": "integer", "multipleOf": 3}]}
+    assert [(p.label, p.value) for p in coverage_payloads(tied)] == [
+        ("oneOf[0]", 2),
+        ("oneOf[1]", 3),
+    ]
 
 
 def test_all_of_and_boolean_schemas() -> None:
@@ -436,7 +441,7 @@ def test_results_are_identical_in_another_process() -> None:
     assert here[2][0][0]["when"]  # the format came from hypothesis, and still matched
 
 
-@settings(max_examples=3, database=None)
+@settings(max_examples=3, database=None, deadline=None)  # the first call searches
 @given(st.integers(0, 2))
 def test_works_inside_a_callers_given(i: int) -> None:
     # The pattern needs hypothesis's search; inside @given it would fail a nested-given check.
