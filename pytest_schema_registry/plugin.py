@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from ._core.errors import ConfigError, SchemaRegistryError
+from ._generation.examples import label_of
 from ._generation.sources import SchemaSource, pop_schema_source, push_schema_source
 from ._harness.advice import DEGRADATION_MARKER
 from ._harness.options import OPTIONS, resolve_settings
@@ -127,6 +128,11 @@ def _schema_content(config: pytest.Config, name: str, track: str | None) -> Any:
             return content
         _skip_or_fail(registry_session)
     return registry_session.fetch_schema(name, track=track).content
+
+
+def pytest_make_parametrize_id(config: pytest.Config, val: object, argname: str) -> str | None:
+    """Name a case from `registry_coverage_payloads(...)` by its label: `[level=hard]`."""
+    return label_of(val)
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -339,7 +345,9 @@ def _skip_or_fail(registry_session: RegistrySession) -> None:
     message = registry_session.settings.missing_registry_message()
     if registry_session.settings.required:
         pytest.fail(message, pytrace=False)
-    pytest.skip(message)
+    # At collection (`parametrize(..., registry_coverage_payloads(...))`) this skips the module
+    # with the reason, as a test needing the registry is skipped; inside a test it changes nothing.
+    pytest.skip(message, allow_module_level=True)
 
 
 @pytest.fixture(scope="session")

@@ -31,15 +31,23 @@ from decimal import Decimal
 from typing import Any
 
 from hypothesis import HealthCheck, Phase, find, settings
+from hypothesis import strategies as st
 from hypothesis.errors import HypothesisException
 
 from .._core.errors import UnsupportedSchemaError
 from .._runtime.validation import PayloadValidator
 from .breaks import Breaker, Location, Mutation, apply, subject, where
-from .payloads import InvalidPayload, valid_strategy
+from .examples import CoveragePayload, InvalidPayload
+from .payloads import invalid_strategy, valid_strategy
 from .schema_tools import TYPES, as_set, bounds, deref, is_number, merge, types_of
 
-__all__ = ["CoveragePayload", "coverage_invalid_payloads", "coverage_payloads"]
+__all__ = [
+    "CoveragePayload",
+    "coverage_invalid_payloads",
+    "coverage_payloads",
+    "invalid_with_coverage",
+    "valid_with_coverage",
+]
 
 _VALID_CAP = 64  # payloads returned at most
 _INVALID_CAP = 128
@@ -63,14 +71,6 @@ _PLAIN = re.compile(r"[A-Za-z_][\w.\-]*\Z")
 NodeId = tuple[Location, str]  # where a choice is made, and which kind of choice
 Hit = tuple[NodeId, int, str]  # a variation a payload carries, and its label
 Built = tuple[Any, tuple[Hit, ...]]
-
-
-@dataclass(frozen=True, slots=True)
-class CoveragePayload:
-    """A valid payload and what it covers (`level=hard, reason absent`), usable as a pytest id."""
-
-    value: Any
-    label: str
 
 
 def coverage_payloads(schema: dict[str, Any] | bool) -> list[CoveragePayload]:
@@ -798,3 +798,57 @@ def _beyond(schema: dict[str, Any], edge: float, integral: bool, *, upper: bool)
         return math.nextafter(float(edge), math.inf if upper else -math.inf)
     moved = Decimal(repr(edge)) + (step if upper else -step)
     return _as_number(moved, integral or step == step.to_integral_value())
+
+
+# -- coverage first, then random ----------------------------------------------------------------
+
+
+def valid_with_coverage(schema: dict[str, Any] | bool) -> st.SearchStrategy[Any]:
+    """`valid_strategy`, trying the coverage payloads before random values (cached per schema)."""
+    return _valid_first(_canonical(schema))
+
+
+def invalid_with_coverage(schema: dict[str, Any] | bool) -> st.SearchStrategy[InvalidPayload]:
+    """`invalid_strategy`, trying the boundary breaks before random ones (cached per schema)."""
+    return _invalid_first(_canonical(schema))
+
+
+@functools.lru_cache(maxsize=512)
+def _valid_first(canonical: str) -> st.SearchStrategy[Any]:
+    random = valid_strategy(json.loads(canonical))  # raises here what from_schema raises
+    return st.deferred(lambda: _first_then(_values_or_none(_valid, canonical), random))
+
+
+@functools.lru_cache(maxsize=512)
+def _invalid_first(canonical: str) -> st.SearchStrategy[InvalidPayload]:
+    random = invalid_strategy(json.loads(canonical))
+    return st.deferred(lambda: _first_then(_values_or_none(_invalid, canonical), random))
+
+
+def _values_or_none(examples: Callable[[str], tuple[Any, ...]], canonical: str) -> tuple[Any, ...]:
+    """The coverage examples, values only for valid ones; none where they cannot be made."""
+    try:
+        found = examples(canonical)
+    except UnsupportedSchemaError:
+        return ()  # random draws still work: coverage is a head start, not a precondition
+    return tuple(e.value if isinstance(e, CoveragePayload) else e for e in found)
+
+
+def _first_then(
+    examples: tuple[Any, ...], random: st.SearchStrategy[Any]
+) -> st.SearchStrategy[Any]:
+    return _drawn_first(examples, random) if examples else random
+
+
+@st.composite
+def _drawn_first(draw: Callable[[Any], Any], examples: tuple[Any, ...], random: Any) -> Any:
+    """Draw one of `examples` or, at index len(examples), a random value.
+
+    Hypothesis never repeats a finished choice sequence, so each example is drawn at most once and
+    the uniform index reaches the random branch ever more often as examples run out: all n of
+    them come within the first ~n + ln(n) draws, and shrinking ends on example 0, the most typical.
+    """
+    index = draw(st.integers(0, len(examples)))
+    if index == len(examples):
+        return draw(random)
+    return copy.deepcopy(examples[index])  # a test may mutate what it is given

@@ -9,7 +9,6 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from hypothesis import strategies as st
@@ -18,16 +17,9 @@ from .._core.errors import UnsupportedSchemaError
 from .._runtime.validation import PayloadValidator
 from .breaks import Breaker, apply
 from .builder import Builder, Strategy, any_json
+from .examples import InvalidPayload
 
 __all__ = ["InvalidPayload", "invalid_strategy", "valid_strategy"]
-
-
-@dataclass(frozen=True, slots=True)
-class InvalidPayload:
-    """A payload that breaks exactly one constraint of its schema, and which one."""
-
-    value: Any
-    reason: str
 
 
 def valid_strategy(schema: Mapping[str, Any] | bool) -> Strategy:

@@ -11,10 +11,12 @@ from hypothesis import HealthCheck, find, given, settings
 from hypothesis import strategies as st
 
 from pytest_schema_registry import PayloadValidator
+from pytest_schema_registry._generation.payloads import valid_strategy
 from pytest_schema_registry._generation.sources import pop_schema_source, push_schema_source
 from pytest_schema_registry.strategies import (
     InvalidPayload,
     UnsupportedSchemaError,
+    coverage_payloads,
     from_schema,
     invalid_from_schema,
     registry_payloads,
@@ -232,8 +234,9 @@ def test_nested_breaks_name_their_path() -> None:
     assert example.value["components"][0]["state"] not in ("healthy", "degraded", "unhealthy")
 
 
-def test_examples_shrink_to_required_keys_and_small_values() -> None:
-    smallest = find(from_schema(FEEDBACK_V1), lambda value: True, settings=settings(database=None))
+def test_random_examples_shrink_to_required_keys_and_small_values() -> None:
+    random = valid_strategy(FEEDBACK_V1)  # from_schema without the coverage examples in front
+    smallest = find(random, lambda value: True, settings=settings(database=None))
 
     assert smallest == {
         "coordinator_id": "",
@@ -242,6 +245,12 @@ def test_examples_shrink_to_required_keys_and_small_values() -> None:
         "level": "ok",
         "ts": 0,
     }
+
+
+def test_from_schema_shrinks_to_the_first_coverage_example() -> None:
+    smallest = find(from_schema(FEEDBACK_V1), lambda value: True, settings=settings(database=None))
+
+    assert smallest == coverage_payloads(FEEDBACK_V1)[0].value
 
 
 def test_patterns_generate_ascii_digits_only() -> None:
