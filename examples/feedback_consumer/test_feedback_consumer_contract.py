@@ -20,12 +20,20 @@ from pytest_schema_registry import (
     ValidationGate,
 )
 from pytest_schema_registry.strategies import (
+    CoveragePayload,
     InvalidPayload,
+    registry_coverage_invalid_payloads,
+    registry_coverage_payloads,
     registry_invalid_payloads,
     registry_payloads,
 )
 
 FEEDBACK = "telemetry.FeedbackEvent"
+TRACKS = ("v1", "v2")
+# Every enum value, each optional key present and absent, each bound at its limit: the cases a
+# random run may miss, each a test of its own with its label as id (`v2-level=hard`).
+COVERED = [(t, case) for t in TRACKS for case in registry_coverage_payloads(FEEDBACK, track=t)]
+BROKEN = [(t, bad) for t in TRACKS for bad in registry_coverage_invalid_payloads(FEEDBACK, track=t)]
 examples = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -51,6 +59,28 @@ def test_every_valid_event_is_processed(
 
     assert (consumer.processed, consumer.dead_lettered, sink.letters) == (1, 0, [])
     assert consumer.controller.scales[payload["coordinator_id"]] in (1.0, 0.5, 0.1)
+
+
+@pytest.mark.parametrize(("track", "case"), COVERED)
+def test_each_covered_event_is_processed(
+    schema_manager: SchemaManager, track: str, case: CoveragePayload
+) -> None:
+    consumer, sink = consume(schema_manager, "enforce", envelope(case.value, track=track))
+
+    assert (consumer.processed, consumer.dead_lettered, sink.letters) == (1, 0, [])
+    assert consumer.controller.scales[case.value["coordinator_id"]] in (1.0, 0.5, 0.1)
+
+
+@pytest.mark.parametrize(("track", "broken"), BROKEN)
+def test_each_boundary_break_is_dead_lettered_for_its_reason(
+    schema_manager: SchemaManager, track: str, broken: InvalidPayload
+) -> None:
+    consumer, sink = consume(schema_manager, "enforce", envelope(broken.value, track=track))
+
+    assert (consumer.processed, consumer.dead_lettered) == (0, 1)
+    (letter,) = sink.letters
+    assert letter.message["payload"] == broken.value  # untouched
+    assert any(mentioned_field(broken.reason) in error for error in letter.errors), (broken, letter)
 
 
 def mentioned_field(reason: str) -> str:
