@@ -11,7 +11,7 @@ import json
 import pytest
 
 from pytest_schema_registry import RegistryServer
-from tests.helpers import EXAMPLES, record, write_ini
+from tests.helpers import EXAMPLES, readme_example, record, write_ini
 
 FEEDBACK_V1 = json.loads((EXAMPLES / "v1/telemetry.FeedbackEvent/1.1.2.json").read_text())
 
@@ -118,3 +118,19 @@ def test_a_required_registry_that_is_missing_fails_collection(pytester: pytest.P
     assert result.ret != 0
     assert "passed" not in result.parseoutcomes()
     result.stdout.fnmatch_lines(["*no schema registry configured*"])
+
+
+def test_the_readme_example_records_and_replays(
+    pytester: pytest.Pytester, server: RegistryServer
+) -> None:
+    write_ini(pytester)
+    pytester.makepyfile(test_coverage_cases=readme_example("tests/test_coverage_cases.py"))
+
+    recorded = record(pytester, server, "-p", "no:cacheprovider")
+    server.stop()
+    replayed = pytester.runpytest("-p", "no:cacheprovider")
+
+    for result in (recorded, replayed):
+        outcomes = result.parseoutcomes()
+        assert outcomes["passed"] >= 15, outcomes
+        assert set(outcomes) == {"passed"}
