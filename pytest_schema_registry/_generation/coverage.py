@@ -39,7 +39,7 @@ from .._runtime.validation import PayloadValidator
 from .breaks import Breaker, Location, Mutation, apply, subject, where
 from .examples import CoveragePayload, InvalidPayload
 from .payloads import invalid_strategy, valid_strategy
-from .schema_tools import TYPES, as_set, bounds, deref, is_number, merge, types_of
+from .schema_tools import TYPES, as_set, bounds, deref, is_number, merge, schema_for, types_of
 
 __all__ = [
     "CoveragePayload",
@@ -388,9 +388,7 @@ class _Constructor:
         hits: list[Hit] = []
         for key in _with_dependencies(schema, wanted):
             try:
-                value, found = self.build(
-                    _schema_for(schema, key), (*at, key), plan, walk.down(key)
-                )
+                value, found = self.build(schema_for(schema, key), (*at, key), plan, walk.down(key))
             except _ImpossibleError:
                 if key in required:
                     raise
@@ -465,18 +463,6 @@ def _item_schemas(schema: dict[str, Any]) -> tuple[list[Any], Any]:
     if isinstance(items, list):
         return items, schema.get("additionalItems", True)
     return [], items
-
-
-def _schema_for(schema: dict[str, Any], key: str) -> Any:
-    if key in schema.get("properties", {}):
-        return schema["properties"][key]
-    for pattern, subschema in schema.get("patternProperties", {}).items():
-        try:
-            if re.search(pattern, key):
-                return subschema
-        except re.error:
-            continue
-    return schema.get("additionalProperties", True)
 
 
 def _wanted_optionals(
