@@ -32,8 +32,9 @@ engine, examples, repeat = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 schemas = json.loads(sys.stdin.read())
 if engine == "ours":
     from pytest_schema_registry import strategies as ours
+    from pytest_schema_registry._generation import payloads
     def build(schema):
-        ours._valid.cache_clear()
+        payloads._valid.cache_clear()
         return ours.from_schema(schema)
 else:
     from hypothesis_jsonschema import from_schema as build
@@ -76,6 +77,15 @@ print(json.dumps(results))
 """
 
 
+def hypothesis_jsonschema_python(folder: Path) -> str:
+    """Create a virtual env in `folder` with `PINS` installed; return its Python executable."""
+    env = folder / "hypothesis-jsonschema"
+    venv.create(env, with_pip=True)
+    python = str(env / "bin" / "python")
+    subprocess.run([python, "-m", "pip", "install", "--quiet", *PINS], check=True)
+    return python
+
+
 def schemas() -> dict[str, object]:
     event = json.loads(
         (ROOT / "examples/registry/v1/telemetry.FeedbackEvent/1.1.2.json").read_text()
@@ -108,10 +118,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        env = Path(tmp) / "hypothesis-jsonschema"
-        venv.create(env, with_pip=True)
-        python = str(env / "bin" / "python")
-        subprocess.run([python, "-m", "pip", "install", "--quiet", *PINS], check=True)
+        python = hypothesis_jsonschema_python(Path(tmp))
         theirs = run(python, "hypothesis-jsonschema", args)
     ours = run(sys.executable, "ours", args)
     print(

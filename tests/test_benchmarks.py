@@ -34,3 +34,19 @@ def test_compatibility_benchmark_runs_and_finds_no_wrong_verdict() -> None:
     assert "  wrong verdicts: 0\n" in semantic
     assert "counterexamples verified on both backends: " in semantic
     assert "jsonsubschema (recorded in jsonsubschema_results.jsonl" in rest
+
+
+def test_real_world_coverage_benchmark_runs_both_engines_and_ours_draws_no_invalid_value() -> None:
+    stdout = run_quick("coverage_real_world.py")
+
+    assert "Real-world corpus: 5 schema documents from 3 PyPI packages" in stdout
+    assert "  self-contained Draft 4/6/7 (the denominator): 4\n" in stdout
+    ours, _, theirs = stdout.partition("  hypothesis-jsonschema (hypothesis==")
+    assert "  ours (hypothesis " in ours
+    assert "    supported: " in ours
+    assert "    supported: " in theirs
+    assert "    invalid values from from_schema: 0 (of " in ours
+    assert "    negatives that validate: " in ours
+    assert "    build + examples: median " in stdout
+    assert "    peak memory of build + examples (peak RSS growth): median " in stdout
+    assert "Worst schemas (all groups):" in stdout
