@@ -7,11 +7,11 @@ offers (`missing required 'ts'`, `'level' not in enum`) and applies one. Pure, n
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from typing import Any
 
-from .schema_tools import TYPES, as_set, bounds, deref, merge
+from .._core.errors import UnsupportedSchemaError
+from .schema_tools import TYPES, as_set, bounds, deref, ecma_regex, merge
 
 __all__ = ["Breaker", "Location", "Mutation", "apply", "type_breaks", "value_breaks", "where"]
 
@@ -94,15 +94,15 @@ def value_breaks(schema: dict[str, Any], value: Any, at: Location) -> list[Mutat
 def _pattern_miss(pattern: str) -> str | None:
     """Return a short string the pattern does not match, or None (or if Python can't read it)."""
     try:
-        compiled = re.compile(pattern, re.ASCII)
-    except re.error:
+        compiled = ecma_regex(pattern, "#", "pattern")
+    except UnsupportedSchemaError:
         return None
     return next((c for c in ("", "!", " ~ ", "\u00e9") if not compiled.search(c)), None)
 
 
 def _replacements(schema: dict[str, Any]) -> list[Mutation]:
-    """Whole-value swaps for combinator schemas; the caller keeps only the ones that fail."""
-    keyword = next(k for k in ("anyOf", "oneOf", "not", "if") if k in schema)
+    """Whole-value swaps, one per JSON type; the caller keeps only the ones that fail."""
+    keyword = next((k for k in ("anyOf", "oneOf", "not", "if") if k in schema), "the schema")
     return [
         Mutation((), sample, f"the payload is {kind}, which {keyword} rejects")
         for kind, sample in _SAMPLES.items()
@@ -146,25 +146,34 @@ class Breaker:
 
     def breaks(self, schema: Any, value: Any, at: Location, depth: int) -> list[Mutation]:
         """List the single-constraint breaks available for `value` under `schema`."""
-        schema = self._resolved(schema)
+        schema = self.resolved(schema)
         if not isinstance(schema, dict) or depth > 8:
             return []
-        for part in schema.get("allOf", []):  # read allOf's parts as one schema
-            schema = merge({k: v for k, v in schema.items() if k != "allOf"}, self._resolved(part))
+        for _ in range(depth, 9):  # read allOf's parts, nested ones too, as one schema
+            if not isinstance(schema.get("allOf"), list):
+                break
+            parts, schema = schema["allOf"], {k: v for k, v in schema.items() if k != "allOf"}
+            for part in parts:
+                schema = merge(schema, self.resolved(part))
+            if not isinstance(schema, dict):
+                return []
         found = self.leaf_breaks(schema, value, at)
-        if not found and not at and any(k in schema for k in ("anyOf", "oneOf", "not", "if")):
-            found = _replacements(schema)
         if isinstance(value, dict):
             found += self._object_breaks(schema, value, at, depth)
         elif isinstance(value, list):
             found += self._array_breaks(schema, value, at, depth)
+        if not found and not at:
+            # Nothing in this value to break (a string where the schema only constrains objects):
+            # swap the whole payload; the caller keeps the swaps the validator refuses.
+            found = _replacements(schema)
         return found
 
     def leaf_breaks(self, schema: dict[str, Any], value: Any, at: Location) -> list[Mutation]:
         """The breaks of `value` itself (type, enum, bounds, lengths); a subclass may add more."""
         return type_breaks(schema, at) + value_breaks(schema, value, at)
 
-    def _resolved(self, schema: Any) -> Any:
+    def resolved(self, schema: Any) -> Any:
+        """`schema` with its `$ref`s followed (a dozen hops at most)."""
         for _ in range(12):
             if not (isinstance(schema, dict) and "$ref" in schema):
                 break

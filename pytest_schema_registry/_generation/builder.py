@@ -16,19 +16,18 @@ from __future__ import annotations
 
 import functools
 import math
+import sys
 import threading
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC
 from decimal import Decimal
 from typing import Any
 
 from hypothesis import strategies as st
-from hypothesis.provisional import domains, urls
 
 from .._core.errors import UnsupportedSchemaError
-from .recursion import COMBINATORS, Ranks, branches, ref_key
+from .recursion import COMBINATORS, Ranks, ref_key
 from .schema_tools import (
     additional_properties,
     bounds,
@@ -38,15 +37,20 @@ from .schema_tools import (
     types_of,
     unique_key,
 )
+from .text import strings
 
 __all__ = ["BuildStats", "Builder", "Strategy", "any_json"]
 
 Strategy = st.SearchStrategy[Any]
 _DEEP = 5  # nested containers a draw may open freely; deeper, it takes only what it must
+_WIDE = 2  # nested containers whose arrays may hold many items; deeper, a few more than needed
+_FEW_ITEMS = 2
+_MAX_ITEMS = 2_000  # a minItems beyond this is more than hypothesis can draw in one value
+_FLOAT_MAX = sys.float_info.max
 _EXTRA_KEYS = 3  # at most this many keys beyond the declared properties
 _OPTIONAL_KEYS = 8  # an object with more optional keys draws at most this many of them
-# Hypothesis refuses draws nested ~100 deep and each reference costs about two of those levels.
-_MAX_RANK = 40
+# Hypothesis refuses draws nested ~100 deep (see recursion.py for what each level costs).
+_MAX_RANK = 90
 
 
 class _DrawDepth(threading.local):
@@ -167,9 +171,11 @@ class Builder:
         needed = self.ranks.of(self.root)
         if _MAX_RANK < needed < math.inf:
             raise UnsupportedSchemaError(
-                "$ref",
+                "schema",
                 "#",
-                f"every value nests {needed:.0f} references deep; at most {_MAX_RANK} can be drawn",
+                f"every value nests deeper than hypothesis can draw ({needed:.0f} nested draws, "
+                f"at most {_MAX_RANK}: about {_MAX_RANK // 3} levels of arrays or "
+                f"{_MAX_RANK // 2} of objects)",
             )
         built = self.build(self.root, "#")
         while self._queue:
@@ -187,7 +193,7 @@ class Builder:
                     self.build(branch, where if keyword == "allOf" else f"{where}/{i}"),
                     self.ranks.of(branch),
                 )
-                for i, branch in enumerate(branches(keyword, schema))
+                for i, branch in enumerate(self.ranks.branches(keyword, schema))
             ]
         )
 
@@ -218,13 +224,17 @@ class Builder:
         if kind == "number":
             return _integers(schema, path) | _floats(schema, path)
         if kind == "string":
-            return _strings(schema, path)
+            return strings(schema, path)
         if kind == "array":
             return self._array(schema, path)
         return self._object(schema, path)
 
     def _array(self, schema: dict[str, Any], path: str) -> Strategy | None:
         low, high = _size(schema, "minItems", 0), _size(schema, "maxItems")
+        if low > _MAX_ITEMS:
+            raise UnsupportedSchemaError(
+                "minItems", path, f"{low} is more than the {_MAX_ITEMS} items a draw may hold"
+            )
         prefix_keyword = "prefixItems" if "prefixItems" in schema else "items"
         if isinstance(schema.get(prefix_keyword), list):
             return self._tuple(schema, prefix_keyword, path, low, high)
@@ -233,26 +243,24 @@ class Builder:
             return st.just([]) if low == 0 else None
         unique = unique_key if schema.get("uniqueItems") is True else None
         contains = schema.get("contains")
-        if contains is not None:
-            needed = self.build(contains, f"{path}/contains")
-            if needed is None:
-                return None
-            low, high = max(0, low - 1), None if high is None else max(0, high - 1)
+        if contains is None:
             return _containers(
+                *(st.lists(element, min_size=low, max_size=most, unique_by=unique)
+                  for most in _sizes(low, high))
+            )  # fmt: skip
+        needed = self.build(contains, f"{path}/contains")
+        if needed is None:
+            return None
+        low, high = max(0, low - 1), None if high is None else max(0, high - 1)
+        return _containers(
+            *(
                 st.tuples(
-                    st.lists(element, min_size=low, max_size=high, unique_by=unique),
+                    st.lists(element, min_size=low, max_size=most, unique_by=unique),
                     needed,
                     st.integers(0, 10**6),
-                ).map(_insert),
-                st.tuples(
-                    st.lists(element, min_size=low, max_size=low, unique_by=unique),
-                    needed,
-                    st.just(0),
-                ).map(_insert),
+                ).map(_insert)
+                for most in _sizes(low, high)
             )
-        return _containers(
-            st.lists(element, min_size=low, max_size=high, unique_by=unique),
-            st.lists(element, min_size=low, max_size=low, unique_by=unique),
         )
 
     def _tuple(
@@ -271,20 +279,19 @@ class Builder:
         room = None if high is None else max(0, high - len(prefix))
         needed = max(0, low - len(prefix))
         if rest is None:
-            tail: Strategy = st.just([])
-            least: Strategy = tail
-        else:
-            tail = st.lists(rest, min_size=needed, max_size=room)
-            least = st.lists(rest, min_size=needed, max_size=needed)
+            return _containers(*(head for _ in range(3)))
         return _containers(
-            st.tuples(head, tail).map(_concatenated), st.tuples(head, least).map(_concatenated)
+            *(
+                st.tuples(head, st.lists(rest, min_size=needed, max_size=most)).map(_concatenated)
+                for most in _sizes(needed, room)
+            )
         )
 
     def _object(self, schema: dict[str, Any], path: str) -> Strategy | None:
         properties: dict[str, Any] = schema.get("properties", {})
         required = list(dict.fromkeys(schema.get("required", [])))
         values: dict[str, Strategy] = {}
-        for key in {*properties, *required}:
+        for key in dict.fromkeys([*properties, *required]):
             subschema = schema_for(schema, key)
             built = self.build(subschema, f"{path}/properties/{key}")
             if built is None or self.ranks.of(subschema) == math.inf:
@@ -297,6 +304,13 @@ class Builder:
                 continue
             values[key] = built
         return _objects(required, values, self._extra(schema, path), schema)
+
+    def _names(self, names: dict[str, Any], path: str) -> Strategy:
+        """Keys under `propertyNames`: its enum, const, pattern and lengths (keys are strings)."""
+        if "enum" in names or "const" in names:
+            built = self.build(names, path)
+            return st.nothing() if built is None else built.filter(_strings_only)
+        return strings(names, path)
 
     def _extra(self, schema: dict[str, Any], path: str) -> Strategy | None:
         """Return a strategy of (key, value) pairs beyond `properties`; None if none may exist."""
@@ -313,7 +327,7 @@ class Builder:
         elif additional is not False:
             value = self.build(additional, f"{path}/additionalProperties")
             keys = (
-                _strings(names, f"{path}/propertyNames")
+                self._names(names, f"{path}/propertyNames")
                 if isinstance(names, dict)
                 else st.text(max_size=12)
             )
@@ -327,6 +341,10 @@ class Builder:
 # times otherwise.
 
 
+def _strings_only(value: Any) -> bool:
+    return isinstance(value, str)
+
+
 @st.composite
 def _depth_aware(draw: Callable[[Strategy], Any], every: Strategy, shallow: Strategy) -> Any:
     """Draw from `every` near the top of a value, from `shallow` once the draw is deep."""
@@ -334,14 +352,24 @@ def _depth_aware(draw: Callable[[Strategy], Any], every: Strategy, shallow: Stra
 
 
 @st.composite
-def _containers(draw: Callable[[Strategy], Any], full: Strategy, least: Strategy) -> Any:
-    """A container drawn in full near the top, at its least once the draw is deep."""
-    chosen = least if _DEPTH.level >= _DEEP else full
+def _containers(
+    draw: Callable[[Strategy], Any], full: Strategy, few: Strategy, least: Strategy
+) -> Any:
+    """A container drawn in full near the top of a value, with a few items below, at its least
+    once the draw is deep: nested arrays that each may hold many would multiply their sizes."""
+    level = _DEPTH.level
+    chosen = full if level < _WIDE else few if level < _DEEP else least
     _DEPTH.level += 1
     try:
         return draw(chosen)
     finally:
         _DEPTH.level -= 1
+
+
+def _sizes(low: int, high: int | None) -> tuple[int | None, int, int]:
+    """The most items a container may hold: in full, with a few, at its least."""
+    few = low + _FEW_ITEMS if high is None else min(high, low + _FEW_ITEMS)
+    return high, few, low
 
 
 def _concatenated(parts: tuple[list[Any], list[Any]]) -> list[Any]:
@@ -362,6 +390,7 @@ class _ObjectShape:
     needs: dict[str, list[str]]
     chosen: Strategy | None  # which optional keys, where there are too many to flip each
     extras: Strategy | None  # the extra pairs, built once where no property count binds them
+    open_to_anything: bool  # any key may be added with any value (to reach minProperties)
 
 
 def _objects(
@@ -378,7 +407,7 @@ def _objects(
         values=values,
         extra=extra,
         declared=frozenset(schema.get("properties", {})),
-        low=low,
+        low=min(low, _MAX_ITEMS),
         high=high,
         needs=_dependencies(schema),
         chosen=(
@@ -390,6 +419,10 @@ def _objects(
             st.lists(extra, max_size=_EXTRA_KEYS, unique_by=_first)
             if unbound and extra is not None
             else None
+        ),
+        open_to_anything=(
+            additional_properties(schema) in (True, {})
+            and not isinstance(schema.get("propertyNames"), dict)
         ),
     )
     return _draw_object(shape)
@@ -425,9 +458,29 @@ def _draw_object(draw: Callable[[Strategy], Any], shape: _ObjectShape) -> dict[s
             for other in shape.needs.get(key, ()):
                 if other not in result and other in shape.values:
                     result[other] = draw(shape.values[other])
+        if len(result) < shape.low:
+            _fill(draw, result, shape)
         return result
     finally:
         _DEPTH.level -= 1
+
+
+def _fill(draw: Callable[[Strategy], Any], result: dict[str, Any], shape: _ObjectShape) -> None:
+    """Reach `minProperties` with declared keys first, then (where any key may be added) nulls.
+
+    Drawing that many keys at random would mostly miss it and leave the validator to refuse.
+    """
+    for key in shape.optional:
+        if len(result) >= shape.low:
+            return
+        if key not in result:
+            result[key] = draw(shape.values[key])
+    number = 0
+    while shape.open_to_anything and len(result) < shape.low:
+        key = f"extra-{number}"
+        number += 1
+        if key not in result and key not in shape.declared:
+            result[key] = None
 
 
 def _add_extras(
@@ -441,7 +494,7 @@ def _add_extras(
 ) -> None:
     """Add keys beyond the declared ones: enough for `minProperties`, at most `most` more."""
     needed = max(0, low - len(result))
-    room = max(needed, most)
+    room = max(min(needed, _EXTRA_KEYS), most)  # `_fill` adds the rest: drawing them all is costly
     if high is not None:
         room = min(room, max(0, high - len(result)))
     if room == 0:
@@ -499,11 +552,14 @@ def _floats(schema: dict[str, Any], path: str) -> Strategy:
         return _float_multiples(Decimal(repr(step)), low, high)
     if "multipleOf" in schema:
         return st.nothing()  # integers() covers integral steps by construction
+    if (low is not None and low > _FLOAT_MAX) or (high is not None and high < -_FLOAT_MAX):
+        return st.nothing()  # beyond every float (10**400): integers() covers it
+    low_float, high_float = _float_bound(low, upper=False), _float_bound(high, upper=True)
     return st.floats(
-        min_value=_float_bound(low, upper=False),
-        max_value=_float_bound(high, upper=True),
-        exclude_min=low_excl and low is not None,
-        exclude_max=high_excl and high is not None,
+        min_value=low_float,
+        max_value=high_float,
+        exclude_min=low_excl and low_float is not None,
+        exclude_max=high_excl and high_float is not None,
         allow_nan=False,
         allow_infinity=False,
     )
@@ -519,19 +575,6 @@ def _float_multiples(step: Decimal, low: float | None, high: float | None) -> St
     return st.integers(k_lo, k_hi).map(lambda k: float(k * step))
 
 
-_FORMATS: dict[str, Callable[[], Strategy]] = {
-    "date-time": lambda: st.datetimes(timezones=st.just(UTC)).map(lambda d: d.isoformat()),
-    "date": lambda: st.dates().map(lambda d: d.isoformat()),
-    "time": lambda: st.times().map(lambda t: t.isoformat() + "+00:00"),
-    "email": lambda: st.emails(),
-    "hostname": lambda: domains(),
-    "ipv4": lambda: st.ip_addresses(v=4).map(str),
-    "ipv6": lambda: st.ip_addresses(v=6).map(str),
-    "uri": lambda: urls(),
-    "uuid": lambda: st.uuids().map(str),
-}
-
-
 def _size(schema: dict[str, Any], keyword: str, default: int | None = None) -> Any:
     """Read a count keyword; Draft 7 allows `2.0` where it means 2."""
     value = schema.get(keyword, default)
@@ -540,26 +583,12 @@ def _size(schema: dict[str, Any], keyword: str, default: int | None = None) -> A
 
 def _float_bound(bound: float | None, *, upper: bool) -> float | None:
     """Turn a bound into a float hypothesis accepts, never looser than the bound itself."""
-    if bound is None:
-        return None
+    if bound is None or abs(bound) > _FLOAT_MAX:
+        return None  # a bound past every float binds no float (the other side is checked first)
     value = float(bound)
     if (upper and value > bound) or (not upper and value < bound):
         value = math.nextafter(value, -math.inf if upper else math.inf)
     return value
-
-
-def _strings(schema: dict[str, Any], path: str) -> Strategy:
-    low, high = _size(schema, "minLength", 0), _size(schema, "maxLength")
-    fmt, pattern = schema.get("format"), schema.get("pattern")
-    if pattern is not None:
-        base: Strategy = st.from_regex(ecma_regex(pattern, path, "pattern"))
-    elif fmt in _FORMATS:
-        base = _FORMATS[fmt]()
-    else:
-        return st.text(st.characters(codec="utf-8"), min_size=low, max_size=high)
-    if low or high is not None:
-        return base.filter(lambda s: low <= len(s) and (high is None or len(s) <= high))
-    return base
 
 
 def _insert(parts: tuple[list[Any], Any, int]) -> list[Any]:

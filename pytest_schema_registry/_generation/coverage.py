@@ -24,11 +24,12 @@ import functools
 import json
 import math
 import re
+import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from hypothesis import HealthCheck, Phase, find, settings
 from hypothesis import strategies as st
@@ -38,8 +39,19 @@ from .._core.errors import UnsupportedSchemaError
 from .._runtime.validation import PayloadValidator
 from .breaks import Breaker, Location, Mutation, apply, subject, where
 from .examples import CoveragePayload, InvalidPayload
-from .payloads import invalid_strategy, valid_strategy
-from .schema_tools import TYPES, as_set, bounds, deref, is_number, merge, schema_for, types_of
+from .payloads import canonical, invalid_strategy, read_guard, valid_strategy
+from .schema_tools import (
+    TYPES,
+    as_set,
+    bounds,
+    deref,
+    is_finite,
+    is_number,
+    merge,
+    schema_for,
+    types_of,
+)
+from .text import KNOWN_FORMATS, class_text
 
 __all__ = [
     "CoveragePayload",
@@ -53,6 +65,10 @@ _VALID_CAP = 64  # payloads returned at most
 _INVALID_CAP = 128
 _SINGLES_CAP = 256  # variations retried one at a time, at most
 _MAX_DEPTH = 12  # nesting the constructor follows before giving up on a branch
+# Subschemas visited over all plans: a counted budget, not a clock, so the list stays the same in
+# every run. A 2 MB configuration schema (hundreds of optional keys at every level) would
+# otherwise cost minutes; FeedbackEvent takes ~300.
+_WORK_BUDGET = 25_000
 _QUIET_DEPTH = 6  # below this, nodes offer no variations and optional keys stay out
 _MAX_SIZE = 256  # longest array built for a maxItems; longer limits are skipped
 _MAX_TEXT = 10_000  # longest string built for a maxLength
@@ -62,12 +78,15 @@ _FIND = settings(
     database=None,
     derandomize=True,
     max_examples=50,
-    phases=(Phase.generate, Phase.shrink),  # `explain` costs seconds and says nothing here
+    # The first value found, not the smallest: shrinking cost ~1 s per pattern on real schemas
+    # (a CloudFormation resource has dozens); derandomized, so it is the same in every run.
+    phases=(Phase.generate,),
     suppress_health_check=list(HealthCheck),
     deadline=None,
 )
 _PLAIN = re.compile(r"[A-Za-z_][\w.\-]*\Z")
 
+_T = TypeVar("_T")
 NodeId = tuple[Location, str]  # where a choice is made, and which kind of choice
 Hit = tuple[NodeId, int, str]  # a variation a payload carries, and its label
 Built = tuple[Any, tuple[Hit, ...]]
@@ -79,24 +98,30 @@ def coverage_payloads(schema: dict[str, Any] | bool) -> list[CoveragePayload]:
     Raises `UnsupportedSchemaError` where `from_schema` would. The list is a fresh copy: callers
     may mutate the values without touching the cache.
     """
-    return [CoveragePayload(copy.deepcopy(p.value), p.label) for p in _valid(_canonical(schema))]
+    return [CoveragePayload(copy.deepcopy(p.value), p.label) for p in _valid(canonical(schema))]
 
 
 def coverage_invalid_payloads(schema: dict[str, Any] | bool) -> list[InvalidPayload]:
     """Return labelled payloads each breaking one constraint exactly at its boundary."""
-    return [InvalidPayload(copy.deepcopy(p.value), p.reason) for p in _invalid(_canonical(schema))]
-
-
-def _canonical(schema: Any) -> str:
-    # Boolean schemas are spelled as the objects meaning the same, as payloads.py does.
-    document = {} if schema is True else {"not": {}} if schema is False else schema
-    return json.dumps(document, sort_keys=True)
+    return [InvalidPayload(copy.deepcopy(p.value), p.reason) for p in _invalid(canonical(schema))]
 
 
 # -- valid payloads -----------------------------------------------------------------------------
 
 
+def _guarded(make: Callable[[str], _T]) -> Callable[[str], _T]:
+    """Raise what the engine cannot read as `UnsupportedSchemaError`, as `from_schema` does."""
+
+    @functools.wraps(make)
+    def guarded(canonical: str) -> _T:
+        with read_guard(canonical):
+            return make(canonical)
+
+    return guarded
+
+
 @functools.lru_cache(maxsize=256)
+@_guarded
 def _valid(canonical: str) -> tuple[CoveragePayload, ...]:
     schema = json.loads(canonical)
     valid_strategy(schema)  # raises UnsupportedSchemaError exactly where from_schema does
@@ -162,6 +187,12 @@ class _Walk:
         quiet = self.quiet or self.depth + 1 >= _QUIET_DEPTH
         return _Walk(self.depth + 1, self.refs, salt, quiet, (*self.node, key))
 
+    def branch(self, keyword: str, index: int) -> _Walk:
+        """The same place, inside one branch: its choices are its own, not its siblings'."""
+        return _Walk(
+            self.depth, self.refs, self.salt, self.quiet, (*self.node, f"{keyword}/{index}")
+        )
+
 
 class _ImpossibleError(Exception):
     """No value for this node under this plan; the caller tries its default or drops the key."""
@@ -174,6 +205,7 @@ class _Constructor:
         self.root = root
         self.offered: dict[NodeId, int] = {}
         self.found_in: dict[NodeId, int | None] = {}  # the round that first reached each node
+        self.work = 0  # subschemas visited over every plan, against `_WORK_BUDGET`
 
     @property
     def widest(self) -> int:
@@ -185,7 +217,8 @@ class _Constructor:
         return max((len(at) for at, kind in self.offered if kind in _SHRINKING), default=-1)
 
     def build(self, schema: Any, at: Location, plan: _Plan, walk: _Walk) -> Built:
-        if walk.depth > _MAX_DEPTH:
+        self.work += 1
+        if walk.depth > _MAX_DEPTH or self.work > _WORK_BUDGET:
             raise _ImpossibleError
         schema, walk = self._resolve(schema, walk)
         if schema is True or schema == {}:
@@ -211,7 +244,10 @@ class _Constructor:
             return None
         self.offered[node] = max(count, self.offered.get(node, 0))
         self.found_in.setdefault(node, plan.round)
-        return plan.choose(node, count)
+        choice = plan.choose(node, count)
+        # Two schemas can meet at one node (anyOf branches at one place) with different widths:
+        # a variation the narrower one lacks leaves it at its default.
+        return choice if choice is None or choice < count else None
 
     def _resolve(self, schema: Any, walk: _Walk) -> tuple[Any, _Walk]:
         """Follow `$ref`s (a ref seen before makes the walk quiet, a third time impossible)."""
@@ -246,7 +282,7 @@ class _Constructor:
         return _first(
             self._pick((walk.node, keyword), len(branches), plan, walk),
             len(branches),
-            lambda i: self.build(branches[i], at, plan, walk),
+            lambda i: self.build(branches[i], at, plan, walk.branch(keyword, i)),
             lambda i: f"{label}[{i}]",
             (walk.node, keyword),
         )
@@ -528,7 +564,7 @@ def _step(schema: dict[str, Any]) -> Decimal | None:
     step = schema.get("multipleOf")
     if isinstance(step, bool) or not isinstance(step, int | float):
         return None
-    if step <= 0 or not math.isfinite(step):
+    if step <= 0 or not is_finite(step):
         return None
     return Decimal(repr(step)) if isinstance(step, float) else Decimal(step)
 
@@ -537,7 +573,7 @@ def _edge(schema: dict[str, Any], integral: bool, *, upper: bool) -> int | float
     """The valid value nearest a bound: the bound, one step inside an exclusive one, or None."""
     low, high, low_x, high_x = bounds(schema)
     bound, exclusive = (high, high_x) if upper else (low, low_x)
-    if bound is None or not is_number(bound) or not math.isfinite(bound):
+    if bound is None or not is_number(bound) or not is_finite(bound):
         return None
     step = _step(schema)
     if step is not None:
@@ -550,6 +586,8 @@ def _edge(schema: dict[str, Any], integral: bool, *, upper: bool) -> int | float
         if upper:
             return math.ceil(bound) - 1 if exclusive else math.floor(bound)
         return math.floor(bound) + 1 if exclusive else math.ceil(bound)
+    if exclusive and abs(bound) > sys.float_info.max:  # 10**400: no float near it, an integer is
+        return bound - 1 if upper else bound + 1
     if exclusive:
         return math.nextafter(float(bound), -math.inf if upper else math.inf)
     return bound
@@ -599,6 +637,17 @@ _STRING_KEYWORDS = ("type", "pattern", "format", "minLength", "maxLength")
 
 def _found_text(schema: dict[str, Any], length: int | None) -> str | None:
     """A string under a pattern/format (of exactly `length` chars), found by hypothesis, or None."""
+    pattern = schema.get("pattern")
+    if isinstance(pattern, str) and schema.get("format") not in KNOWN_FORMATS:
+        if length is not None:
+            # `^sg-[0-9a-z]*$` at 64 is built; for what is not (an alternation at exactly 200
+            # characters) a search mostly fails after seconds, so that length is skipped.
+            return class_text(pattern, length)
+        low, high = _count(schema, "minLength", 0), _count(schema, "maxLength", None)
+        for size in range(low, low + 16 if high is None else min(high, low + 15) + 1):
+            built = class_text(pattern, size)  # the shortest a simple pattern allows
+            if built is not None:
+                return built
     leaf = {k: v for k, v in schema.items() if k in _STRING_KEYWORDS}
     leaf["type"] = "string"
     if length is not None:
@@ -648,11 +697,11 @@ class _Collector:
         if not self._offer(_Plan(round=0, rounds=rounds)):
             self._typical_fallback()
         for r in range(1, rounds + self.maker.deepest + 1):
-            if len(self.chosen) >= _VALID_CAP:
+            if len(self.chosen) >= _VALID_CAP or self.maker.work > _WORK_BUDGET:
                 break
             self._offer(_Plan(round=r, rounds=rounds))
         for target in self._missed():
-            if len(self.chosen) >= _VALID_CAP:
+            if len(self.chosen) >= _VALID_CAP or self.maker.work > _WORK_BUDGET:
                 break
             # Alone first; else inside the round that reached it (a branch, a type, a length).
             if not self._offer(_Plan(target=target), target):
@@ -716,6 +765,7 @@ def _joined(labels: list[str]) -> str:
 
 
 @functools.lru_cache(maxsize=256)
+@_guarded
 def _invalid(canonical: str) -> tuple[InvalidPayload, ...]:
     schema = json.loads(canonical)
     if schema == {}:
@@ -791,12 +841,12 @@ def _beyond(schema: dict[str, Any], edge: float, integral: bool, *, upper: bool)
 
 def valid_with_coverage(schema: dict[str, Any] | bool) -> st.SearchStrategy[Any]:
     """`valid_strategy`, trying the coverage payloads before random values (cached per schema)."""
-    return _valid_first(_canonical(schema))
+    return _valid_first(canonical(schema))
 
 
 def invalid_with_coverage(schema: dict[str, Any] | bool) -> st.SearchStrategy[InvalidPayload]:
     """`invalid_strategy`, trying the boundary breaks before random ones (cached per schema)."""
-    return _invalid_first(_canonical(schema))
+    return _invalid_first(canonical(schema))
 
 
 @functools.lru_cache(maxsize=512)

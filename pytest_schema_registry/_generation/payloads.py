@@ -6,9 +6,10 @@ by the project's own validator: valid ones pass it, `InvalidPayload`s fail it.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from hypothesis import strategies as st
@@ -19,34 +20,62 @@ from .breaks import Breaker, apply
 from .builder import Builder, Strategy, any_json
 from .examples import InvalidPayload
 
-__all__ = ["InvalidPayload", "invalid_strategy", "valid_strategy"]
+__all__ = ["InvalidPayload", "canonical", "invalid_strategy", "read_guard", "valid_strategy"]
+
+# What reading an odd schema may raise inside the engine (a number beyond a float, nesting beyond
+# Python's stack, a keyword of a shape the validator tolerates but the builder does not).
+_UNREADABLE = (RecursionError, OverflowError, TypeError, ValueError, KeyError, AttributeError)
 
 
 def valid_strategy(schema: Mapping[str, Any] | bool) -> Strategy:
     """Return the cached strategy of values valid under `schema`."""
-    return _valid(_canonical(schema))
+    return _valid(canonical(schema))
 
 
 def invalid_strategy(schema: Mapping[str, Any] | bool) -> st.SearchStrategy[InvalidPayload]:
     """Return the cached strategy of labelled values invalid under `schema`."""
-    return _invalid(_canonical(schema))
+    return _invalid(canonical(schema))
 
 
-def _canonical(schema: Mapping[str, Any] | bool) -> str:
+def canonical(schema: Mapping[str, Any] | bool) -> str:
+    """The schema as sorted JSON: the cache key, and what every part of the engine reads."""
     # Boolean schemas are spelled as the objects meaning the same, which the validator takes.
     document = {} if schema is True else {"not": {}} if schema is False else schema
-    return json.dumps(document, sort_keys=True)
+    with read_guard():
+        return json.dumps(document, sort_keys=True, allow_nan=False)
+
+
+@contextlib.contextmanager
+def read_guard(schema_json: str | None = None) -> Iterator[None]:
+    """Turn the engine's failure to read a schema into a clear error, never a stray exception.
+
+    A schema the validator refuses gets the validator's words (`SchemaCompileError`); one it
+    accepts but the engine cannot follow gets `UnsupportedSchemaError` saying why.
+    """
+    try:
+        yield
+    except _UNREADABLE as exc:
+        if schema_json is not None:
+            _validator(schema_json)  # raises SchemaCompileError for a schema that is not one
+        reason = (
+            "nests deeper than the engine can follow"
+            if isinstance(exc, RecursionError)
+            else f"the engine cannot read it ({type(exc).__name__}: {exc!s:.120})"
+        )
+        raise UnsupportedSchemaError("schema", "#", reason) from None
 
 
 @functools.lru_cache(maxsize=512)
 def _valid(canonical: str) -> Strategy:
     schema = json.loads(canonical)
-    built = Builder(schema).build_document()
+    with read_guard(canonical):
+        built = Builder(schema).build_document()
+    validator = _validator(canonical)
     if built is None:
         raise UnsupportedSchemaError(
             "schema", "#", "no value satisfies it (or only infinitely nested ones)"
         )
-    return built.filter(_validator(canonical).is_valid)
+    return built.filter(validator.is_valid)
 
 
 @functools.lru_cache(maxsize=512)
@@ -57,9 +86,10 @@ def _validator(canonical: str) -> PayloadValidator:
 @functools.lru_cache(maxsize=512)
 def _invalid(canonical: str) -> st.SearchStrategy[InvalidPayload]:
     schema = json.loads(canonical)
-    if schema is True or schema == {}:
-        raise UnsupportedSchemaError("true", "#", "every JSON value is valid: nothing to break")
     validator = _validator(canonical)
+    resolved = Breaker(schema).resolved(schema)  # `{"$ref": ...}` to a `true` is `true` too
+    if resolved is True or resolved == {}:
+        raise UnsupportedSchemaError("true", "#", "every JSON value is valid: nothing to break")
     if schema == {"not": {}}:  # `false`, as `_canonical` spells it
         return any_json().map(lambda v: InvalidPayload(v, "the schema is false"))
     return _invalid_values(schema, canonical).filter(

@@ -1,12 +1,13 @@
-"""How deep a schema's `$ref`s must go before a finite value exists: one number per reference.
+"""How deep a value must nest before it is finite: one number per reference, per subschema.
 
 A schema with hundreds of definitions referencing each other has more paths through it than
 anyone can build, so the builder builds each reference once and lets cycles close through
 `st.deferred`. Two questions then need answers no single path gives: does a reference allow a
 finite value at all (a required key that is the reference itself does not), and which branch of a
-choice ends soonest (what a draw takes once it is deep). `Ranks` answers both: a reference's rank
-is the least number of `$ref` hops a value under it needs, infinite when none suffices, computed
-as a fixed point over the references (every rank only ever decreases, so it settles).
+choice ends soonest (what a draw takes once it is deep). `Ranks` answers both: a schema's rank is
+the least nesting of draws a value under it needs (each `$ref` hop, object and array, weighted
+by what drawing it costs), infinite when none suffices, computed as a fixed point over the
+references (every rank only ever decreases, so it settles).
 
 Pure, no hypothesis: the builder stands on it, and it can be tested without it.
 """
@@ -21,7 +22,20 @@ from typing import Any
 from .._core.errors import UnsupportedSchemaError
 from .schema_tools import deref, merge, ref_siblings, schema_for, types_of
 
-__all__ = ["COMBINATORS", "Ranks", "branches", "ref_key"]
+__all__ = [
+    "ARRAY_DEPTH",
+    "COMBINATORS",
+    "OBJECT_DEPTH",
+    "REFERENCE_DEPTH",
+    "Ranks",
+    "branches",
+    "ref_key",
+]
+
+# How many nested hypothesis draws each level of a value costs the builder's strategies: a
+# reference is a deferred strategy, an object a composite drawing its values, an array a
+# composite, a list and its elements. Hypothesis gives up on draws nested about 100 deep.
+REFERENCE_DEPTH, OBJECT_DEPTH, ARRAY_DEPTH = 1, 2, 3
 
 COMBINATORS = ("allOf", "anyOf", "oneOf", "if")
 _MAX_ROUNDS = (
@@ -67,10 +81,11 @@ class Ranks:
         self._unsettled = False  # a reference was met since the ranks last settled
         self._unread: list[Any] = []  # targets of references met but not walked yet
         self._known: dict[int, tuple[Any, float]] = {}  # settled ranks by identity (kept alive)
+        self._branches: dict[int, tuple[Any, list[Any]]] = {}  # merged branches, by identity
         self.rounds = 0  # fixed-point rounds so far, for tests that bound the work
 
     def of(self, schema: Any) -> float:
-        """Return the rank of `schema`: 0 needs no reference, `math.inf` allows no finite value."""
+        """Return the rank of `schema`: 0 for a scalar, `math.inf` when no finite value exists."""
         known = self._known.get(id(schema))
         if known is not None:
             return known[1]
@@ -97,22 +112,41 @@ class Ranks:
             changed = changed or self._unsettled
 
     def _rank(self, schema: Any) -> float:
+        if isinstance(schema, dict) and schema:
+            known = self._known.get(id(schema))
+            if known is not None:
+                return known[1]
+            rank = self._rank_of(schema)
+            self._known[id(schema)] = (schema, rank)  # stale values are upper bounds: still settles
+            return rank
+        return self._rank_of(schema)
+
+    def _rank_of(self, schema: Any) -> float:
         if schema is True or schema == {}:
             return 0
         if not isinstance(schema, dict):
             return math.inf if schema is False else 0  # a wrong shape: the builder names it
         if "$ref" in schema:
-            return 1 + self._reference(schema)
+            return REFERENCE_DEPTH + self._reference(schema)
         if schema.get("not") in (True, {}):
             return math.inf
         for keyword in COMBINATORS:
             if keyword in schema:
-                return min((self._rank(b) for b in branches(keyword, schema)), default=math.inf)
+                options = self.branches(keyword, schema)
+                return min((self._rank(b) for b in options), default=math.inf)
         if "const" in schema:
             return 0
         if "enum" in schema:
             return 0 if schema["enum"] else math.inf
         return min((self._typed(kind, schema) for kind in _kinds(schema)), default=math.inf)
+
+    def branches(self, keyword: str, schema: dict[str, Any]) -> list[Any]:
+        """`branches(keyword, schema)`, made once per schema: the merged branches keep their
+        identity, so their ranks (and the builder's strategies) are computed once too."""
+        made = self._branches.get(id(schema))
+        if made is None:
+            made = self._branches[id(schema)] = (schema, branches(keyword, schema))
+        return made[1]
 
     def _discover(self) -> None:
         """Walk every reference's target once, so a round sees the whole graph (a chain of
@@ -142,9 +176,9 @@ class Ranks:
 
     def _typed(self, kind: str, schema: dict[str, Any]) -> float:
         if kind == "array":
-            return max(self._array_parts(schema), default=0)
+            return ARRAY_DEPTH + max(self._array_parts(schema), default=0)
         if kind == "object":
-            return self._object(schema)
+            return OBJECT_DEPTH + self._object(schema)
         return 0
 
     def _object(self, schema: dict[str, Any]) -> float:

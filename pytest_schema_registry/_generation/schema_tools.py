@@ -7,7 +7,9 @@ without it.
 from __future__ import annotations
 
 import functools
+import math
 import re
+import unicodedata
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote
@@ -21,6 +23,7 @@ __all__ = [
     "bounds",
     "deref",
     "ecma_regex",
+    "is_finite",
     "is_number",
     "merge",
     "pointer",
@@ -48,6 +51,11 @@ def bounds(schema: dict[str, Any]) -> tuple[float | None, float | None, bool, bo
 
 def is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def is_finite(value: int | float) -> bool:
+    """`math.isfinite` for JSON numbers: an integer past a float's range (10**400) is finite."""
+    return isinstance(value, int) or math.isfinite(value)
 
 
 def types_of(schema: dict[str, Any], path: str) -> list[str]:
@@ -114,7 +122,9 @@ def _merge_types(a: Any, b: Any) -> list[str]:
 
 
 def _merge_properties(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
-    return {key: merge(a.get(key, True), b.get(key, True)) for key in {*a, *b}}
+    # In order, not through a set: string hashing differs per process, and coverage labels and
+    # hypothesis's replays must not.
+    return {key: merge(a.get(key, True), b.get(key, True)) for key in dict.fromkeys([*a, *b])}
 
 
 _COMBINE: dict[str, Callable[[Any, Any], Any]] = {
@@ -190,10 +200,108 @@ def additional_properties(schema: dict[str, Any]) -> Any:
 
 @functools.lru_cache(maxsize=1024)
 def ecma_regex(pattern: str, path: str, keyword: str) -> re.Pattern[str]:
-    """Compile an ECMA-262 pattern as Python: ASCII `\\d`/`\\w`; refuse what Python lacks."""
+    """Compile an ECMA-262 pattern as Python: ASCII `\\d`/`\\w`; refuse what Python lacks.
+
+    What Python's `re` refuses but ECMA means plainly is translated first: Unicode property
+    classes (`\\p{L}`, `\\P{C}`, `\\p{ASCII}`) become the code point ranges they name, and a
+    `-` after a class escape in a set (`[\\w- ]`) is a literal dash.
+    """
     try:
         return re.compile(pattern, re.ASCII)
     except re.error as exc:
+        first_error = exc
+    try:
+        return re.compile(_python_spelling(pattern), re.ASCII)
+    except (re.error, ValueError):
         raise UnsupportedSchemaError(
-            keyword, path, f"{pattern!r} is not a regex Python can generate from: {exc}"
+            keyword, path, f"{pattern!r} is not a regex Python can generate from: {first_error}"
         ) from None
+
+
+def _python_spelling(pattern: str) -> str:
+    """Rewrite the ECMA constructs `re` refuses; raise ValueError for an unknown property."""
+    out: list[str] = []
+    i, in_set = 0, False
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\" and i + 1 < len(pattern):
+            escape = pattern[i + 1]
+            if escape in "pP" and pattern[i + 2 : i + 3] == "{":
+                end = pattern.index("}", i + 3)
+                ranges = _property_ranges(pattern[i + 3 : end], negated=escape == "P")
+                out.append(ranges if in_set else f"[{ranges}]")
+                i = end + 1
+                continue
+            if in_set and escape in "wdsWDS" and pattern[i + 2 : i + 3] == "-":
+                out.append(pattern[i : i + 2] + "\\-")  # ECMA: a dash after \\w is literal
+                i += 3
+                continue
+            out.append(pattern[i : i + 2])
+            i += 2
+            continue
+        if char == "[" and not in_set:
+            in_set = True
+        elif char == "]" and in_set:
+            in_set = False
+        out.append(char)
+        i += 1
+    return "".join(out)
+
+
+def _property_ranges(name: str, *, negated: bool) -> str:
+    """The body of a character set (no brackets) holding a Unicode property's code points."""
+    table = _unicode_categories()
+    if name == "ASCII":
+        ranges = [(0, 0x7F)]
+    elif name in table:
+        ranges = table[name]
+    else:
+        raise ValueError(f"unknown Unicode property {name!r}")
+    if negated:
+        ranges = _complement(ranges)
+    return "".join(
+        f"\\U{low:08x}" if low == high else f"\\U{low:08x}-\\U{high:08x}" for low, high in ranges
+    )
+
+
+@functools.cache
+def _unicode_categories() -> dict[str, list[tuple[int, int]]]:
+    """Code point ranges per general category (`Lu`) and major class (`L`), surrogates left out.
+
+    One pass over every code point (~1 s), only in a process that meets a `\\p{...}`.
+    """
+    points: dict[str, list[int]] = {}
+    for code in range(0x110000):
+        if 0xD800 <= code <= 0xDFFF:
+            continue  # never a lone surrogate: not valid text anywhere a payload goes
+        category = unicodedata.category(chr(code))
+        points.setdefault(category, []).append(code)
+        points.setdefault(category[0], []).append(code)
+    return {name: _ranges(sorted(codes)) for name, codes in points.items()}
+
+
+def _ranges(codes: list[int]) -> list[tuple[int, int]]:
+    ranges: list[tuple[int, int]] = []
+    for code in codes:
+        if ranges and ranges[-1][1] == code - 1:
+            ranges[-1] = (ranges[-1][0], code)
+        else:
+            ranges.append((code, code))
+    return ranges
+
+
+def _complement(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Every code point outside `ranges`, surrogates left out."""
+    outside, start = [], 0
+    for low, high in sorted(ranges):
+        if low > start:
+            outside.append((start, low - 1))
+        start = max(start, high + 1)
+    if start <= 0x10FFFF:
+        outside.append((start, 0x10FFFF))
+    return [
+        piece
+        for low, high in outside
+        for piece in ((low, min(high, 0xD7FF)), (max(low, 0xE000), high))
+        if piece[0] <= piece[1]
+    ]
