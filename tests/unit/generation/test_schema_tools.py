@@ -11,6 +11,7 @@ from pytest_schema_registry._generation.schema_tools import (
     TYPES,
     bounds,
     deref,
+    ecma_regex,
     merge,
     pointer,
     types_of,
@@ -142,3 +143,29 @@ def test_unique_key_is_json_equality() -> None:
     )
     assert unique_key([1, 2]) != unique_key([2, 1])
     assert len({unique_key(v) for v in (0, 0.0, False, None, "", [], {})}) == 6
+
+
+@pytest.mark.parametrize(
+    ("pattern", "matches", "misses"),
+    [
+        # ECMA's `$` ends the input; Python's also matches before a final newline.
+        ("^[a-z]+$", ["abc"], ["abc\n", "ab1"]),
+        ("^\\p{L}+$", ["héllo", "Ωmega"], ["a1", ""]),
+        ("^\\P{C}*$", ["plain text"], ["bell\x07"]),
+        ("^[^\\p{C}]+$", ["x"], ["\x00"]),
+        ("^[A-Za-z0-9](?:[\\w- ]*[A-Za-z0-9])?$", ["a- b"], ["-a"]),
+        ("^\\p{ASCII}+$", ["ascii"], ["é"]),
+    ],
+)
+def test_ecma_patterns_read_as_ecma_means_them(
+    pattern: str, matches: list[str], misses: list[str]
+) -> None:
+    compiled = ecma_regex(pattern, "#", "pattern")
+
+    assert all(compiled.search(text) for text in matches)
+    assert not any(compiled.search(text) for text in misses)
+
+
+def test_an_unknown_unicode_property_is_refused_with_the_pattern() -> None:
+    with pytest.raises(UnsupportedSchemaError, match=r"'\\\\p\{Klingon\}' is not a regex"):
+        ecma_regex("\\p{Klingon}", "#/properties/a", "pattern")
