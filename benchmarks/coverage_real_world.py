@@ -49,7 +49,7 @@ import tempfile
 import time
 import warnings
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
@@ -97,7 +97,7 @@ DRAFTS = {
 }
 CLASSIC = ("Draft 4", "Draft 6", "Draft 7")
 MODERN = ("Draft 2019-09", "Draft 2020-12")
-ENGINES = ("ours", "hypothesis-jsonschema")
+ENGINES: tuple[str, ...] = ("ours", "hypothesis-jsonschema")
 SLOW_SECONDS = 10.0
 WORST = 8
 
@@ -449,26 +449,22 @@ def summary(title: str, schemas: list[Schema], runs: dict[str, list[Run]], timeo
             )
 
 
+def largest(runs: list[Run], measure: Callable[[Run], float | None]) -> list[int]:
+    """Indexes of the `WORST` runs with the largest measure (runs without one left out)."""
+    known = [i for i, run in enumerate(runs) if measure(run) is not None]
+    return sorted(known, key=lambda i: measure(runs[i]) or 0.0, reverse=True)[:WORST]
+
+
 def worst(schemas: list[Schema], runs: dict[str, list[Run]]) -> None:
     """Print the slowest, the hungriest and the failing schemas, with their sources."""
     for engine in ENGINES:
         engine_runs = runs[engine]
-        order = sorted(
-            (i for i in range(len(schemas)) if engine_runs[i].seconds is not None),
-            key=lambda i: engine_runs[i].seconds or 0.0,
-            reverse=True,
-        )
         print(f"\n  {engine}: slowest finished runs (timeouts are under failures)")
-        for i in order[:WORST]:
+        for i in largest(engine_runs, lambda run: run.seconds):
             run = engine_runs[i]
             print(f"    {seconds_text(run):>9}  {run.outcome:<11} {schemas[i].label}")
-        hungry = sorted(
-            (i for i in range(len(schemas)) if engine_runs[i].memory_kib is not None),
-            key=lambda i: engine_runs[i].memory_kib or 0,
-            reverse=True,
-        )
         print(f"  {engine}: biggest memory (peak RSS growth; not known for timeouts)")
-        for i in hungry[:WORST]:
+        for i in largest(engine_runs, lambda run: run.memory_kib):
             print(f"    {(engine_runs[i].memory_kib or 0) / 1024:7.1f} MiB  {schemas[i].label}")
         groups: dict[str, list[str]] = collections.defaultdict(list)
         for i, run in enumerate(engine_runs):

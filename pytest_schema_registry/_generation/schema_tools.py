@@ -288,16 +288,21 @@ def _property_ranges(name: str, *, negated: bool, exact: bool) -> str:
 def _unicode_categories() -> dict[str, list[tuple[int, int]]]:
     """Code point ranges per general category (`Lu`) and major class (`L`), surrogates left out.
 
-    One pass over every code point (~1 s), only in a process that meets a `\\p{...}`.
+    One pass over every code point (~1 s), only in a process that meets a `\\p{...}`; ranges
+    are grown as it goes (a list of every code point cost ~80 MB).
     """
-    points: dict[str, list[int]] = {}
+    table: dict[str, list[tuple[int, int]]] = {}
     for code in range(0x110000):
         if 0xD800 <= code <= 0xDFFF:
             continue  # never a lone surrogate: not valid text anywhere a payload goes
         category = unicodedata.category(chr(code))
-        points.setdefault(category, []).append(code)
-        points.setdefault(category[0], []).append(code)
-    return {name: _ranges(sorted(codes)) for name, codes in points.items()}
+        for name in (category, category[0]):
+            ranges = table.setdefault(name, [])
+            if ranges and ranges[-1][1] == code - 1:
+                ranges[-1] = (ranges[-1][0], code)
+            else:
+                ranges.append((code, code))
+    return table
 
 
 def _first_points(ranges: list[tuple[int, int]], most: int) -> list[tuple[int, int]]:
@@ -308,16 +313,6 @@ def _first_points(ranges: list[tuple[int, int]], most: int) -> list[tuple[int, i
         kept.append((low, min(high, low + most - 1)))
         most -= kept[-1][1] - low + 1
     return kept
-
-
-def _ranges(codes: list[int]) -> list[tuple[int, int]]:
-    ranges: list[tuple[int, int]] = []
-    for code in codes:
-        if ranges and ranges[-1][1] == code - 1:
-            ranges[-1] = (ranges[-1][0], code)
-        else:
-            ranges.append((code, code))
-    return ranges
 
 
 def _complement(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -18,6 +18,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -48,35 +49,33 @@ def _draw(strategy: Any, n: int = 10) -> list[Any]:
     return drawn
 
 
+def _built_and_drawn(make: Callable[[Any], Any], schema: Any) -> list[Any] | None:
+    """Build with `make` and draw 10 values; None if it refused at build with a named error."""
+    try:
+        strategy = make(schema)
+    except ALLOWED:
+        return None
+    except BaseException as exc:
+        pytest.fail(f"{make.__name__} raised {type(exc).__name__} at build: {exc!s:.200}")
+    try:
+        return _draw(strategy)
+    except BaseException as exc:
+        pytest.fail(f"drawing {make.__name__} raised {type(exc).__name__}: {exc!s:.200}")
+
+
 def _valid_contract(schema: Any) -> None:
     """Build and draw 10 valid values; anything but UnsupportedSchemaError at build is a finding."""
-    try:
-        strategy = from_schema(schema)
-    except ALLOWED:
-        return
-    except BaseException as exc:
-        pytest.fail(f"from_schema raised {type(exc).__name__} at build: {exc!s:.200}")
-    try:
-        values = _draw(strategy)
-    except BaseException as exc:
-        pytest.fail(f"drawing from_schema raised {type(exc).__name__}: {exc!s:.200}")
-    validator = PayloadValidator(schema)
-    assert all(validator.is_valid(v) for v in values)
+    values = _built_and_drawn(from_schema, schema)
+    if values is not None:
+        validator = PayloadValidator(schema)
+        assert all(validator.is_valid(v) for v in values)
 
 
 def _invalid_contract(schema: Any) -> None:
-    try:
-        strategy = invalid_from_schema(schema)
-    except ALLOWED:
-        return
-    except BaseException as exc:
-        pytest.fail(f"invalid_from_schema raised {type(exc).__name__} at build: {exc!s:.200}")
-    try:
-        values = _draw(strategy)
-    except BaseException as exc:
-        pytest.fail(f"drawing invalid_from_schema raised {type(exc).__name__}: {exc!s:.200}")
-    validator = PayloadValidator(schema)
-    assert not any(validator.is_valid(p.value) for p in values)
+    values = _built_and_drawn(invalid_from_schema, schema)
+    if values is not None:
+        validator = PayloadValidator(schema)
+        assert not any(validator.is_valid(p.value) for p in values)
 
 
 def _coverage_contract(schema: Any) -> None:
