@@ -32,6 +32,7 @@ from .._core.errors import (
 )
 from .._core.models import DeadLetter, ValidationResult, excerpt, schema_name_problem
 from .framing import FramingError, Headers, replayable, unframe
+from .records import parse_json
 from .resolver import writer_key
 from .sinks import DeadLetterSink
 from .throttle import LogThrottle
@@ -124,6 +125,22 @@ class ValidationGate:
         except SchemaRegistryError as exc:
             return await self._without_schema(message, name, track, exc)
         return await self._decide(message, name, result)
+
+    async def check_json(
+        self, raw: bytes | str, *, schema: str | None = None, track: str | None = None
+    ) -> GateResult:
+        """Decide for an envelope (or, with `schema=`, a payload) as raw JSON bytes or text.
+
+        What a consumer reading Redis Streams or HTTP bodies calls: bytes that are not JSON are
+        malformed, with the parser's position, and dead-lettered as received in enforce mode.
+        """
+        if self.mode == "off":
+            return GateResult(Decision.ACCEPT)
+        try:
+            message = parse_json(raw, "message")
+        except MalformedRecordError as exc:
+            return await self._malformed(raw, str(exc))
+        return await self.check(message, schema=schema, track=track)
 
     async def check_message(self, value: bytes, *, headers: Headers | None = None) -> GateResult:
         """Decide for a Kafka record value in Confluent framing: what a consumer calls per record.

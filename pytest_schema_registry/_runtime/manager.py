@@ -48,7 +48,7 @@ from .cache import Entry, Key, Stats, bare
 from .framing import Headers
 from .lookup import SchemaLookup
 from .metrics import MetricsSink, NoMetrics, metrics_sink
-from .records import MALFORMED_RECORD_LABEL, read_record
+from .records import MALFORMED_RECORD_LABEL, parse_json, read_record
 
 if TYPE_CHECKING:
     import httpx
@@ -289,6 +289,38 @@ class SchemaManager:
             return self._judge(entry, name, payload)
         return self.run_sync(self.validate_payload(name, payload, prefer, fallback))
 
+    async def validate_json(
+        self,
+        name: str,
+        data: bytes | str,
+        prefer: str | None = None,
+        fallback: str | None = None,
+    ) -> tuple[bool, list[str]]:
+        """Validate JSON text or UTF-8 bytes as they arrived (Kafka, Redis, HTTP); never raises.
+
+        As `validate_payload` for the decoded value; bytes that are not JSON (or not UTF-8, or
+        hold `NaN`) are an invalid payload whose error says why and where (`line 1 column 9`).
+        """
+        if not self._active:
+            return True, []
+        try:
+            payload = parse_json(data)
+        except MalformedRecordError as exc:
+            return self._malformed_json(name, exc)
+        return await self.validate_payload(name, payload, prefer, fallback)
+
+    def validate_json_sync(
+        self, name: str, data: bytes | str, prefer: str | None = None, fallback: str | None = None
+    ) -> tuple[bool, list[str]]:
+        """`validate_json` from synchronous code, as `validate_payload_sync` does it."""
+        if not self._active:
+            return True, []
+        try:
+            payload = parse_json(data)
+        except MalformedRecordError as exc:
+            return self._malformed_json(name, exc)
+        return self.validate_payload_sync(name, payload, prefer, fallback)
+
     async def validate_message(
         self, value: bytes, *, headers: Headers | None = None
     ) -> tuple[bool, list[str]]:
@@ -455,11 +487,18 @@ class SchemaManager:
             )
         return call_on(home, coroutine)
 
+    def _malformed_json(self, name: str, error: MalformedRecordError) -> tuple[bool, list[str]]:
+        """Count bytes that are not JSON as a failed validation of the schema they were for."""
+        return self._unreadable(self.metric_label(name), error)
+
     def _malformed_record(self, error: MalformedRecordError) -> tuple[bool, list[str]]:
         """Count a record that names no schema or holds no JSON: invalid, under one label."""
+        return self._unreadable(MALFORMED_RECORD_LABEL, error)
+
+    def _unreadable(self, label: str, error: MalformedRecordError) -> tuple[bool, list[str]]:
         self._stats.validations["failure"] += 1
-        self._metrics.validation(MALFORMED_RECORD_LABEL, "failure")
-        self._metrics.validation_failure(MALFORMED_RECORD_LABEL, self.config.validation_mode)
+        self._metrics.validation(label, "failure")
+        self._metrics.validation_failure(label, self.config.validation_mode)
         return False, [str(error)]
 
     async def _started_client(self) -> RegistryClient:
