@@ -301,24 +301,18 @@ class SchemaManager:
         As `validate_payload` for the decoded value; bytes that are not JSON (or not UTF-8, or
         hold `NaN`) are an invalid payload whose error says why and where (`line 1 column 9`).
         """
-        if not self._active:
-            return True, []
-        try:
-            payload = parse_json(data)
-        except MalformedRecordError as exc:
-            return self._malformed_json(name, exc)
+        answered, payload = self._read_json(name, data)
+        if answered is not None:
+            return answered
         return await self.validate_payload(name, payload, prefer, fallback)
 
     def validate_json_sync(
         self, name: str, data: bytes | str, prefer: str | None = None, fallback: str | None = None
     ) -> tuple[bool, list[str]]:
         """`validate_json` from synchronous code, as `validate_payload_sync` does it."""
-        if not self._active:
-            return True, []
-        try:
-            payload = parse_json(data)
-        except MalformedRecordError as exc:
-            return self._malformed_json(name, exc)
+        answered, payload = self._read_json(name, data)
+        if answered is not None:
+            return answered
         return self.validate_payload_sync(name, payload, prefer, fallback)
 
     async def validate_message(
@@ -487,9 +481,15 @@ class SchemaManager:
             )
         return call_on(home, coroutine)
 
-    def _malformed_json(self, name: str, error: MalformedRecordError) -> tuple[bool, list[str]]:
-        """Count bytes that are not JSON as a failed validation of the schema they were for."""
-        return self._unreadable(self.metric_label(name), error)
+    def _read_json(self, name: str, data: object) -> tuple[tuple[bool, list[str]] | None, Any]:
+        """(the answer, None) when nothing is left to validate (disabled, or not JSON: counted
+        as a failure of the schema it was for), else (None, the decoded payload)."""
+        if not self._active:
+            return (True, []), None
+        try:
+            return None, parse_json(data)
+        except MalformedRecordError as exc:
+            return self._unreadable(self.metric_label(name), exc), None
 
     def _malformed_record(self, error: MalformedRecordError) -> tuple[bool, list[str]]:
         """Count a record that names no schema or holds no JSON: invalid, under one label."""
