@@ -32,7 +32,7 @@ from .._core.errors import (
 )
 from .._core.models import DeadLetter, ValidationResult, excerpt, schema_name_problem
 from .framing import FramingError, Headers, replayable, unframe
-from .records import parse_json
+from .records import decode_json
 from .resolver import writer_key
 from .sinks import DeadLetterSink
 from .throttle import LogThrottle
@@ -113,6 +113,12 @@ class ValidationGate:
         """Decide for an envelope (`meta.schema_id`, `meta.track`) or a payload with `schema=`."""
         if self.mode == "off":
             return GateResult(Decision.ACCEPT)
+        return await self._check(message, schema, track, checked=False)
+
+    async def _check(
+        self, message: Any, schema: str | None, track: str | None, *, checked: bool
+    ) -> GateResult:
+        """`check`; `checked` when `decode_json` made the message (no payload guard needed)."""
         try:
             name, track, payload = self._unpack(message, schema, track)
         except _MalformedEnvelopeError as exc:
@@ -121,7 +127,7 @@ class ValidationGate:
             reason = f"cannot read the envelope: {type(exc).__name__}: {excerpt(str(exc))}"
             return await self._malformed(message, reason)
         try:
-            result = await self.manager.check(name, payload, track, track)
+            result = await self.manager._check(name, payload, track, track, checked=checked)
         except SchemaRegistryError as exc:
             return await self._without_schema(message, name, track, exc)
         return await self._decide(message, name, result)
@@ -137,10 +143,10 @@ class ValidationGate:
         if self.mode == "off":
             return GateResult(Decision.ACCEPT)
         try:
-            message = parse_json(raw, "message")
+            message, checked = decode_json(raw, "message", self.manager.config.max_depth)
         except MalformedRecordError as exc:
             return await self._malformed(raw, str(exc))
-        return await self.check(message, schema=schema, track=track)
+        return await self._check(message, schema, track, checked=checked)
 
     async def check_message(self, value: bytes, *, headers: Headers | None = None) -> GateResult:
         """Decide for a Kafka record value in Confluent framing: what a consumer calls per record.

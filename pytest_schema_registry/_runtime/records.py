@@ -3,31 +3,84 @@
 The value comes from the broker, so from anyone who can produce to the topic: it may lack
 framing, hold no JSON, or not even be UTF-8. Each is a `MalformedRecordError` with a reason a
 dead-letter reader can act on; nothing here raises anything else.
+
+`decode_json` is the fast path: msgspec's decoder (chosen by measurement over orjson, see
+`benchmarks/bench_manager.py` and the README) yields only JSON's types, refuses `NaN`,
+`Infinity`, numbers that overflow a double, lone surrogates and invalid UTF-8, and keeps
+integers of any size exact, so what it returns needs no payload guard, once the nesting is
+known to be within `max_depth`. Without msgspec (an interpreter it has no wheel for) the
+standard library decodes and a walk refuses what it lets by (`_beyond_json`): slower, with the
+same answers.
 """
 
 from __future__ import annotations
 
 import json
+import math
+from collections.abc import Callable
 from typing import Any
 
 from .._core.errors import MalformedRecordError
 from .cache import Key
 from .framing import FramingError, Headers, unframe
 from .resolver import writer_key
+from .validation import format_path
 
-__all__ = ["MALFORMED_RECORD_LABEL", "parse_json", "read_record"]
+__all__ = ["MALFORMED_RECORD_LABEL", "decode_json", "parse_json", "read_record"]
 
 MALFORMED_RECORD_LABEL = "__malformed__"  # one metrics series for every unreadable record
+_BODY = "record body"
+_TEXT = (bytes, bytearray, memoryview, str)  # a tuple: isinstance reads it faster than a union
 
 
-def read_record(value: object, headers: Headers | None) -> tuple[Key, Any]:
-    """Return the writer schema's cache key and the decoded JSON body."""
+def read_record(value: object, headers: Headers | None, max_depth: int) -> tuple[Key, Any, bool]:
+    """Return the writer schema's cache key, the decoded JSON body and whether it is checked.
+
+    Checked means as `decode_json` says: JSON by construction, nested no deeper than allowed.
+    """
     try:
         framed = unframe(value, headers)
     except FramingError as exc:
         raise MalformedRecordError(f"unreadable record: {exc}") from None
-    payload = parse_json(framed.body, f"record body (writer {framed.writer})")
-    return writer_key(framed.schema_id, framed.guid), payload
+    try:
+        payload, checked = decode_json(framed.body, _BODY, max_depth)
+    except MalformedRecordError as exc:  # name the writer only when there is something to say
+        named = str(exc).replace(_BODY, f"{_BODY} (writer {framed.writer})", 1)
+        raise MalformedRecordError(named) from None
+    return writer_key(framed.schema_id, framed.guid), payload, checked
+
+
+def decode_json(data: object, what: str = "payload", max_depth: int = 256) -> tuple[Any, bool]:
+    """Decode untrusted JSON text or bytes; return (value, checked) or raise `MalformedRecordError`.
+
+    `checked` is True when the value needs no payload guard: it holds JSON's types and finite
+    numbers only, shares no containers, and cannot nest deeper than `max_depth`. Refusals carry
+    the standard library's reason and position where it has one, so every path says the same
+    thing about the same bytes.
+    """
+    if not isinstance(data, _TEXT):
+        raise MalformedRecordError(f"{what} is {type(data).__name__}, not JSON text or bytes")
+    try:
+        value = _decode(data)
+    except (ValueError, RecursionError) as exc:  # msgspec's errors, Unicode ones included
+        # The standard library's reason and position where it refuses too; else what it let by.
+        problem = _beyond_json(parse_json(data, what)) or _own_words(exc)
+        raise MalformedRecordError(f"{what} is not JSON: {problem}") from None
+    # Each level opens a bracket and closes it, so short text cannot nest deep: the common
+    # small event is vouched for by its length alone.
+    return value, len(data) <= 2 * max_depth + 1 or _few_brackets(data, max_depth)
+
+
+def _few_brackets(data: bytes | bytearray | memoryview | str, max_depth: int) -> bool:
+    """Say whether text opens few enough brackets that it cannot nest past `max_depth`.
+
+    Brackets inside strings count too: erring deep only sends the value through the guard.
+    """
+    if isinstance(data, str):
+        return data.count("[") + data.count("{") <= max_depth
+    if isinstance(data, memoryview):
+        data = data.tobytes()
+    return data.count(b"[") + data.count(b"{") <= max_depth
 
 
 def parse_json(data: object, what: str = "payload") -> Any:
@@ -55,3 +108,71 @@ def parse_json(data: object, what: str = "payload") -> Any:
 
 def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON value")
+
+
+def _beyond_json(value: Any) -> str | None:
+    """Say what the standard library let through but JSON has no room for, and where.
+
+    Two things: a string holding a lone surrogate (`"\\ud800"`), which is not Unicode text,
+    and a number beyond a double's range (`1e999`), which it reads as infinity. msgspec
+    refuses both; so does the fallback, by this walk, so both paths give the same answers.
+    """
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(value, ())]
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, dict):
+            stack.extend((v, (*path, k)) for k, v in reversed(node.items()))
+        elif isinstance(node, list):
+            stack.extend((v, (*path, i)) for i, v in reversed(list(enumerate(node))))
+        elif isinstance(node, float) and not math.isfinite(node):
+            return f"{format_path(path)}: a number beyond a double's range"
+        elif isinstance(node, str) and not _is_unicode(node):
+            return f"{format_path(path)}: a string holding a lone surrogate, not Unicode text"
+    return None
+
+
+def _own_words(exc: BaseException) -> str:
+    """msgspec's reason, for what neither the standard library nor `_beyond_json` explained."""
+    if isinstance(exc, RecursionError):
+        return "it nests too deep to read"
+    reason = str(exc).removeprefix("JSON is malformed: ")
+    return reason[:1].lower() + reason[1:]
+
+
+def _is_unicode(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _decode_standard(data: bytes | bytearray | memoryview | str) -> Any:
+    """Decode with the standard library, refusing what it lets by: msgspec's answers, slower."""
+    try:
+        value = parse_json(data)
+    except MalformedRecordError as exc:  # `decode_json` words it, naming what was read
+        raise ValueError(str(exc)) from None
+    problem = _beyond_json(value)
+    if problem is not None:
+        raise ValueError(problem)
+    return value
+
+
+def _load_decoder(data: bytes | bytearray | memoryview | str) -> Any:
+    """Decode the first text, after putting the decoder in place for every later one.
+
+    msgspec is imported on first use, not with the manager; where it has no wheel (another
+    interpreter than CPython) the standard library decodes instead.
+    """
+    global _decode  # replaced once: later calls go straight to the decoder
+    try:
+        import msgspec.json
+    except ImportError:
+        _decode = _decode_standard
+    else:
+        _decode = msgspec.json.Decoder().decode
+    return _decode(data)
+
+
+_decode: Callable[[bytes | bytearray | memoryview | str], Any] = _load_decoder

@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, Protocol
 
 import jsonschema_rs
@@ -67,7 +67,7 @@ class _Backend(Protocol):
 class PayloadValidator:
     """Validate payloads against one compiled schema; `validate()` never raises for a payload."""
 
-    __slots__ = ("_backend", "max_depth", "max_errors")
+    __slots__ = ("_backend", "is_valid_decoded", "max_depth", "max_errors")
 
     def __init__(
         self,
@@ -87,6 +87,8 @@ class PayloadValidator:
             raise SchemaCompileError("schema does not compile: it nests too deep to read") from None
         self.max_depth = max_depth
         self.max_errors = max_errors
+        # The verdict alone for a value `validate_decoded` accepts: the bytes path's hot call.
+        self.is_valid_decoded: Callable[[Any], bool] = self._backend.is_valid
 
     def validate(self, payload: Any) -> tuple[bool, list[str]]:
         """Return (True, []) for a valid payload, else (False, readable errors)."""
@@ -97,6 +99,19 @@ class PayloadValidator:
             return False, [f"$: payload could not be read: {reason}"]
         if problem is not None:
             return False, [problem]
+        try:  # the common answer without another call; `validate_decoded` words the rest
+            if self._backend.is_valid(payload):
+                return True, []
+        except (ValueError, TypeError, RecursionError):
+            pass
+        return self.validate_decoded(payload)
+
+    def validate_decoded(self, payload: Any) -> tuple[bool, list[str]]:
+        """`validate` for a value a strict JSON decoder made, nested within `max_depth`.
+
+        Such a value holds JSON's types and finite numbers only, and shares no containers: the
+        payload guard could find nothing, so it is skipped (the bytes path, `records.py`).
+        """
         try:
             if self._backend.is_valid(payload):
                 return True, []

@@ -64,11 +64,11 @@ def test_anything_else_is_a_framing_error_saying_what_came(
 )
 def test_a_framed_body_that_is_not_json_is_a_record_error(body: bytes, said: str) -> None:
     with pytest.raises(MalformedRecordError, match=said):
-        read_record(b"\x00\x00\x00\x00\x07" + body, None)
+        read_record(b"\x00\x00\x00\x00\x07" + body, None, 256)
 
 
 def test_a_readable_record_gives_its_writer_key_and_payload() -> None:
-    key, payload = read_record(b"\x00\x00\x00\x00\x07" + BODY, None)
+    key, payload, checked = read_record(b"\x00\x00\x00\x00\x07" + BODY, None, 256)
 
-    assert key == ("id:7", "", None) and payload == {"level": "ok"}
-    assert read_record(b"\x01" + GUID.bytes + b"1", None)[0] == (f"guid:{GUID}", "", None)
+    assert key == ("id:7", "", None) and payload == {"level": "ok"} and checked
+    assert read_record(b"\x01" + GUID.bytes + b"1", None, 256)[0] == (f"guid:{GUID}", "", None)
