@@ -3,10 +3,16 @@
     python benchmarks/bench_manager.py [--quick]
 
 Prints medians of several repeats (the machine is shared and noisy: trust ratios over absolutes):
-warm `validate_payload` on the small FeedbackEvent and on a 50-item batch, the same payloads
-through raw jsonschema-rs, a reused `jsonschema.Draft7Validator` and `jsonschema.validate()`, the
-manager on the pure-Python backend (a "Draft7Validator-based manager"), and the cold path: 100
-concurrent first calls for one schema, counting the registry requests they cause.
+
+* dicts: warm `validate_payload` on the small FeedbackEvent and on a 50-item batch, the same
+  payloads through raw jsonschema-rs, a reused `jsonschema.Draft7Validator` and
+  `jsonschema.validate()`, and the manager on the pure-Python backend;
+* bytes: `validate_json` from the JSON bytes to the verdict, against msgspec or orjson + raw
+  jsonschema-rs, and the standard library's `json.loads` + jsonschema-rs, fastjsonschema or a
+  reused `Draft7Validator`, valid and invalid (an invalid answer includes its error messages);
+* a consumer loop: 10,000 Confluent-framed records (1 in 10 invalid) through `ValidationGate`
+  in log mode, against the same loop written by hand with `json.loads` + fastjsonschema;
+* the cold path: 100 concurrent first calls for one schema, counting the registry requests.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import shutil
 import statistics
 import tempfile
@@ -22,10 +29,13 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import fastjsonschema
 import jsonschema
 import jsonschema_rs
+import msgspec
+import orjson
 
-from pytest_schema_registry import RegistryClient, RegistryServer, SchemaManager
+from pytest_schema_registry import RegistryClient, RegistryServer, SchemaManager, ValidationGate
 
 ROOT = Path(__file__).resolve().parent.parent
 FEEDBACK = "telemetry.FeedbackEvent"
@@ -41,6 +51,9 @@ EVENT = {
     "reason": "queue_high_watermark",
 }
 BATCH_PAYLOAD = {"events": [dict(EVENT, queue_size=i) for i in range(50)]}
+INVALID_EVENT = dict(EVENT, queue_size=-1)
+INVALID_BATCH = {"events": [*BATCH_PAYLOAD["events"][:49], INVALID_EVENT]}
+RECORDS = 10_000
 
 
 def median_us(run: Callable[[int], float], number: int, repeat: int) -> float:
@@ -113,6 +126,15 @@ def main() -> None:
         (folder / "v2" / BATCH / "1.0.0.json").write_text(json.dumps(schema_b))
         with RegistryServer(folder) as server:
             report(server, event_schema, schema_b, small_n, batch_n, slow_n, repeat)
+            report_bytes(server, event_schema, schema_b, small_n, batch_n, slow_n, repeat)
+            requests, elapsed = asyncio.run(cold_path(server))
+            print(
+                f"cold path: 100 concurrent first calls -> {requests} registry request(s), "
+                f"{elapsed * 1000:.1f} ms in all\n"
+            )
+        (Path(tmp) / "confluent").mkdir()
+        with RegistryServer(Path(tmp) / "confluent", dialect="confluent") as server:
+            consumer_loop(server, event_schema, RECORDS if not args.quick else RECORDS // 10)
 
 
 def report(
@@ -203,11 +225,168 @@ def report(
             f"{row['jsonschema.validate() (naive)'] / ours:.0f}x faster\n"
         )
 
-    requests, elapsed = asyncio.run(cold_path(server))
-    print(
-        f"cold path: 100 concurrent first calls -> {requests} registry request(s), "
-        f"{elapsed * 1000:.1f} ms in all"
-    )
+
+Verdict = tuple[bool, list[str]]
+
+
+def rust_path(parse: Callable[[bytes], Any], validator: Any) -> Callable[[bytes], Verdict]:
+    """Decode, then raw jsonschema-rs: the verdict, and its messages when invalid."""
+
+    def judge(data: bytes) -> Verdict:
+        payload = parse(data)
+        if validator.is_valid(payload):
+            return True, []
+        return False, [error.message for error in validator.iter_errors(payload)]
+
+    return judge
+
+
+def fastjsonschema_path(schema: dict[str, Any]) -> Callable[[bytes], Verdict]:
+    """`json.loads` + fastjsonschema, the usual "fast" Python choice (first error only)."""
+    validate = fastjsonschema.compile(schema)
+
+    def judge(data: bytes) -> Verdict:
+        try:
+            validate(json.loads(data))
+        except fastjsonschema.JsonSchemaValueException as exc:
+            return False, [exc.message]
+        return True, []
+
+    return judge
+
+
+def draft7_path(schema: dict[str, Any]) -> Callable[[bytes], Verdict]:
+    """`json.loads` + a reused `jsonschema.Draft7Validator`."""
+    validator = jsonschema.Draft7Validator(schema)
+
+    def judge(data: bytes) -> Verdict:
+        payload = json.loads(data)
+        if validator.is_valid(payload):
+            return True, []
+        return False, [error.message for error in validator.iter_errors(payload)]
+
+    return judge
+
+
+def report_bytes(
+    server: RegistryServer,
+    schema_s: dict[str, Any],
+    schema_b: dict[str, Any],
+    small_n: int,
+    batch_n: int,
+    slow_n: int,
+    repeat: int,
+) -> None:
+    """From JSON bytes to a verdict: the manager against the same work done by hand."""
+
+    async def warm() -> SchemaManager:
+        manager = SchemaManager(
+            client=RegistryClient(server.url),
+            metrics=True,
+            metrics_registry=(__import__("prometheus_client").CollectorRegistry()),
+        )
+        for name, payload in ((FEEDBACK, EVENT), (BATCH, BATCH_PAYLOAD)):
+            assert (await manager.validate_json(name, json.dumps(payload).encode()))[0]
+        return manager
+
+    manager = asyncio.run(warm())
+    msgspec_loads = msgspec.json.Decoder().decode
+    cases = [
+        ("small event", FEEDBACK, schema_s, EVENT, small_n),
+        ("small event, invalid", FEEDBACK, schema_s, INVALID_EVENT, small_n // 4),
+        ("batch of 50", BATCH, schema_b, BATCH_PAYLOAD, batch_n),
+        ("batch of 50, one invalid", BATCH, schema_b, INVALID_BATCH, batch_n // 4),
+    ]
+    print(f"bytes -> verdict, median of {repeat} runs, microseconds per call\n")
+    for label, name, schema, payload, number in cases:
+        data = json.dumps(payload).encode()
+        rust = jsonschema_rs.Draft7Validator(schema, validate_formats=True, offline=True)
+        expected_valid = rust.is_valid(payload)
+        paths: dict[str, Callable[[bytes], Any]] = {
+            "msgspec + raw jsonschema-rs": rust_path(msgspec_loads, rust),
+            "orjson.loads + raw jsonschema-rs": rust_path(orjson.loads, rust),
+            "json.loads + raw jsonschema-rs": rust_path(json.loads, rust),
+            "json.loads + fastjsonschema": fastjsonschema_path(schema),
+            "json.loads + Draft7Validator": draft7_path(schema),
+        }
+        for path in paths.values():
+            assert path(data)[0] is expected_valid
+        assert manager.validate_json_sync(name, data)[0] is expected_valid
+        times = {
+            "SchemaManager.validate_json": median_us(
+                async_loop(lambda name=name, data=data: manager.validate_json(name, data)),
+                number,
+                repeat,
+            ),
+        }
+        for path_label, path in paths.items():
+            slow = "Draft7Validator" in path_label
+            times[path_label] = median_us(
+                sync_loop(lambda path=path, data=data: path(data)),
+                max(number // (50 if slow else 1), 20),
+                repeat,
+            )
+        ours = times["SchemaManager.validate_json"]
+        print(f"{label} ({len(data):,} bytes):")
+        for path_label, micros in times.items():
+            print(f"  {path_label:<36} {micros:10.2f} us  [{1e6 / micros:>12,.0f}/s]")
+        print(
+            f"  -> manager / (orjson + raw jsonschema-rs): "
+            f"{ours / times['orjson.loads + raw jsonschema-rs']:.2f}x; "
+            f"/ (msgspec + raw jsonschema-rs): "
+            f"{ours / times['msgspec + raw jsonschema-rs']:.2f}x"
+        )
+        print(
+            f"  -> manager vs json.loads + fastjsonschema: "
+            f"{times['json.loads + fastjsonschema'] / ours:.1f}x faster\n"
+        )
+
+
+def consumer_loop(server: RegistryServer, schema: dict[str, Any], count: int) -> None:
+    """`count` framed records through the gate in log mode, against a hand-written loop."""
+
+    async def run() -> None:
+        async with RegistryClient(server.url, dialect="confluent") as client:
+            schema_id = int((await client.register_schema(FEEDBACK, schema))["id"])
+        frame = b"\x00" + schema_id.to_bytes(4, "big")
+        records = [
+            frame + json.dumps(INVALID_EVENT if i % 10 == 9 else dict(EVENT, queue_size=i)).encode()
+            for i in range(count)
+        ]
+        logging.getLogger("pytest_schema_registry").setLevel(logging.ERROR)  # 1,000 warnings
+        async with SchemaManager(
+            server.url,
+            dialect="confluent",
+            metrics_registry=__import__("prometheus_client").CollectorRegistry(),
+        ) as manager:
+            gate = ValidationGate(manager, mode="log")
+            await gate.check_message(records[0])  # warm: the writer schema is fetched once
+            started = time.perf_counter()
+            accepted = [(await gate.check_message(record)).accepted for record in records]
+            ours = time.perf_counter() - started
+        assert all(accepted)
+        by_id = {schema_id: fastjsonschema.compile(schema)}
+        started = time.perf_counter()
+        invalid = 0
+        for record in records:  # by hand: read the id, json.loads the body, validate
+            try:
+                by_id[int.from_bytes(record[1:5], "big")](json.loads(record[5:]))
+            except fastjsonschema.JsonSchemaValueException:
+                invalid += 1
+        theirs = time.perf_counter() - started
+        assert invalid == count // 10
+        print(f"consumer loop: {count:,} framed records (1 in 10 invalid), gate in log mode")
+        print(
+            f"  ValidationGate.check_message       {ours / count * 1e6:10.2f} us/record  "
+            f"[{count / ours:>12,.0f} records/s]"
+        )
+        print(
+            f"  by hand: json.loads + fastjsonschema {theirs / count * 1e6:8.2f} us/record  "
+            f"[{count / theirs:>12,.0f} records/s]"
+        )
+        print(f"  -> gate vs the hand-written loop: {theirs / ours:.1f}x faster")
+
+    asyncio.run(run())
 
 
 if __name__ == "__main__":
