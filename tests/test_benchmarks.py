@@ -27,6 +27,11 @@ def test_manager_benchmark_runs_and_the_cold_path_makes_one_request() -> None:
 
     assert "manager overhead over raw jsonschema-rs" in stdout
     assert "cold path: 100 concurrent first calls -> 1 registry request(s)" in stdout
+    assert "bytes -> verdict, median of" in stdout
+    for case in ("small event", "small event, invalid", "batch of 50", "batch of 50, one invalid"):
+        assert f"\n{case} (" in stdout
+    assert "-> manager / (orjson + raw jsonschema-rs): " in stdout
+    assert "consumer loop: 1,000 framed records (1 in 10 invalid), gate in log mode" in stdout
 
 
 def test_compatibility_benchmark_runs_and_finds_no_wrong_verdict() -> None:
