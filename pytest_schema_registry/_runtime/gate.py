@@ -30,7 +30,7 @@ from .._core.errors import (
     MalformedRecordError,
     SchemaRegistryError,
 )
-from .._core.models import DeadLetter, ValidationResult, excerpt, schema_name_problem
+from .._core.models import DeadLetter, SchemaDocument, excerpt, schema_name_problem
 from .framing import FramingError, Headers, replayable, unframe
 from .records import decode_json
 from .resolver import writer_key
@@ -77,6 +77,7 @@ class GateResult:
 
 
 SchemaFor = Callable[[Mapping[str, Any]], str]
+_ACCEPTED_KEPT = 256  # shared acceptances kept (one per schema version seen), then started over
 
 
 class ValidationGate:
@@ -105,6 +106,7 @@ class ValidationGate:
         self._schema_for = schema_for or _schema_from_meta
         # One line per message would let invented names (or an outage) flood the log.
         self._unvalidated = LogThrottle(log)
+        self._acceptances: dict[tuple[str, str, str], GateResult] = {}
         self._malformed_lines = LogThrottle(log)
 
     async def check(
@@ -127,10 +129,13 @@ class ValidationGate:
             reason = f"cannot read the envelope: {type(exc).__name__}: {excerpt(str(exc))}"
             return await self._malformed(message, reason)
         try:
-            result = await self.manager._check(name, payload, track, track, checked=checked)
+            judged = await self.manager._judged(name, payload, track, track, checked)
         except SchemaRegistryError as exc:
             return await self._without_schema(message, name, track, exc)
-        return await self._decide(message, name, result)
+        (valid, errors), document = judged
+        if valid:
+            return self._accepted(name, document)
+        return await self._decide(message, name, errors, document)
 
     async def check_json(
         self, raw: bytes | str, *, schema: str | None = None, track: str | None = None
@@ -156,28 +161,47 @@ class ValidationGate:
         """
         if self.mode == "off":
             return GateResult(Decision.ACCEPT)
-        try:  # read twice (here, and for naming the writer): a generator would be empty then
-            headers = replayable(headers)
-        except FramingError as exc:
-            return await self._malformed(value, f"unreadable record: {exc}")
+        if headers is not None:
+            try:  # read twice (here, and for naming the writer): a generator would be empty then
+                headers = replayable(headers)
+            except FramingError as exc:
+                return await self._malformed(value, f"unreadable record: {exc}")
         try:
-            result = await self.manager.check_message(value, headers=headers)
+            (valid, errors), schema = await self.manager._judged_message(value, headers)
         except MalformedRecordError as exc:
             return await self._malformed(value, str(exc))
         except SchemaRegistryError as exc:
             return await self._without_schema(value, _writer_of(value, headers), None, exc)
-        return await self._decide(value, result.schema.name, result)
+        if valid:
+            return self._accepted(schema.name, schema)
+        return await self._decide(value, schema.name, errors, schema)
 
-    async def _decide(self, message: Any, name: str, result: ValidationResult) -> GateResult:
-        """Accept a valid message; log or reject (dead-letter) an invalid one, by mode."""
-        if result.valid:
-            return GateResult(Decision.ACCEPT, (), name, result.schema.track, result.schema.version)
+    def _accepted(self, name: str, schema: SchemaDocument) -> GateResult:
+        """Accept a valid message: one shared, immutable answer per schema version.
+
+        Built once and reused: a frozen dataclass costs about a microsecond to build, a tenth of
+        a warm decision. Only schemas that judged a message get one, and there are at most
+        `_ACCEPTED_KEPT` at a time.
+        """
+        key = (name, schema.track, schema.version)
+        accepted = self._acceptances.get(key)
+        if accepted is None:
+            if len(self._acceptances) >= _ACCEPTED_KEPT:
+                self._acceptances.clear()
+            accepted = GateResult(Decision.ACCEPT, (), name, schema.track, schema.version)
+            self._acceptances[key] = accepted
+        return accepted
+
+    async def _decide(
+        self, message: Any, name: str, errors: list[str], schema: SchemaDocument
+    ) -> GateResult:
+        """Log (and let through) or reject (dead-letter) an invalid message, by mode."""
         base = GateResult(
             Decision.ACCEPT_WITH_WARNING,
-            result.errors,
+            tuple(errors),
             name,
-            result.schema.track,
-            result.schema.version,
+            schema.track,
+            schema.version,
             INVALID,
         )
         if self.mode == "log":
@@ -186,7 +210,7 @@ class ValidationGate:
                 name,
                 base.track,
                 base.version,
-                "; ".join(result.errors),
+                "; ".join(errors),
             )
             self._action(name, "warning", "logged")
             return base

@@ -48,7 +48,7 @@ from .cache import Key, Stats
 from .lookup import SchemaLookup
 from .metrics import MetricsSink, NoMetrics, metrics_sink
 from .received import ReceivedBytes
-from .verdicts import DegradationWatcher, Verdicts
+from .verdicts import DegradationWatcher, Verdict, Verdicts
 
 if TYPE_CHECKING:
     import httpx
@@ -296,18 +296,18 @@ class SchemaManager(ReceivedBytes):
         Where `validate_payload` degrades (a service must keep running), `check` raises the
         registry error: a contract test must not pass because the registry was down.
         """
-        return await self._check(name, payload, prefer, fallback, checked=False)
+        (valid, errors), schema = await self._judged(name, payload, prefer, fallback, False)
+        return ValidationResult(valid, tuple(errors), schema)
 
-    async def _check(
-        self, name: str, payload: Any, prefer: str | None, fallback: str | None, *, checked: bool
-    ) -> ValidationResult:
-        """`check`; `checked` for a payload `decode_json` vouched for (the gate's bytes path)."""
+    async def _judged(
+        self, name: str, payload: Any, prefer: str | None, fallback: str | None, checked: bool
+    ) -> tuple[Verdict, SchemaDocument]:
+        """`check`'s verdict and schema, for the gate too; `checked` as `decode_json` says."""
         if not self._active:
             raise ConfigError("the SchemaManager is disabled: set enabled=True and a registry URL")
         key = self._key(name, prefer, fallback)
         entry = self._warm(key) or await self._resolve(key)
-        valid, errors = self._judge(entry, name, payload, checked)
-        return ValidationResult(valid, tuple(errors), entry.document)
+        return self._judge(entry, name, payload, checked), entry.document
 
     def check_sync(
         self, name: str, payload: Any, prefer: str | None = None, fallback: str | None = None

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from .._core.config import RegistryConfig
 from .._core.errors import ConfigError, MalformedRecordError, SchemaRegistryError
-from .._core.models import ValidationResult
+from .._core.models import SchemaDocument, ValidationResult
 from .cache import Entry, Key
 from .framing import Headers
 from .records import MALFORMED_RECORD_LABEL, decode_json, read_record
@@ -138,12 +138,18 @@ class ReceivedBytes:
         A record without framing or JSON raises `MalformedRecordError` (saying why); no
         schema to be had raises the registry error, as `check` does for names.
         """
+        (valid, errors), schema = await self._judged_message(value, headers)
+        return ValidationResult(valid, tuple(errors), schema)
+
+    async def _judged_message(
+        self, value: bytes, headers: Headers | None
+    ) -> tuple[Verdict, SchemaDocument]:
+        """`check_message`'s verdict and the writer's schema, for the gate too."""
         if not self._active:
             raise ConfigError("the SchemaManager is disabled: set enabled=True and a registry URL")
         key, payload, checked = read_record(value, headers, self._max_depth)
         entry = self._warm_writer(key) or await self._resolve_writer(key)
-        valid, errors = self._judge(entry, entry.document.name, payload, checked)
-        return ValidationResult(valid, tuple(errors), entry.document)
+        return self._judge(entry, entry.document.name, payload, checked), entry.document
 
     def _malformed_record(self, error: MalformedRecordError) -> Verdict:
         """Count a record that names no schema or holds no JSON: invalid, under one label."""

@@ -99,11 +99,6 @@ class PayloadValidator:
             return False, [f"$: payload could not be read: {reason}"]
         if problem is not None:
             return False, [problem]
-        try:  # the common answer without another call; `validate_decoded` words the rest
-            if self._backend.is_valid(payload):
-                return True, []
-        except (ValueError, TypeError, RecursionError):
-            pass
         return self.validate_decoded(payload)
 
     def validate_decoded(self, payload: Any) -> tuple[bool, list[str]]:
@@ -115,10 +110,16 @@ class PayloadValidator:
         try:
             if self._backend.is_valid(payload):
                 return True, []
-            items = sorted(_excerpted(self._backend.errors(payload)), key=_error_order)
         except (ValueError, TypeError, RecursionError) as exc:  # belt and braces: never raise
-            reason = _excerpt(f"{type(exc).__name__}: {exc}", _MESSAGE_CHARS)
-            return False, [f"$: payload could not be validated: {reason}"]
+            return False, [_not_validated(exc)]
+        return self.explain(payload)
+
+    def explain(self, payload: Any) -> tuple[bool, list[str]]:
+        """(False, readable errors) for a payload the validator already found invalid."""
+        try:
+            items = sorted(_excerpted(self._backend.errors(payload)), key=_error_order)
+        except (ValueError, TypeError, RecursionError) as exc:
+            return False, [_not_validated(exc)]
         return False, self._cap([_line(path, message) for path, message in items])
 
     def is_valid(self, payload: Any) -> bool:
@@ -305,6 +306,11 @@ def format_path(path: Iterable[str | int]) -> str:
         else:
             parts.append(f"[{_excerpt(part, _KEY_CHARS)!r}]")
     return "".join(parts)
+
+
+def _not_validated(exc: BaseException) -> str:
+    reason = _excerpt(f"{type(exc).__name__}: {exc}", _MESSAGE_CHARS)
+    return f"$: payload could not be validated: {reason}"
 
 
 def _first_line(exc: BaseException) -> str:

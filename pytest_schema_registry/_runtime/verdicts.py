@@ -52,22 +52,23 @@ class Verdicts:
         within bounds, so the verdict comes straight from the validator.
         """
         validator = entry.validator
-        try:  # a decoded payload's verdict alone first: the common answer, without a detour
-            quickly_valid = checked and validator.is_valid_decoded(payload) is True
-        except Exception:  # `validate_decoded` says why, as an invalid payload
-            quickly_valid = False
-        if not quickly_valid:
-            valid, errors = (
-                validator.validate_decoded(payload) if checked else validator.validate(payload)
-            )
-            if not valid:
-                self._validations["failure"] += 1
-                self._count_validation(name, "failure")
-                self._metrics.validation_failure(name, self._config.validation_mode)
-                return False, errors
-        self._validations["success"] += 1
-        self._count_validation(name, "success")
-        return True, []
+        if not checked:
+            valid, errors = validator.validate(payload)
+        else:  # the verdict alone first: the common answer, without a detour
+            try:
+                valid = validator.is_valid_decoded(payload) is True
+            except Exception:  # `validate_decoded` says why, as an invalid payload
+                valid, errors = validator.validate_decoded(payload)
+            else:
+                errors = [] if valid else validator.explain(payload)[1]
+        if valid:
+            self._validations["success"] += 1
+            self._count_validation(name, "success")
+            return True, []
+        self._validations["failure"] += 1
+        self._count_validation(name, "failure")
+        self._metrics.validation_failure(name, self._config.validation_mode)
+        return False, errors
 
     def unreadable(self, label: str, error: MalformedRecordError) -> Verdict:
         """Count bytes that hold no JSON (or a record without framing): invalid, saying why."""

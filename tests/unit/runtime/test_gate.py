@@ -22,7 +22,7 @@ from pytest_schema_registry import (
     SchemaManager,
     ValidationGate,
 )
-from tests.helpers import V1_EVENT, V2_EVENT, dead_url
+from tests.helpers import V1_EVENT, V2_EVENT, dead_url, schema_document
 
 pytestmark = pytest.mark.anyio
 
@@ -241,3 +241,18 @@ def test_enforce_without_a_sink_is_a_config_error() -> None:
         ValidationGate(manager)
     with pytest.raises(ConfigError, match="mode='loud': expected one of off, log, enforce"):
         ValidationGate(manager, mode="loud", sink=InMemoryDeadLetterSink())
+
+
+async def test_acceptances_are_shared_per_schema_version_and_bounded(
+    managers: Callable[..., SchemaManager],
+) -> None:
+    """A valid message's answer is built once per schema version, never once per message."""
+    gate = ValidationGate(managers())
+
+    first = await gate.check(envelope(V2_EVENT))
+    again = await gate.check(envelope({**V2_EVENT, "queue_size": 7}))
+    assert first is again and first.decision is Decision.ACCEPT
+    assert (first.schema, first.track, first.errors) == ("telemetry.FeedbackEvent", "v2", ())
+    for n in range(1_000):  # as many versions as a long-lived consumer could ever meet
+        gate._accepted(f"s{n}", schema_document(f"s{n}"))
+    assert len(gate._acceptances) <= 256
