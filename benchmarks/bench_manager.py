@@ -56,11 +56,6 @@ INVALID_BATCH = {"events": [*BATCH_PAYLOAD["events"][:49], INVALID_EVENT]}
 RECORDS = 10_000
 
 
-def median_us(run: Callable[[int], float], number: int, repeat: int) -> float:
-    """Return the median over `repeat` runs of the time per call, in microseconds."""
-    return statistics.median(run(number) / number * 1e6 for _ in range(repeat))
-
-
 def interleaved_medians(
     runs: dict[str, tuple[Callable[[int], float], int]], repeat: int
 ) -> dict[str, float]:
@@ -182,54 +177,72 @@ def report(
     slow = asyncio.run(warm("jsonschema"))
 
     rows = {
-        "small": {
-            "raw jsonschema-rs is_valid": median_us(
-                sync_loop(lambda: rust_s.is_valid(EVENT)), small_n, repeat
-            ),
-            "SchemaManager.validate_payload": median_us(
-                async_loop(lambda: fast.validate_payload(FEEDBACK, EVENT)), small_n, repeat
-            ),
-            "manager, jsonschema backend": median_us(
-                async_loop(lambda: slow.validate_payload(FEEDBACK, EVENT)), slow_n, repeat
-            ),
-            "reused jsonschema.Draft7Validator": median_us(
-                sync_loop(lambda: draft7_s.is_valid(EVENT)), slow_n, repeat
-            ),
-            "jsonschema.validate() (naive)": median_us(
-                sync_loop(lambda: jsonschema.validate(EVENT, schema_s)), slow_n // 10, repeat
-            ),
-        },
-        "batch of 50": {
-            "raw jsonschema-rs is_valid": median_us(
-                sync_loop(lambda: rust_b.is_valid(BATCH_PAYLOAD)), batch_n, repeat
-            ),
-            "SchemaManager.validate_payload": median_us(
-                async_loop(lambda: fast.validate_payload(BATCH, BATCH_PAYLOAD)), batch_n, repeat
-            ),
-            "manager, jsonschema backend": median_us(
-                async_loop(lambda: slow.validate_payload(BATCH, BATCH_PAYLOAD)),
-                slow_n // 20,
-                repeat,
-            ),
-            "reused jsonschema.Draft7Validator": median_us(
-                sync_loop(lambda: draft7_b.is_valid(BATCH_PAYLOAD)), slow_n // 20, repeat
-            ),
-            "jsonschema.validate() (naive)": median_us(
-                sync_loop(lambda: jsonschema.validate(BATCH_PAYLOAD, schema_b)),
-                slow_n // 100,
-                repeat,
-            ),
-        },
+        "small": interleaved_medians(
+            {
+                "raw jsonschema-rs is_valid": (sync_loop(lambda: rust_s.is_valid(EVENT)), small_n),
+                "SchemaManager.validate_payload": (
+                    async_loop(lambda: fast.validate_payload(FEEDBACK, EVENT)),
+                    small_n,
+                ),
+                "SchemaManager.validate_payload_sync": (
+                    sync_loop(lambda: fast.validate_payload_sync(FEEDBACK, EVENT)),
+                    small_n,
+                ),
+                "manager, jsonschema backend": (
+                    async_loop(lambda: slow.validate_payload(FEEDBACK, EVENT)),
+                    slow_n,
+                ),
+                "reused jsonschema.Draft7Validator": (
+                    sync_loop(lambda: draft7_s.is_valid(EVENT)),
+                    slow_n,
+                ),
+                "jsonschema.validate() (naive)": (
+                    sync_loop(lambda: jsonschema.validate(EVENT, schema_s)),
+                    slow_n // 10,
+                ),
+            },
+            repeat,
+        ),
+        "batch of 50": interleaved_medians(
+            {
+                "raw jsonschema-rs is_valid": (
+                    sync_loop(lambda: rust_b.is_valid(BATCH_PAYLOAD)),
+                    batch_n,
+                ),
+                "SchemaManager.validate_payload": (
+                    async_loop(lambda: fast.validate_payload(BATCH, BATCH_PAYLOAD)),
+                    batch_n,
+                ),
+                "SchemaManager.validate_payload_sync": (
+                    sync_loop(lambda: fast.validate_payload_sync(BATCH, BATCH_PAYLOAD)),
+                    batch_n,
+                ),
+                "manager, jsonschema backend": (
+                    async_loop(lambda: slow.validate_payload(BATCH, BATCH_PAYLOAD)),
+                    slow_n // 20,
+                ),
+                "reused jsonschema.Draft7Validator": (
+                    sync_loop(lambda: draft7_b.is_valid(BATCH_PAYLOAD)),
+                    slow_n // 20,
+                ),
+                "jsonschema.validate() (naive)": (
+                    sync_loop(lambda: jsonschema.validate(BATCH_PAYLOAD, schema_b)),
+                    slow_n // 100,
+                ),
+            },
+            repeat,
+        ),
     }
-    print(f"median of {repeat} runs, microseconds per call (calls/s in brackets)\n")
+    print(f"median of {repeat} interleaved runs, microseconds per call (calls/s in brackets)\n")
     for label, row in rows.items():
         raw, ours = row["raw jsonschema-rs is_valid"], row["SchemaManager.validate_payload"]
         print(f"{label}:")
         for name, micros in row.items():
             print(f"  {name:<36} {micros:10.2f} us  [{1e6 / micros:>12,.0f}/s]")
+        ours_sync = row["SchemaManager.validate_payload_sync"]
         print(
-            f"  -> manager overhead over raw jsonschema-rs: {ours - raw:+.2f} us "
-            f"({(ours / raw - 1) * 100:+.0f}%)"
+            f"  -> manager overhead over raw jsonschema-rs: {ours - raw:+.2f} us awaited "
+            f"({(ours / raw - 1) * 100:+.0f}%), {ours_sync - raw:+.2f} us sync"
         )
         print(
             f"  -> manager vs Draft7Validator-based manager: "
