@@ -351,11 +351,20 @@ class DeadLetter:
     mode: str
     rejected_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
 
-    def to_json(self) -> str:
-        """Return one JSON line; the message goes through `encode_message`, so nothing fails."""
+    def to_dict(self) -> dict[str, Any]:
+        """Return the fields as JSON values: the message through `encode_message`, errors a list.
+
+        Every sink stores this one form (a JSON line, a stream entry's fields), so a letter
+        reads the same wherever it was written.
+        """
         fields = {name: getattr(self, name) for name in self.__dataclass_fields__}
         fields["message"] = encode_message(self.message)
-        return json.dumps(fields, sort_keys=True, allow_nan=False)
+        fields["errors"] = list(self.errors)
+        return fields
+
+    def to_json(self) -> str:
+        """Return one JSON line; the message goes through `encode_message`, so nothing fails."""
+        return json.dumps(self.to_dict(), sort_keys=True, allow_nan=False)
 
 
 # Schema names and tracks: anything longer comes from a broken or hostile sender.

@@ -285,6 +285,9 @@ class ValidationGate:
         )
         try:
             await self.sink.put(letter)  # type: ignore[union-attr]  # enforce mode has a sink
+        except DeadLetterError:  # the sink said it itself (the Redis sink does, secrets masked)
+            self._action(letter.schema, "error", "dead_letter_failed")
+            raise
         except Exception as exc:
             self._action(letter.schema, "error", "dead_letter_failed")
             raise DeadLetterError(
