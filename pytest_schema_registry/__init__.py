@@ -149,6 +149,9 @@ if TYPE_CHECKING:  # the same table, spelled out for type checkers (a test keeps
     from ._runtime.sinks import (
         JsonLinesDeadLetterSink as JsonLinesDeadLetterSink,
     )
+    from ._runtime.sinks import (
+        RedisStreamDeadLetterSink as RedisStreamDeadLetterSink,
+    )
     from ._runtime.validation import (
         PayloadValidator as PayloadValidator,
     )
@@ -226,6 +229,7 @@ _EXPORTED_FROM: dict[str, tuple[str, ...]] = {
         "DeadLetterSink",
         "InMemoryDeadLetterSink",
         "JsonLinesDeadLetterSink",
+        "RedisStreamDeadLetterSink",
     ),
     "_runtime.validation": ("PayloadValidator",),
     "_compat.check": ("check_compatibility",),
