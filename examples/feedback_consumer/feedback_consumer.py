@@ -53,7 +53,8 @@ class RateController:
         """Adjust one coordinator's scale; say whether the payload could be used at all."""
         if not isinstance(payload, dict):
             return False
-        scale = SCALE_FOR_LEVEL.get(payload.get("level"))  # type: ignore[arg-type]
+        level = payload.get("level")  # untrusted in log mode: a list here must not raise
+        scale = SCALE_FOR_LEVEL.get(level) if isinstance(level, str) else None
         coordinator = payload.get("coordinator_id")
         if scale is None or not isinstance(coordinator, str):
             return False

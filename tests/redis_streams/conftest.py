@@ -15,6 +15,7 @@ from tests.helpers import ROOT
 from tests.redis_streams.server import INSTALL, RedisServer, find_redis_server
 
 if TYPE_CHECKING:
+    import redis as sync_redis
     from redis.asyncio import Redis
 
 # The example consumer is a script folder, not a package: import it as its own tests do.
@@ -42,3 +43,16 @@ async def redis_client(redis_server: RedisServer) -> AsyncIterator[Redis]:
     await client.flushall()
     yield client
     await client.aclose()
+
+
+@pytest.fixture
+def redis_db(redis_server: RedisServer) -> Iterator[sync_redis.Redis]:
+    """Return a blocking client of the session's server, emptied first: for tests that poll."""
+    try:
+        import redis as sync_redis
+    except ImportError:
+        pytest.fail('the redis client is missing: pip install -e ".[dev]" (or ".[redis]")')
+    client = sync_redis.Redis.from_url(redis_server.url)
+    client.flushall()
+    yield client
+    client.close()
