@@ -27,7 +27,11 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServ
     """Start redis-server on a free port on 127.0.0.1 in a temp dir; stop it after the session."""
     binary = find_redis_server()
     if binary is None:
-        pytest.fail(f"no redis-server found for the Redis Streams tests. Install one: {INSTALL}")
+        pytest.fail(
+            "no redis-server found ($REDIS_SERVER, this interpreter's scripts, PATH) for the "
+            f"Redis Streams tests. Install one: {INSTALL}",
+            pytrace=False,
+        )
     with RedisServer(binary, tmp_path_factory.mktemp("redis-server")) as server:
         yield server
 

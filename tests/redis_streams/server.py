@@ -28,7 +28,7 @@ def find_redis_server() -> str | None:
     """Return the redis-server to run: `$REDIS_SERVER`, this interpreter's scripts, then PATH."""
     chosen = os.environ.get("REDIS_SERVER")
     if chosen:
-        return chosen
+        return shutil.which(chosen)  # None for a path that is not an executable
     # The dev venv's bin/ is not on PATH when its python is run by full path.
     where = os.pathsep.join([sysconfig.get_path("scripts"), os.environ.get("PATH", "")])
     return shutil.which("redis-server", path=where)

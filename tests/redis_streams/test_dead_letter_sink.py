@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import textwrap
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,7 @@ from pytest_schema_registry import (
     SchemaManager,
     ValidationGate,
 )
-from tests.helpers import FEEDBACK, ROOT, V2_EVENT, dead_url
+from tests.helpers import FEEDBACK, ROOT, V2_EVENT, dead_url, readme_example
 from tests.redis_streams.server import RedisServer, find_redis_server
 
 pytestmark = pytest.mark.anyio
@@ -263,3 +264,36 @@ def test_the_package_imports_without_the_redis_client() -> None:
     assert (result.returncode, result.stdout.strip()) == (0, "RedisStreamDeadLetterSink"), (
         result.stderr
     )
+
+
+async def test_the_readmes_redis_wiring_runs(
+    redis_client: Redis,
+    redis_server: RedisServer,
+    server: RegistryServer,
+    metrics: CollectorRegistry,
+) -> None:
+    code = readme_example("redis wiring").replace("redis://127.0.0.1:6379/0", redis_server.url)
+    source = "async def wiring(manager, process):\n" + textwrap.indent(code, "    ")
+    namespace: dict[str, Any] = {}
+    exec(compile(source + "    await redis.aclose()\n", "README.md", "exec"), namespace)  # noqa: S102  # our own README
+    await redis_client.xgroup_create("feedback", "feedback-consumer", "0", mkstream=True)
+    valid = {"meta": {"schema_id": FEEDBACK, "track": "v2"}, "payload": V2_EVENT}
+    ids = [
+        await redis_client.xadd("feedback", {"envelope": body})
+        for body in (json.dumps(valid), json.dumps({**valid, "payload": {}}), b"\xff")
+    ]
+    processed: list[bytes] = []
+
+    async def process(message_id: bytes, raw: bytes) -> None:
+        processed.append(message_id)
+
+    enforcing = SchemaManager(
+        registry_url=server.url, validation_mode="enforce", metrics_registry=metrics
+    )
+    async with enforcing as manager:
+        await namespace["wiring"](manager, process)
+
+    assert processed == ids[:1]
+    reasons = [fields[b"reason"] for _, fields in await redis_client.xrange("feedback-dlq")]
+    assert reasons == [b"invalid payload", b"malformed envelope: message is not UTF-8: byte 0"]
+    assert (await redis_client.xpending("feedback", "feedback-consumer"))["pending"] == 0
