@@ -261,7 +261,7 @@ def _payload(raw: bytes | None) -> Any:
     """Return the envelope's payload; None when there is none (mode `off` judges nothing)."""
     try:
         return json.loads(raw)["payload"] if raw is not None else None
-    except (ValueError, TypeError, KeyError):
+    except (ValueError, TypeError, KeyError, RecursionError):  # unread in mode off: anything
         return None
 
 

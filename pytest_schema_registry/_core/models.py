@@ -397,18 +397,24 @@ def excerpt(value: object, limit: int = 60) -> str:
 _MAX_MESSAGE_DEPTH = 200  # below Python's recursion limit: deeper parts are kept as an excerpt
 
 
+_MAX_DECIMAL_BITS = 14_000  # about 4,200 decimal digits: under Python's str() limit of 4,300
+
+
 def encode_message(value: Any, depth: int = 0, seen: frozenset[int] = frozenset()) -> Any:
     """Encode a message for a dead letter: JSON as is, everything else tagged, nothing lost.
 
-    Tags: `{"$bytes": base64}`, `{"$float": "nan" | "inf" | "-inf"}`, `{"$map": [[key, value],
+    Tags: `{"$bytes": base64}`, `{"$float": "nan" | "inf" | "-inf"}`, `{"$int": "0x..."}` for an
+    integer too long to print in decimal (past Python's 4,300 digits), `{"$map": [[key, value],
     ...]}` for a mapping with keys JSON cannot carry, `{"$cycle": true}` where a container holds
     itself, `{"$repr": ...}` for other objects, and `{"$truncated": ...}` past 200 levels.
     """
+    if isinstance(value, int) and value.bit_length() > _MAX_DECIMAL_BITS:
+        return {"$int": hex(value)}  # hex has no length limit; decimal raises past 4,300 digits
     if value is None or isinstance(value, bool | int | str):
         return value
     if isinstance(value, float):
         return value if math.isfinite(value) else {"$float": str(value)}
-    if isinstance(value, bytes | bytearray):
+    if isinstance(value, bytes | bytearray | memoryview):
         return {"$bytes": base64.b64encode(bytes(value)).decode("ascii")}
     if not isinstance(value, dict | list | tuple):
         return {"$repr": _safe_excerpt(value)}

@@ -147,6 +147,8 @@ class ValidationGate:
         """
         if self.mode == "off":
             return GateResult(Decision.ACCEPT)
+        if isinstance(raw, memoryview):  # a dead letter keeps the bytes, not a view of a buffer
+            raw = raw.tobytes()
         try:
             message, checked = decode_json(raw, "message", self.manager.config.max_depth)
         except MalformedRecordError as exc:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from .._core.errors import MalformedRecordError
@@ -60,6 +60,8 @@ def decode_json(data: object, what: str = "payload", max_depth: int = 256) -> tu
     """
     if not isinstance(data, _TEXT):
         raise MalformedRecordError(f"{what} is {type(data).__name__}, not JSON text or bytes")
+    if isinstance(data, memoryview):  # its len() counts items of any shape and size: copy
+        data = data.tobytes()
     try:
         value = _decode(data)
     except (ValueError, RecursionError) as exc:  # msgspec's errors, Unicode ones included
@@ -71,15 +73,13 @@ def decode_json(data: object, what: str = "payload", max_depth: int = 256) -> tu
     return value, len(data) <= 2 * max_depth + 1 or _few_brackets(data, max_depth)
 
 
-def _few_brackets(data: bytes | bytearray | memoryview | str, max_depth: int) -> bool:
+def _few_brackets(data: bytes | bytearray | str, max_depth: int) -> bool:
     """Say whether text opens few enough brackets that it cannot nest past `max_depth`.
 
     Brackets inside strings count too: erring deep only sends the value through the guard.
     """
     if isinstance(data, str):
         return data.count("[") + data.count("{") <= max_depth
-    if isinstance(data, memoryview):
-        data = data.tobytes()
     return data.count(b"[") + data.count(b"{") <= max_depth
 
 
@@ -113,22 +113,50 @@ def _refuse_constant(name: str) -> Any:
 def _beyond_json(value: Any) -> str | None:
     """Say what the standard library let through but JSON has no room for, and where.
 
-    Two things: a string holding a lone surrogate (`"\\ud800"`), which is not Unicode text,
-    and a number beyond a double's range (`1e999`), which it reads as infinity. msgspec
+    Two things: a string (or key) holding a lone surrogate (`"\\ud800"`), which is not Unicode
+    text, and a number beyond a double's range (`1e999`), which it reads as infinity. msgspec
     refuses both; so does the fallback, by this walk, so both paths give the same answers.
+    The walk keeps one iterator per level and builds a path only for what it reports: memory
+    stays proportional to the depth, whatever the width (hostile bytes reach this path).
     """
-    stack: list[tuple[Any, tuple[str | int, ...]]] = [(value, ())]
-    while stack:
-        node, path = stack.pop()
-        if isinstance(node, dict):
-            stack.extend((v, (*path, k)) for k, v in reversed(node.items()))
-        elif isinstance(node, list):
-            stack.extend((v, (*path, i)) for i, v in reversed(list(enumerate(node))))
-        elif isinstance(node, float) and not math.isfinite(node):
-            return f"{format_path(path)}: a number beyond a double's range"
-        elif isinstance(node, str) and not _is_unicode(node):
-            return f"{format_path(path)}: a string holding a lone surrogate, not Unicode text"
+    problem = _leaf_beyond_json(value)
+    if problem is not None or not isinstance(value, dict | list):
+        return None if problem is None else f"$: {problem}"
+    path: list[str | int] = []  # the keys down to the container `levels[-1]` walks
+    levels = [_items(value)]
+    while levels:
+        for key, child in levels[-1]:
+            problem = _leaf_beyond_json(child)
+            if isinstance(key, str) and problem is None and not _is_unicode(key):
+                problem = "a key holding a lone surrogate, not Unicode text"
+            if problem is not None:
+                return f"{_shown([*path, key])}: {problem}"
+            if isinstance(child, dict | list):
+                path.append(key)
+                levels.append(_items(child))
+                break
+        else:
+            levels.pop()
+            if path:
+                path.pop()
     return None
+
+
+def _items(node: dict[str, Any] | list[Any]) -> Iterator[tuple[str | int, Any]]:
+    return iter(node.items()) if isinstance(node, dict) else enumerate(node)
+
+
+def _leaf_beyond_json(node: Any) -> str | None:
+    if isinstance(node, float) and not math.isfinite(node):
+        return "a number beyond a double's range"
+    if isinstance(node, str) and not _is_unicode(node):
+        return "a string holding a lone surrogate, not Unicode text"
+    return None
+
+
+def _shown(path: list[str | int]) -> str:
+    """A path for a message: the first levels only, as the payload guard shows them."""
+    return format_path(path[:8]) + ("..." if len(path) > 8 else "")
 
 
 def _own_words(exc: BaseException) -> str:

@@ -186,7 +186,7 @@ class RedisStreamDeadLetterSink:
 
 def _message_fields(message: Any, encoded: Any) -> Fields:
     """Keep bytes and UTF-8 text as received; write anything else as JSON text."""
-    if isinstance(message, bytes | bytearray):
+    if isinstance(message, bytes | bytearray | memoryview):
         return {"message": bytes(message), "message_format": "raw"}
     if isinstance(message, str):
         try:

@@ -16,7 +16,12 @@ from prometheus_client import CollectorRegistry
 from redis.asyncio import Redis
 from redis_runner import RedisFeedbackConsumer, StreamKeys
 
-from pytest_schema_registry import RegistryServer, SchemaManager
+from pytest_schema_registry import (
+    DeadLetter,
+    RedisStreamDeadLetterSink,
+    RegistryServer,
+    SchemaManager,
+)
 from tests.helpers import FEEDBACK, V2_EVENT
 
 pytestmark = pytest.mark.anyio
@@ -104,3 +109,29 @@ async def test_a_dead_letter_redis_refuses_stays_pending_until_it_can_be_stored(
     assert (await redis_client.xpending(KEYS.stream, KEYS.group))["pending"] == 0
     record = json.loads(await redis_client.hget(KEYS.handled, message_id))
     assert record["outcome"] == "dead_lettered"
+
+
+async def test_mode_off_survives_an_envelope_too_deep_to_read(
+    redis_client: Redis, manager: SchemaManager
+) -> None:
+    """Off judges nothing, but the runner still reads the payload: it must not crash on it."""
+    ids = await publish(
+        redis_client, [POISON["too deep to read"], {"envelope": envelope(V2_EVENT)}]
+    )
+    consumer = RedisFeedbackConsumer(redis_client, manager, name="c", mode="off", **FAST)
+
+    await drain(consumer)
+
+    assert set(await redis_client.hgetall(KEYS.handled)) == set(ids)
+    assert (await redis_client.xpending(KEYS.stream, KEYS.group))["pending"] == 0
+
+
+async def test_a_letter_holding_a_huge_integer_is_stored(redis_client: Redis) -> None:
+    """Past 4,300 digits an int has no decimal text: the letter must be written all the same."""
+    sink = RedisStreamDeadLetterSink(redis_client, stream="dlq")
+    letter = DeadLetter({"n": 10**5000}, "invalid payload", ("e",), "s", None, None, "enforce")
+
+    await sink.put(letter)
+
+    [(_, fields)] = await redis_client.xrange("dlq")
+    assert json.loads(fields[b"message"]) == {"n": {"$int": hex(10**5000)}}

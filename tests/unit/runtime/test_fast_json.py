@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+import tracemalloc
 from typing import Any
 
 import pytest
@@ -117,6 +118,7 @@ def test_big_integer_verdicts_match_the_exact_value(
         (b"\xef\xbb\xbf{}", "payload is not JSON: Unexpected UTF-8 BOM"),
         (b'{"a": 1} {"b": 2}', "payload is not JSON: Extra data: line 1 column 10 (char 9)"),
         (b"[" * 100_000, "payload is nested too deep"),
+        (b'{"\\ud800": 1}', "payload is not JSON: $['\\ud800']: a key holding a lone surrogate"),
         (b"", "payload is not JSON: Expecting value: line 1 column 1 (char 0)"),
     ],
 )
@@ -199,3 +201,41 @@ async def test_a_small_max_depth_holds_on_the_bytes_path(
     gate = ValidationGate(manager)
     result = await gate.check_json(json.dumps(deep), schema=FEEDBACK)
     assert result.errors == tuple(expected[1])
+
+
+def test_a_refusal_costs_memory_by_depth_not_by_width(decoder: str) -> None:
+    """Hostile bytes reach the slow explanation: 800 levels around 100,000 items stay cheap.
+
+    Before, the walk queued every child with its own copy of the path: this input took
+    hundreds of MiB and seconds; the message named all 800 levels.
+    """
+    data = b"[" * 800 + b'["\\ud800"' + b",0" * 100_000 + b"]" + b"]" * 800
+    tracemalloc.start()
+    try:
+        with pytest.raises(MalformedRecordError) as raised:
+            decode_json(data)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+    assert peak < 16 * 2**20, f"{peak / 2**20:.0f} MiB"
+    assert str(raised.value) == (
+        "payload is not JSON: $[0][0][0][0][0][0][0][0]...: a string holding a lone surrogate, "
+        "not Unicode text"
+    )
+
+
+@pytest.mark.anyio
+async def test_a_memoryview_of_any_shape_is_read_as_its_bytes(
+    make_manager: ManagerFactory,
+) -> None:
+    """len() of a 2-D or cast view counts items, not bytes: depth must come from the bytes."""
+    manager = make_manager(max_depth=3)
+    deep = {**V2_EVENT, "extra": {"a": {"b": {"c": {}}}}}
+    data = json.dumps(deep).encode()
+    data += b" " * (-len(data) % 8)  # whitespace: the same JSON, cast-able to 8-byte items
+
+    expected = await manager.validate_payload(FEEDBACK, deep)
+    assert not expected[0]
+    for view in (memoryview(data).cast("B", shape=[2, len(data) // 2]), memoryview(data).cast("Q")):
+        assert await manager.validate_json(FEEDBACK, view) == expected  # type: ignore[arg-type]

@@ -256,3 +256,22 @@ async def test_acceptances_are_shared_per_schema_version_and_bounded(
     for n in range(1_000):  # as many versions as a long-lived consumer could ever meet
         gate._accepted(f"s{n}", schema_document(f"s{n}"))
     assert len(gate._acceptances) <= 256
+
+
+async def test_dead_letters_keep_huge_integers_and_the_bytes_of_a_view(
+    managers: Callable[..., SchemaManager], tmp_path: Path
+) -> None:
+    """An integer past 4,300 digits has no decimal str(); a memoryview is not the bytes."""
+    sink = JsonLinesDeadLetterSink(tmp_path / "dead.jsonl")
+    gate = ValidationGate(managers(), mode="enforce", sink=sink)
+
+    huge = await gate.check(envelope({**V2_EVENT, "level": "panic", "extra": 10**5000}))
+    viewed = await gate.check_json(memoryview(b"junk"))  # type: ignore[arg-type]
+
+    assert huge.decision is Decision.REJECT and viewed.decision is Decision.REJECT
+    assert viewed.dead_letter is not None and viewed.dead_letter.message == b"junk"
+    first, second = (
+        json.loads(line) for line in (tmp_path / "dead.jsonl").read_text().splitlines()
+    )
+    assert first["message"]["payload"]["extra"] == {"$int": hex(10**5000)}
+    assert second["message"] == {"$bytes": "anVuaw=="}
