@@ -319,10 +319,14 @@ def _first_line(exc: BaseException) -> str:
 
 # -- the payload guard -------------------------------------------------------------------------
 
-_PLAIN = frozenset({str, int, bool, type(None)})
+_PLAIN = frozenset({str, bool, type(None)})  # numbers are checked for range, below
+# jsonschema-rs reads an integer through its decimal text, which Python refuses past 4,300
+# digits: such an integer then passes `minimum` and `maximum` alike. Numbers must lie strictly
+# between these bounds; finite floats always do (inf and nan never: they compare False).
+_NUMBER_LIMIT = 10**4300
+_NUMBER_FLOOR = -_NUMBER_LIMIT
 _CONTAINERS = frozenset({dict, list})
 _MAX_EXPANDED = 1_000_000  # values a payload may expand to when containers are shared
-_INF = math.inf
 
 
 def check_payload(payload: Any, max_depth: int) -> str | None:
@@ -341,8 +345,8 @@ def check_payload(payload: Any, max_depth: int) -> str | None:
     kind = type(payload)
     if kind in _PLAIN:
         return None
-    if kind is float:
-        return None if -_INF < payload < _INF else _explain(payload, max_depth)
+    if kind is int or kind is float:
+        return None if _NUMBER_FLOOR < payload < _NUMBER_LIMIT else _explain(payload, max_depth)
     stack: list[tuple[Any, int]] = [(payload, 1)]
     pop, push = stack.pop, stack.append
     deepest: dict[int, int] = {}  # id of a queued container -> the deepest level it was queued at
@@ -363,8 +367,8 @@ def check_payload(payload: Any, max_depth: int) -> str | None:
                 kind = type(value)
                 if kind in _PLAIN:
                     continue
-                if kind is float:
-                    if not -_INF < value < _INF:
+                if kind is int or kind is float:
+                    if not _NUMBER_FLOOR < value < _NUMBER_LIMIT:
                         return _explain(payload, max_depth)
                 elif kind is dict or kind is list:
                     if (before := seen(ident := id(value), 0)) < depth:
@@ -380,8 +384,8 @@ def check_payload(payload: Any, max_depth: int) -> str | None:
                 kind = type(value)
                 if kind in _PLAIN:
                     continue
-                if kind is float:
-                    if not -_INF < value < _INF:
+                if kind is int or kind is float:
+                    if not _NUMBER_FLOOR < value < _NUMBER_LIMIT:
                         return _explain(payload, max_depth)
                 elif kind is dict or kind is list:
                     if (before := seen(ident := id(value), 0)) < depth:
@@ -455,7 +459,11 @@ def _explain(payload: Any, max_depth: int) -> str | None:
 
 def _leaf_problem(node: Any, path: tuple[str | int, ...]) -> str | None:
     """Say why a value that holds no other is not JSON, or None when it is."""
-    if isinstance(node, bool | str | int) or node is None:
+    if isinstance(node, bool) or (isinstance(node, int) and _NUMBER_FLOOR < node < _NUMBER_LIMIT):
+        return None
+    if isinstance(node, int):
+        return f"{format_path(path)}: an integer of more than 4,300 digits, past what is checked"
+    if isinstance(node, str) or node is None:
         return None
     if isinstance(node, float) and math.isfinite(node):
         return None

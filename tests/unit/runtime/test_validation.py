@@ -250,6 +250,19 @@ def test_values_json_cannot_carry_are_invalid_with_their_location(
     assert PayloadValidator({}, backend=backend).validate(payload) == (False, [message])  # type: ignore[arg-type]
 
 
+def test_integers_too_long_for_decimal_text_are_refused_not_misjudged(backend: str) -> None:
+    """jsonschema-rs reads big integers through str(), refused past 4,300 digits: it then let
+    -(10**5000) pass `minimum: 0`. Such a number is now refused before it gets there."""
+    validator = PayloadValidator({"minimum": 0}, backend=backend)  # type: ignore[arg-type]
+
+    assert not validator.validate(-(10**4299))[0]  # 4,300 digits: still read, still judged
+    assert validator.validate({"n": [1, -(10**5000)]}) == (
+        False,
+        ["$.n[1]: an integer of more than 4,300 digits, past what is checked"],
+    )
+    assert validator.validate(10**4299) == (True, [])
+
+
 def test_floats_whose_sum_overflows_are_still_json(backend: str) -> None:
     """Two values near the largest double overflow their sum: a false alarm, cleared."""
     payload = {"a": 1.7e308, "b": 1.7e308, "c": [1.7e308, 1.7e308, "x"]}
