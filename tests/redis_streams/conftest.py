@@ -10,7 +10,9 @@ from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING
 
 import pytest
+from prometheus_client import CollectorRegistry
 
+from pytest_schema_registry import RegistryServer, SchemaManager
 from tests.helpers import ROOT
 from tests.redis_streams.server import INSTALL, RedisServer, find_redis_server
 
@@ -60,3 +62,12 @@ def redis_db(redis_server: RedisServer) -> Iterator[sync_redis.Redis]:
     client.flushall()
     yield client
     client.close()
+
+
+@pytest.fixture
+async def manager(
+    server: RegistryServer, metrics: CollectorRegistry
+) -> AsyncIterator[SchemaManager]:
+    """A started manager on the example registry, its metrics on the test's own registry."""
+    async with SchemaManager(registry_url=server.url, metrics_registry=metrics) as running:
+        yield running

@@ -6,7 +6,7 @@ import json
 import subprocess
 import sys
 import textwrap
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -201,14 +201,6 @@ async def test_also_runs_nothing_when_the_letter_cannot_be_written(redis_client:
         )
 
     assert await redis_client.exists("handled") == 0
-
-
-@pytest.fixture
-async def manager(
-    server: RegistryServer, metrics: CollectorRegistry
-) -> AsyncIterator[SchemaManager]:
-    async with SchemaManager(registry_url=server.url, metrics_registry=metrics) as running:
-        yield running
 
 
 async def test_the_gate_dead_letters_to_the_stream(

@@ -17,7 +17,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -340,14 +340,6 @@ def counted(metrics: CollectorRegistry) -> dict[str, float]:
 def message_order(message_id: str) -> tuple[int, int]:
     milliseconds, sequence = message_id.split("-")
     return int(milliseconds), int(sequence)
-
-
-@pytest.fixture
-async def manager(
-    server: RegistryServer, metrics: CollectorRegistry
-) -> AsyncIterator[SchemaManager]:
-    async with SchemaManager(registry_url=server.url, metrics_registry=metrics) as running:
-        yield running
 
 
 @pytest.mark.anyio

@@ -8,18 +8,15 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from prometheus_client import CollectorRegistry
 from redis.asyncio import Redis
 from redis_runner import RedisFeedbackConsumer, StreamKeys
 
 from pytest_schema_registry import (
     DeadLetter,
     RedisStreamDeadLetterSink,
-    RegistryServer,
     SchemaManager,
 )
 from tests.helpers import FEEDBACK, V2_EVENT
@@ -44,14 +41,6 @@ POISON = {
     "too deep to read": {"envelope": b'{"meta": {}, "payload": ' + b"[" * 100_000 + b"]" * 100_000},
     "no envelope field": {"payload": json.dumps(V2_EVENT).encode()},
 }
-
-
-@pytest.fixture
-async def manager(
-    server: RegistryServer, metrics: CollectorRegistry
-) -> AsyncIterator[SchemaManager]:
-    async with SchemaManager(registry_url=server.url, metrics_registry=metrics) as running:
-        yield running
 
 
 async def publish(client: Redis, entries: list[dict[str, bytes]]) -> list[bytes]:
