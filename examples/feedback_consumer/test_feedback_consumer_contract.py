@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from typing import Any
 
 import pytest
 from feedback_consumer import FeedbackConsumer, InProcessBus, envelope
@@ -38,7 +39,7 @@ examples = settings(max_examples=25, deadline=None, suppress_health_check=[Healt
 
 
 def consume(
-    manager: SchemaManager, mode: str, *envelopes: dict
+    manager: SchemaManager, mode: str, *envelopes: dict[str, Any]
 ) -> tuple[FeedbackConsumer, InMemoryDeadLetterSink]:
     sink = InMemoryDeadLetterSink()
     consumer = FeedbackConsumer(InProcessBus(), ValidationGate(manager, mode=mode, sink=sink))
