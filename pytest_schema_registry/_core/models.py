@@ -11,6 +11,7 @@ import enum
 import hashlib
 import json
 import math
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -397,43 +398,78 @@ def excerpt(value: object, limit: int = 60) -> str:
 _MAX_MESSAGE_DEPTH = 200  # below Python's recursion limit: deeper parts are kept as an excerpt
 
 
-_MAX_DECIMAL_BITS = 14_000  # about 4,200 decimal digits: under Python's str() limit of 4,300
+_MAX_MESSAGE_VALUES = 1_000_000  # as the payload guard's expansion cap: a letter stays bounded
 
 
-def encode_message(value: Any, depth: int = 0, seen: frozenset[int] = frozenset()) -> Any:
+def encode_message(value: Any) -> Any:
     """Encode a message for a dead letter: JSON as is, everything else tagged, nothing lost.
 
     Tags: `{"$bytes": base64}`, `{"$float": "nan" | "inf" | "-inf"}`, `{"$int": "0x..."}` for an
-    integer too long to print in decimal (past Python's 4,300 digits), `{"$map": [[key, value],
-    ...]}` for a mapping with keys JSON cannot carry, `{"$cycle": true}` where a container holds
-    itself, `{"$repr": ...}` for other objects, and `{"$truncated": ...}` past 200 levels.
+    integer too long for the interpreter's decimal text, `{"$map": [[key, value], ...]}` for a
+    mapping with keys JSON cannot carry, `{"$cycle": true}` where a container holds itself,
+    `{"$repr": ...}` for other objects, and `{"$truncated": ...}` past 200 levels or past
+    1,000,000 values (a container shared along many paths would otherwise expand without end).
     """
-    if isinstance(value, int) and value.bit_length() > _MAX_DECIMAL_BITS:
-        return {"$int": hex(value)}  # hex has no length limit; decimal raises past 4,300 digits
-    if value is None or isinstance(value, bool | int | str):
+    return _Encoder().encode(value, 0, frozenset())
+
+
+class _Encoder:
+    """One message's encoding, with its count of values written against the cap."""
+
+    def __init__(self) -> None:
+        self.written = 0
+        digits = sys.get_int_max_str_digits()
+        # 3 bits per digit errs short of log2(10): past this, decimal text might be refused.
+        self.max_decimal_bits = 3 * digits if digits else None
+
+    def encode(self, value: Any, depth: int, seen: frozenset[int]) -> Any:
+        self.written += 1
+        if self.written > _MAX_MESSAGE_VALUES:
+            return {"$truncated": f"message holds more than {_MAX_MESSAGE_VALUES:,} values"}
+        if isinstance(value, int) and not isinstance(value, bool):
+            return self._integer(value)
+        if value is None or isinstance(value, bool | str):
+            return value
+        if isinstance(value, float):
+            return value if math.isfinite(value) else {"$float": str(value)}
+        if isinstance(value, bytes | bytearray | memoryview):
+            return _encoded_bytes(value)
+        if not isinstance(value, dict | list | tuple):
+            return {"$repr": _safe_excerpt(value)}
+        if depth >= _MAX_MESSAGE_DEPTH:  # json itself cannot nest much deeper; say what was cut
+            return {"$truncated": f"{type(value).__name__} nested past {_MAX_MESSAGE_DEPTH} levels"}
+        if id(value) in seen:
+            return {"$cycle": True}
+        return self._container(value, depth + 1, seen | {id(value)})
+
+    def _integer(self, value: int) -> Any:
+        # int's own bit_length: a subclass may override it, the letter must still be written.
+        if self.max_decimal_bits is not None and int.bit_length(value) > self.max_decimal_bits:
+            return {"$int": hex(value)}  # hex has no length limit
         return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else {"$float": str(value)}
-    if isinstance(value, bytes | bytearray | memoryview):
-        return {"$bytes": base64.b64encode(bytes(value)).decode("ascii")}
-    if not isinstance(value, dict | list | tuple):
-        return {"$repr": _safe_excerpt(value)}
-    if depth >= _MAX_MESSAGE_DEPTH:  # json itself cannot nest much deeper; say what was cut
-        return {"$truncated": f"{type(value).__name__} nested past {_MAX_MESSAGE_DEPTH} levels"}
-    if id(value) in seen:
-        return {"$cycle": True}
-    inner = seen | {id(value)}
-    if isinstance(value, dict):
-        if all(isinstance(key, str) for key in value):
-            return {key: encode_message(item, depth + 1, inner) for key, item in value.items()}
-        pairs = value.items()
-        return {
-            "$map": [
-                [encode_message(k, depth + 1, inner), encode_message(v, depth + 1, inner)]
-                for k, v in pairs
-            ]
-        }
-    return [encode_message(item, depth + 1, inner) for item in value]
+
+    def _container(self, value: Any, depth: int, inner: frozenset[int]) -> Any:
+        try:
+            if isinstance(value, dict):
+                if all(type(key) is str for key in value):
+                    return {key: self.encode(item, depth, inner) for key, item in value.items()}
+                return {
+                    "$map": [
+                        [self.encode(k, depth, inner), self.encode(v, depth, inner)]
+                        for k, v in value.items()
+                    ]
+                }
+            return [self.encode(item, depth, inner) for item in value]
+        except Exception:  # a container of the caller's whose own methods raise
+            return {"$repr": _safe_excerpt(value)}
+
+
+def _encoded_bytes(value: bytes | bytearray | memoryview) -> dict[str, str]:
+    try:
+        data = bytes(value)
+    except ValueError:  # a released memoryview: its bytes are gone
+        return {"$repr": "<released memoryview>"}
+    return {"$bytes": base64.b64encode(data).decode("ascii")}
 
 
 def _safe_excerpt(value: object) -> str:

@@ -32,7 +32,7 @@ from .._core.errors import (
 )
 from .._core.models import DeadLetter, SchemaDocument, excerpt, schema_name_problem
 from .framing import FramingError, Headers, replayable, unframe
-from .records import decode_json
+from .records import decode_json, view_bytes
 from .resolver import writer_key
 from .sinks import DeadLetterSink
 from .throttle import LogThrottle
@@ -147,9 +147,9 @@ class ValidationGate:
         """
         if self.mode == "off":
             return GateResult(Decision.ACCEPT)
-        if isinstance(raw, memoryview):  # a dead letter keeps the bytes, not a view of a buffer
-            raw = raw.tobytes()
         try:
+            if isinstance(raw, memoryview):  # a dead letter keeps the bytes, not a view
+                raw = view_bytes(raw, "message")
             message, checked = decode_json(raw, "message", self.manager.config.max_depth)
         except MalformedRecordError as exc:
             return await self._malformed(raw, str(exc))

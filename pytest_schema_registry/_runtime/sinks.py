@@ -9,6 +9,7 @@ writes to a Redis stream through the `redis` extra's client, imported only by ty
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -187,7 +188,8 @@ class RedisStreamDeadLetterSink:
 def _message_fields(message: Any, encoded: Any) -> Fields:
     """Keep bytes and UTF-8 text as received; write anything else as JSON text."""
     if isinstance(message, bytes | bytearray | memoryview):
-        return {"message": bytes(message), "message_format": "raw"}
+        with contextlib.suppress(ValueError):  # a released view: written as its tag instead
+            return {"message": bytes(message), "message_format": "raw"}
     if isinstance(message, str):
         try:
             return {"message": message.encode("utf-8"), "message_format": "raw"}

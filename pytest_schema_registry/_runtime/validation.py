@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, Protocol
 
@@ -320,11 +321,25 @@ def _first_line(exc: BaseException) -> str:
 # -- the payload guard -------------------------------------------------------------------------
 
 _PLAIN = frozenset({str, bool, type(None)})  # numbers are checked for range, below
-# jsonschema-rs reads an integer through its decimal text, which Python refuses past 4,300
-# digits: such an integer then passes `minimum` and `maximum` alike. Numbers must lie strictly
-# between these bounds; finite floats always do (inf and nan never: they compare False).
-_NUMBER_LIMIT = 10**4300
-_NUMBER_FLOOR = -_NUMBER_LIMIT
+_BOUNDS: dict[int, tuple[Any, Any]] = {}  # the interpreter's digit limit -> number bounds
+
+
+def _number_bounds() -> tuple[Any, Any]:
+    """Return (floor, limit): every number the validator can judge lies strictly between them.
+
+    jsonschema-rs reads an integer through its decimal text, which Python refuses past
+    `sys.get_int_max_str_digits()` digits (4,300 unless changed): such an integer then passed
+    `minimum` and `maximum` alike. Finite floats always lie between; inf and nan never do (nan
+    compares False). With the limit off (0), only infinities are out.
+    """
+    digits = sys.get_int_max_str_digits()
+    bounds = _BOUNDS.get(digits)
+    if bounds is None:
+        limit = 10**digits if digits else math.inf
+        bounds = _BOUNDS[digits] = (-limit, limit)
+    return bounds
+
+
 _CONTAINERS = frozenset({dict, list})
 _MAX_EXPANDED = 1_000_000  # values a payload may expand to when containers are shared
 
@@ -345,9 +360,10 @@ def check_payload(payload: Any, max_depth: int) -> str | None:
     kind = type(payload)
     if kind in _PLAIN:
         return None
+    floor, limit = _number_bounds()
     if kind is int or kind is float:
-        return None if _NUMBER_FLOOR < payload < _NUMBER_LIMIT else _explain(payload, max_depth)
-    if kind is dict and max_depth >= 1 and _flat(payload):
+        return None if floor < payload < limit else _explain(payload, max_depth)
+    if kind is dict and max_depth >= 1 and _flat(payload, floor, limit):
         return None  # the usual event: one level of plain values, no walk to set up
     stack: list[tuple[Any, int]] = [(payload, 1)]
     pop, push = stack.pop, stack.append
@@ -370,7 +386,7 @@ def check_payload(payload: Any, max_depth: int) -> str | None:
                 if kind in _PLAIN:
                     continue
                 if kind is int or kind is float:
-                    if not _NUMBER_FLOOR < value < _NUMBER_LIMIT:
+                    if not floor < value < limit:
                         return _explain(payload, max_depth)
                 elif kind is dict or kind is list:
                     if (before := seen(ident := id(value), 0)) < depth:
@@ -387,7 +403,7 @@ def check_payload(payload: Any, max_depth: int) -> str | None:
                 if kind in _PLAIN:
                     continue
                 if kind is int or kind is float:
-                    if not _NUMBER_FLOOR < value < _NUMBER_LIMIT:
+                    if not floor < value < limit:
                         return _explain(payload, max_depth)
                 elif kind is dict or kind is list:
                     if (before := seen(ident := id(value), 0)) < depth:
@@ -403,7 +419,7 @@ def check_payload(payload: Any, max_depth: int) -> str | None:
     return _expansion_problem(payload) if shared else None
 
 
-def _flat(payload: dict[Any, Any]) -> bool:
+def _flat(payload: dict[Any, Any], floor: Any, limit: Any) -> bool:
     """Say whether a dict has string keys and plain, in-range values only (nothing to walk).
 
     Setting up the walk below costs about half of checking a flat event: most payloads are
@@ -415,7 +431,7 @@ def _flat(payload: dict[Any, Any]) -> bool:
         kind = type(value)
         if kind in _PLAIN:
             continue
-        if (kind is int or kind is float) and _NUMBER_FLOOR < value < _NUMBER_LIMIT:
+        if (kind is int or kind is float) and floor < value < limit:
             continue
         return False
     return True
@@ -479,12 +495,16 @@ def _explain(payload: Any, max_depth: int) -> str | None:
 
 def _leaf_problem(node: Any, path: tuple[str | int, ...]) -> str | None:
     """Say why a value that holds no other is not JSON, or None when it is."""
-    if isinstance(node, bool) or (isinstance(node, int) and _NUMBER_FLOOR < node < _NUMBER_LIMIT):
+    if isinstance(node, bool | str) or node is None:
         return None
     if isinstance(node, int):
-        return f"{format_path(path)}: an integer of more than 4,300 digits, past what is checked"
-    if isinstance(node, str) or node is None:
-        return None
+        floor, limit = _number_bounds()
+        if floor < int.__add__(node, 0) < limit:  # int's own arithmetic: no subclass's override
+            return None
+        digits = sys.get_int_max_str_digits()
+        return (
+            f"{format_path(path)}: an integer of more than {digits:,} digits, past what is checked"
+        )
     if isinstance(node, float) and math.isfinite(node):
         return None
     if isinstance(node, float):

@@ -117,3 +117,42 @@ async def test_a_writer_killed_mid_line_loses_no_other_letter(tmp_path: Path) ->
     assert writer.returncode == -signal.SIGKILL
     assert [entry["message"] for entry in letters] == [{"n": 1}, {"n": 3}]
     assert sink.torn_lines == [2]
+
+
+def test_a_container_shared_along_many_paths_is_written_once_per_value_up_to_a_cap(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """[x, x] doubled 20 times is a million paths through 21 lists: before, each was written
+    (exponential time); now the letter stops at the value cap and says so."""
+    from pytest_schema_registry._core import models
+
+    monkeypatch.setattr(models, "_MAX_MESSAGE_VALUES", 1_000)
+    shared: list[Any] = [1]
+    for _ in range(20):
+        shared = [shared, shared]
+
+    encoded = letter(shared).to_json()
+
+    assert len(encoded) < 100_000
+    assert '"$truncated": "message holds more than 1,000 values"' in encoded
+
+
+def test_whatever_the_interpreter_allows_a_letter_is_written() -> None:
+    """A released view, an integer past a lowered digit limit, keys whose comparison raises."""
+
+    class Unsortable(str):
+        def __lt__(self, other: object) -> bool:
+            raise TypeError("no order")
+
+    released = memoryview(b"gone")
+    released.release()
+    limit = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(1_000)  # decimal text of 10**2000 is refused from here on
+    try:
+        encoded = letter([released, 10**2000, {Unsortable("b"): 1, Unsortable("a"): 2}]).to_json()
+    finally:
+        sys.set_int_max_str_digits(limit)
+
+    assert '{"$repr": "<released memoryview>"}' in encoded
+    assert f'{{"$int": "{hex(10**2000)}"}}' in encoded
+    assert '{"$map": [["b", 1], ["a", 2]]}' in encoded

@@ -124,3 +124,16 @@ async def test_a_letter_holding_a_huge_integer_is_stored(redis_client: Redis) ->
 
     [(_, fields)] = await redis_client.xrange("dlq")
     assert json.loads(fields[b"message"]) == {"n": {"$int": hex(10**5000)}}
+
+
+async def test_a_letter_whose_view_was_released_is_stored(redis_client: Redis) -> None:
+    """A released memoryview has no bytes left: the letter says so instead of failing forever."""
+    released = memoryview(b"raw")
+    released.release()
+    sink = RedisStreamDeadLetterSink(redis_client, stream="dlq")
+
+    await sink.put(DeadLetter(released, "malformed", ("gone",), "", None, None, "enforce"))
+
+    [(_, fields)] = await redis_client.xrange("dlq")
+    assert fields[b"message_format"] == b"json"
+    assert json.loads(fields[b"message"]) == {"$repr": "<released memoryview>"}

@@ -239,3 +239,20 @@ async def test_a_memoryview_of_any_shape_is_read_as_its_bytes(
     assert not expected[0]
     for view in (memoryview(data).cast("B", shape=[2, len(data) // 2]), memoryview(data).cast("Q")):
         assert await manager.validate_json(FEEDBACK, view) == expected  # type: ignore[arg-type]
+
+
+@pytest.mark.anyio
+async def test_a_released_view_is_unreadable_not_an_exception(make_manager: ManagerFactory) -> None:
+    """Its bytes are gone: the answer says so, and the gate dead-letters what is left of it."""
+    released = memoryview(b"{}")
+    released.release()
+    manager = make_manager()
+
+    with pytest.raises(MalformedRecordError, match="the memoryview was released"):
+        decode_json(released)
+    assert await manager.validate_json(FEEDBACK, released) == (  # type: ignore[arg-type]
+        False,
+        ["payload cannot be read: the memoryview was released"],
+    )
+    result = await ValidationGate(manager).check_json(released)  # type: ignore[arg-type]
+    assert result.errors == ("message cannot be read: the memoryview was released",)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 import json
 import math
+import sys
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -261,6 +262,31 @@ def test_integers_too_long_for_decimal_text_are_refused_not_misjudged(backend: s
         ["$.n[1]: an integer of more than 4,300 digits, past what is checked"],
     )
     assert validator.validate(10**4299) == (True, [])
+
+
+def test_the_digit_limit_followed_is_the_interpreters(backend: str) -> None:
+    """Lowered (or lifted) at run time, the limit moves what jsonschema-rs can read: so does
+    the guard. Comparisons run as int's own: a subclass's operators are never called."""
+
+    class Touchy(int):
+        def __lt__(self, other: object) -> bool:
+            raise ZeroDivisionError
+
+        __gt__ = __lt__
+
+    validator = PayloadValidator({"minimum": 0}, backend=backend)  # type: ignore[arg-type]
+    limit = sys.get_int_max_str_digits()
+    try:
+        sys.set_int_max_str_digits(1_000)
+        assert validator.validate({"n": -(10**2000)}) == (
+            False,
+            ["$.n: an integer of more than 1,000 digits, past what is checked"],
+        )
+        sys.set_int_max_str_digits(0)  # no limit: jsonschema-rs reads any integer
+        assert not validator.validate(-(10**5000))[0]
+    finally:
+        sys.set_int_max_str_digits(limit)
+    assert PayloadValidator({}).validate({"a": Touchy(5)}) == (True, [])
 
 
 def test_floats_whose_sum_overflows_are_still_json(backend: str) -> None:
