@@ -322,6 +322,11 @@ def _first_line(exc: BaseException) -> str:
 
 _PLAIN = frozenset({str, bool, type(None)})  # numbers are checked for range, below
 _BOUNDS: dict[int, tuple[Any, Any]] = {}  # the interpreter's digit limit -> number bounds
+# Python's digit limit is 0 (none) or at least 640: a number under 640 digits is readable
+# whatever it is set to, so the fast pass checks against this constant, and only a number
+# beyond it (or inf, or nan) is looked at again against the interpreter's actual setting.
+_SURELY_READABLE = 10**639
+_SURELY_READABLE_FLOOR = -_SURELY_READABLE
 
 
 def _number_bounds() -> tuple[Any, Any]:
@@ -360,7 +365,7 @@ def check_payload(payload: Any, max_depth: int) -> str | None:
     kind = type(payload)
     if kind in _PLAIN:
         return None
-    floor, limit = _number_bounds()
+    floor, limit = _SURELY_READABLE_FLOOR, _SURELY_READABLE
     if kind is int or kind is float:
         return None if floor < payload < limit else _explain(payload, max_depth)
     if kind is dict and max_depth >= 1 and _flat(payload, floor, limit):
