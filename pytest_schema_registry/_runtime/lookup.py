@@ -54,7 +54,7 @@ class SchemaLookup:
 
         self._names = resolver()
         self._writers = resolver(writer_schema, by_name=False)
-        # Read directly by the warm path: one dict read and one clock read per message.
+        # Bound once for the warm path: one dict read and one clock read per message.
         self._name_entries, self._writer_entries = self._names.entries, self._writers.entries
         self._count_hit = metrics.cache_hit
         self._ttl = config.cache_ttl
@@ -75,28 +75,18 @@ class SchemaLookup:
             entry = self._name_entries.get(key)
         except TypeError:  # an unhashable name from an envelope: `resolve` says why
             return None
-        if entry is not None and self._clock() < entry.fresh_until:  # the usual answer, inline
-            self._stats.hits += 1
-            self._count_hit(key[0])
-            return entry
-        return self._cached(key, self._names, by_name=True)
+        return None if entry is None else self._answer(key, entry, self._names, key[0])
 
     def warm_writer(self, key: Key) -> Entry | None:
         """Return the cached writer schema of a record, its hit counted under the schema's name."""
         entry = self._writer_entries.get(key)  # a key built from an id or GUID: always hashable
-        if entry is not None and self._clock() < entry.fresh_until:  # the usual answer, inline
-            self._stats.hits += 1
-            self._count_hit(entry.document.name)
-            return entry
-        return self._cached(key, self._writers, by_name=False)
-
-    def _cached(self, key: Key, resolver: SchemaResolver, *, by_name: bool) -> Entry | None:
-        try:
-            entry = resolver.entries.get(key)
-        except TypeError:  # an unhashable name from an envelope: `resolve` says why
-            return None
         if entry is None:
             return None
+        # A writer's key is its id ("id:7"): its hits are labelled by name, as its validations.
+        return self._answer(key, entry, self._writers, entry.document.name)
+
+    def _answer(self, key: Key, entry: Entry, resolver: SchemaResolver, label: str) -> Entry | None:
+        """Answer from a cached entry: fresh, refreshed behind the answer, stale, or not at all."""
         now = self._clock()
         if now >= entry.fresh_until:
             if not (self._ttl and self._revalidate(key, entry, now, resolver)):
@@ -104,8 +94,7 @@ class SchemaLookup:
             if entry.refresh_error is not None:  # the registry failed us: a stale serve
                 return resolver.serve_stale(entry)
         self._stats.hits += 1  # fresh, or being refreshed behind this answer as routine
-        # A writer's key is its id ("id:7"): its hits are labelled by name, as its validations.
-        self._metrics.cache_hit(key[0] if by_name else entry.document.name)
+        self._count_hit(label)
         return entry
 
     def _revalidate(self, key: Key, entry: Entry, now: float, resolver: SchemaResolver) -> bool:

@@ -31,8 +31,6 @@ class ReceivedBytes:
     config: RegistryConfig
     _active: bool
     _max_depth: int
-    _prefer: str
-    _fallback: str | None
     _warm: Callable[[Key], Entry | None]
     _resolve: Callable[[Key], Awaitable[Entry]]
     _warm_writer: Callable[[Key], Entry | None]
@@ -42,6 +40,8 @@ class ReceivedBytes:
     _degrade: Callable[[str, SchemaRegistryError], Verdict]
 
     if TYPE_CHECKING:
+
+        def _key(self, name: str, prefer: str | None, fallback: str | None) -> Key: ...
 
         def metric_label(self, name: object) -> str: ...
 
@@ -65,7 +65,7 @@ class ReceivedBytes:
             payload, checked = decode_json(data, "payload", self._max_depth)
         except MalformedRecordError as exc:
             return self._unreadable(self.metric_label(name), exc)
-        key = (name, prefer or self._prefer, fallback or self._fallback)
+        key = self._key(name, prefer, fallback)
         try:
             entry = self._warm(key) or await self._resolve(key)
         except SchemaRegistryError as exc:
@@ -82,7 +82,7 @@ class ReceivedBytes:
             payload, checked = decode_json(data, "payload", self._max_depth)
         except MalformedRecordError as exc:
             return self._unreadable(self.metric_label(name), exc)
-        key = (name, prefer or self._prefer, fallback or self._fallback)
+        key = self._key(name, prefer, fallback)
         entry = self._warm(key)
         if entry is None:
             return self.run_sync(self._resolve_and_judge(key, payload, checked))

@@ -65,17 +65,17 @@ class Verdicts:
             self._validations["success"] += 1
             self._count_validation(name, "success")
             return True, []
-        self._validations["failure"] += 1
-        self._count_validation(name, "failure")
-        self._metrics.validation_failure(name, self._config.validation_mode)
-        return False, errors
+        return self._invalid(name, errors)
 
     def unreadable(self, label: str, error: MalformedRecordError) -> Verdict:
         """Count bytes that hold no JSON (or a record without framing): invalid, saying why."""
+        return self._invalid(label, [str(error)])
+
+    def _invalid(self, label: str, errors: list[str]) -> Verdict:
         self._validations["failure"] += 1
         self._count_validation(label, "failure")
         self._metrics.validation_failure(label, self._config.validation_mode)
-        return False, [str(error)]
+        return False, errors
 
     def degrade(self, name: str, exc: SchemaRegistryError) -> Verdict:
         """Answer without a schema: let the payload through, unless enforce mode fails closed."""
