@@ -39,6 +39,7 @@ class SchemaLookup:
         stats: Stats,
         on_degraded: Callable[[str, SchemaRegistryError], None],
         affinity: LoopAffinity,
+        count_warm: bool = False,
     ) -> None:
         def resolver(fetch: Fetch = negotiated, *, by_name: bool = True) -> SchemaResolver:
             return SchemaResolver(
@@ -50,12 +51,14 @@ class SchemaLookup:
                 on_degraded=on_degraded,
                 fetch=fetch,
                 by_name=by_name,
+                count_warm=count_warm and by_name,
             )
 
         self._names = resolver()
         self._writers = resolver(writer_schema, by_name=False)
         # Bound once for the warm path: one dict read and one clock read per message.
         self._name_entries, self._writer_entries = self._names.entries, self._writers.entries
+        self.by_name = self._names.by_name  # the manager's warm path, for the configured tracks
         self._count_hit = metrics.cache_hit
         self._ttl = config.cache_ttl
         self._clock = clock

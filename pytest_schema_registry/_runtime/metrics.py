@@ -13,13 +13,15 @@ Metric names and labels are the seed's, exactly, so existing dashboards and aler
 | `schema_stale_serves_total` (ours) | schema |
 
 Metrics live on a `CollectorRegistry` (the process-wide default unless one is passed in). The hot
-path only bumps plain dict counters; a collector reads them when Prometheus scrapes.
+path only bumps plain dict counters, or a manager's warm counts (`add_warm`); a collector reads
+them when Prometheus scrapes.
 """
 
 from __future__ import annotations
 
 import threading
 import weakref
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
@@ -78,6 +80,8 @@ _DEFINITIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     "validation_failure": ("schema_validation_failures_total", ("schema", "mode")),
     "enforcement_action": ("schema_enforcement_actions_total", ("schema", "severity", "action")),
 }
+# A warm valid answer is a cache hit and a successful validation: the labels after `schema`.
+_WARM_OUTCOME: dict[str, tuple[str, ...]] = {"validation": ("success",), "cache_hit": ()}
 _GAUGE = ("schema_cache_size", "Schemas held in the validator cache.")
 _HELP = {
     "validation": "Payload validations by schema and outcome (success, failure, error).",
@@ -108,7 +112,28 @@ class PrometheusMetrics:
         self.size = 0
         self._validation = self.counts["validation"]
         self._hits = self.counts["cache_hit"]
+        self._warm: list[Callable[[], Iterable[tuple[str, int]]]] = []
         _collector_for(registry).sinks.add(self)
+
+    def add_warm(self, counts: Callable[[], Iterable[tuple[str, int]]]) -> None:
+        """Read `(schema, n)` pairs at scrape time: n cache hits that each validated a payload.
+
+        A manager's warm path counts its valid answers so, with one increment per answer, and
+        they are reported as the hits and successes they are.
+        """
+        self._warm.append(counts)
+
+    def snapshot(self, key: str) -> dict[tuple[str, ...], int]:
+        """Return one metric's counts by label values, the warm counts added in."""
+        counts = self.counts[key].copy()
+        if key in _WARM_OUTCOME and self._warm:
+            suffix = _WARM_OUTCOME[key]
+            for source in self._warm:
+                for schema, valid in source():
+                    if valid:
+                        labels = (schema, *suffix)
+                        counts[labels] = counts.get(labels, 0) + valid
+        return counts
 
     @staticmethod
     def _inc(counts: dict[tuple[str, ...], int], labels: tuple[str, ...]) -> None:
@@ -166,7 +191,7 @@ class _Collector:
             family = CounterMetricFamily(name, _HELP[key], labels=labels)
             totals: dict[tuple[str, ...], int] = {}
             for sink in sinks:
-                for label_values, count in sink.counts[key].copy().items():
+                for label_values, count in sink.snapshot(key).items():
                     totals[label_values] = totals.get(label_values, 0) + count
             for label_values, count in sorted(totals.items()):
                 family.add_metric(label_values, count)

@@ -27,7 +27,15 @@ from .framing import FramingError, Headers, unframe
 from .resolver import writer_key
 from .validation import format_path
 
-__all__ = ["MALFORMED_RECORD_LABEL", "decode_json", "parse_json", "read_record", "view_bytes"]
+__all__ = [
+    "MALFORMED_RECORD_LABEL",
+    "decode_json",
+    "few_brackets",
+    "parse_json",
+    "read_record",
+    "strict_decode",
+    "view_bytes",
+]
 
 MALFORMED_RECORD_LABEL = "__malformed__"  # one metrics series for every unreadable record
 _BODY = "record body"
@@ -64,14 +72,14 @@ def decode_json(data: object, what: str = "payload", max_depth: int = 256) -> tu
     if isinstance(data, memoryview):  # its len() counts items of any shape and size: copy
         data = view_bytes(data, what)
     try:
-        value = _decode(data)
+        value = strict_decode(data)
     except (ValueError, RecursionError) as exc:  # msgspec's errors, Unicode ones included
         # The standard library's reason and position where it refuses too; else what it let by.
         problem = _beyond_json(parse_json(data, what)) or _own_words(exc)
         raise MalformedRecordError(f"{what} is not JSON: {problem}") from None
     # Each level opens a bracket and closes it, so short text cannot nest deep: the common
     # small event is vouched for by its length alone.
-    return value, len(data) <= 2 * max_depth + 1 or _few_brackets(data, max_depth)
+    return value, len(data) <= 2 * max_depth + 1 or few_brackets(data, max_depth)
 
 
 def view_bytes(view: memoryview, what: str = "payload") -> bytes:
@@ -82,7 +90,7 @@ def view_bytes(view: memoryview, what: str = "payload") -> bytes:
         raise MalformedRecordError(f"{what} cannot be read: the memoryview was released") from None
 
 
-def _few_brackets(data: bytes | bytearray | str, max_depth: int) -> bool:
+def few_brackets(data: bytes | bytearray | str, max_depth: int) -> bool:
     """Say whether text opens few enough brackets that it cannot nest past `max_depth`.
 
     Brackets inside strings count too: erring deep only sends the value through the guard.
@@ -204,14 +212,17 @@ def _load_decoder(data: bytes | bytearray | memoryview | str) -> Any:
     msgspec is imported on first use, not with the manager; where it has no wheel (another
     interpreter than CPython) the standard library decodes instead.
     """
-    global _decode  # replaced once: later calls go straight to the decoder
+    global strict_decode  # replaced once: later calls go straight to the decoder
     try:
         import msgspec.json
     except ImportError:
-        _decode = _decode_standard
+        strict_decode = _decode_standard
     else:
-        _decode = msgspec.json.Decoder().decode
-    return _decode(data)
+        strict_decode = msgspec.json.Decoder().decode
+    return strict_decode(data)
 
 
-_decode: Callable[[bytes | bytearray | memoryview | str], Any] = _load_decoder
+# Decode JSON, refusing what JSON cannot hold; raises ValueError or RecursionError. Rebound on
+# first use, so read it as `records.strict_decode` (an imported name would keep the loader).
+# Depth is not bounded here: `decode_json` vouches for a value, or `few_brackets` does.
+strict_decode: Callable[[bytes | bytearray | memoryview | str], Any] = _load_decoder

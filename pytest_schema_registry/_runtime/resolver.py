@@ -1,7 +1,7 @@
 """Turn a cache key into a usable schema: fetched once, negotiated, compiled, kept for its TTL.
 
-The manager's warm path reads `entries` directly; everything that may do I/O lives here and runs
-on the manager's home loop:
+The manager's warm paths read `entries` (and `by_name`) directly; everything that may do I/O
+lives here and runs on the manager's home loop:
 
 * Concurrent misses of one key share one fetch (single-flight).
 * A validator is compiled once per (track, name, version, sha256): re-negotiating costs nothing.
@@ -26,7 +26,7 @@ from .._core.errors import (
 from .._core.models import RegistryIndex, SchemaDocument
 from .._wire.client import RegistryClient
 from .admission import LookupAdmission
-from .cache import Entry, Failure, Key, Stats, bare
+from .cache import Entry, Failure, Key, Stats, WarmCount, bare
 from .metrics import MetricsSink
 from .negotiation import Notes, negotiate
 from .validation import PayloadValidator
@@ -82,6 +82,10 @@ class SchemaResolver:
     `fetch` turns a key into a document: `negotiated` (the default) for names and tracks,
     `writer_schema` for the writer ids of framed Kafka records. Writer ids have no index to
     consult, so `by_name=False` rations unknown ones by the lookup budget alone.
+
+    With `count_warm`, each name's entry under the configured tracks is also in `by_name`, keyed
+    by the name alone, and carries its key's `WarmCount`: the manager's warm path for calls
+    that name no tracks, which reads one dict by a string and counts with one increment.
     """
 
     def __init__(
@@ -95,11 +99,14 @@ class SchemaResolver:
         on_degraded: Callable[[str, SchemaRegistryError], None] = lambda name, error: None,
         fetch: Fetch = negotiated,
         by_name: bool = True,
+        count_warm: bool = False,
     ) -> None:
         self._on_degraded = on_degraded
         self._fetch = fetch
         self._by_name = by_name
         self.entries: dict[Key, Entry] = {}
+        self.by_name: dict[str, Entry] = {}  # with `count_warm`: the configured tracks' entries
+        self._warm_tracks = (config.prefer_track, config.fallback_track) if count_warm else None
         self._config = config
         self._client = client
         self._clock = clock
@@ -231,10 +238,22 @@ class SchemaResolver:
         )
         self.admission.learn(name, document.track if self._by_name else None)
         entry = Entry(document, validator, self._clock() + fresh_for, notes=notes)
-        self.entries[key] = entry
+        self._store(key, entry)
         self._failures.pop(key, None)
         self._metrics.cache_size(len(self.entries))
         return entry
+
+    def _store(self, key: Key, entry: Entry) -> None:
+        """Cache `entry`; under the configured tracks, also by name, keeping the key's count."""
+        if key[1:] == self._warm_tracks:
+            previous = self.entries.get(key)
+            if previous is not None and previous.warm is not None:
+                entry.warm = previous.warm  # a refresh: the key's answers go on being counted
+            else:
+                entry.warm = WarmCount(key[0])
+                self._stats.warm.append(entry.warm)
+            self.by_name[key[0]] = entry
+        self.entries[key] = entry
 
     def _compile(self, document: SchemaDocument) -> PayloadValidator:
         """Compile once per (track, name, version, sha): re-negotiating costs no recompile."""

@@ -46,7 +46,7 @@ json_values = st.recursive(
 def decoder(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """Run a test through msgspec and through the fallback an interpreter without it takes."""
     if request.param == "stdlib":
-        monkeypatch.setattr(records, "_decode", records._decode_standard)
+        monkeypatch.setattr(records, "strict_decode", records._decode_standard)
     return str(request.param)
 
 

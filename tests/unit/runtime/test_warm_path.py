@@ -1,0 +1,234 @@
+"""The manager's warm path: a valid answer from a fresh schema, counted with one increment.
+
+`validate_payload`, `validate_json` and their sync twins answer a call that names no tracks, for
+a fresh cached schema, a flat dict of plain values (or text too short to nest deep) and a valid
+verdict, without the cache front or the answer's counting; the full path answers everything
+else. Proved here, over real HTTP: the warm path is taken, it gives the full path's answer for
+every kind of payload at its edges, and what it counts is reported as the cache hits and
+successful validations it stands for, in `get_stats()` and in Prometheus, across refreshes.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import math
+from typing import Any
+
+import pytest
+from prometheus_client import CollectorRegistry
+
+from pytest_schema_registry import SchemaManager
+from pytest_schema_registry._runtime.metrics import NoMetrics
+from tests.helpers import FEEDBACK, V2_EVENT, FakeClock, ManagerFactory, nested
+
+pytestmark = pytest.mark.anyio
+
+INVALID = {**V2_EVENT, "queue_size": -1}
+
+
+class Word(str):
+    """A str subclass: not what the guard's fast pass takes."""
+
+
+class Level(enum.StrEnum):
+    SOFT = "soft"
+
+
+# Payloads at the warm path's edges: each must get the full path's answer, word for word.
+PAYLOADS: dict[str, Any] = {
+    "valid": V2_EVENT,
+    "invalid": INVALID,
+    "nan": {**V2_EVENT, "ts": math.nan},
+    "infinity": {**V2_EVENT, "ts": -math.inf},
+    "integer past the digit limit": {**V2_EVENT, "queue_size": 10**5000},
+    "integer at 639 digits": {**V2_EVENT, "queue_size": 10**638},
+    "str subclass value": {**V2_EVENT, "coordinator_id": Word("c-1")},
+    "str enum value": {**V2_EVENT, "level": Level.SOFT},
+    "str subclass key": {**{Word(k): v for k, v in V2_EVENT.items()}},
+    "int key": {**V2_EVENT, 7: "x"},
+    "tuple value": {**V2_EVENT, "extra": (1, 2)},
+    "nested": {**V2_EVENT, "extra": {"a": [1, {"b": None}]}},
+    "too deep": {**V2_EVENT, "extra": nested(300)},
+    "not a dict": [V2_EVENT],
+    "a set": {**V2_EVENT, "extra": {1}},
+}
+TEXTS: dict[str, bytes | str] = {
+    "valid": json.dumps(V2_EVENT).encode(),
+    "valid text": json.dumps(V2_EVENT),
+    "invalid": json.dumps(INVALID).encode(),
+    "not json": b'{"level": "ok",',
+    "nan": json.dumps(V2_EVENT).replace('"ts": 1', '"ts": NaN, "x": 1').encode(),
+    "beyond a double": json.dumps(V2_EVENT).replace('"ts": 1', '"ts": 1e999, "x": 1').encode(),
+    "lone surrogate": json.dumps({**V2_EVENT, "reason": "\ud800"}).encode(),
+    "not utf-8": json.dumps(V2_EVENT).encode().replace(b"coord", b"\xff\xfe"),
+    "long and valid": json.dumps({**V2_EVENT, "pad": ["x" * 40] * 40}).encode(),
+    "long and deep": json.dumps({**V2_EVENT, "extra": nested(300)}).encode(),
+    "long, shallow, many brackets": json.dumps({**V2_EVENT, "pad": [[1]] * 300}).encode(),
+    "big integer": json.dumps({**V2_EVENT, "queue_size": 2**64 + 1}).encode(),
+}
+
+
+@pytest.fixture
+async def manager(make_manager: ManagerFactory) -> SchemaManager:
+    manager = make_manager()
+    assert await manager.validate_payload(FEEDBACK, V2_EVENT) == (True, [])  # fetched: warm
+    return manager
+
+
+def taken_full_path(manager: SchemaManager) -> list[str]:
+    """Record every answer the full path gives from now on (the cache front is asked first)."""
+    asked: list[str] = []
+    warm = manager._warm
+
+    def spy(key: Any) -> Any:
+        asked.append(key[0])
+        return warm(key)
+
+    manager._warm = spy
+    return asked
+
+
+async def test_a_valid_warm_answer_does_not_take_the_full_path(manager: SchemaManager) -> None:
+    asked = taken_full_path(manager)
+    data = json.dumps(V2_EVENT).encode()
+
+    assert await manager.validate_payload(FEEDBACK, V2_EVENT) == (True, [])
+    assert manager.validate_payload_sync(FEEDBACK, V2_EVENT) == (True, [])
+    assert await manager.validate_json(FEEDBACK, data) == (True, [])
+    assert manager.validate_json_sync(FEEDBACK, data.decode()) == (True, [])
+    assert asked == []
+
+    assert (await manager.validate_payload(FEEDBACK, INVALID))[0] is False  # the full path says why
+    assert await manager.validate_payload(FEEDBACK, V2_EVENT, prefer="v2") == (True, [])
+    assert asked == [FEEDBACK, FEEDBACK]
+
+
+@pytest.mark.parametrize("label", list(PAYLOADS))
+async def test_the_warm_path_answers_dicts_as_the_full_path_does(
+    manager: SchemaManager, label: str
+) -> None:
+    payload = PAYLOADS[label]
+    full = await manager.validate_payload(FEEDBACK, payload, prefer="v2")  # names a track: full
+
+    assert await manager.validate_payload(FEEDBACK, payload) == full
+    assert manager.validate_payload_sync(FEEDBACK, payload) == full
+
+
+@pytest.mark.parametrize("label", list(TEXTS))
+async def test_the_warm_path_answers_text_as_the_full_path_does(
+    manager: SchemaManager, label: str
+) -> None:
+    data = TEXTS[label]
+    full = await manager.validate_json(FEEDBACK, data, prefer="v2")
+
+    assert await manager.validate_json(FEEDBACK, data) == full
+    assert manager.validate_json_sync(FEEDBACK, data) == full
+
+
+async def test_text_deeper_than_max_depth_is_refused_however_short(
+    make_manager: ManagerFactory,
+) -> None:
+    manager = make_manager(max_depth=3)
+    assert await manager.validate_json(FEEDBACK, json.dumps(V2_EVENT)) == (True, [])
+    deep = json.dumps({**V2_EVENT, "x": {"y": {"z": {}}}})  # four levels, long text
+
+    valid, errors = await manager.validate_json(FEEDBACK, deep)
+
+    assert not valid
+    assert errors == ["$.x.y.z: payload nests deeper than 3 levels"]
+    assert (await manager.validate_json(FEEDBACK, "[[[[1]]]]"))[0] is False  # 9 characters
+
+
+def samples(metrics: CollectorRegistry) -> tuple[float, float]:
+    """(successful validations, cache hits) of FeedbackEvent, as Prometheus scrapes them."""
+    labels = {"schema": FEEDBACK}
+    success = metrics.get_sample_value("schema_validation_total", {**labels, "outcome": "success"})
+    hits = metrics.get_sample_value("schema_cache_hits_total", labels)
+    return success or 0.0, hits or 0.0
+
+
+async def warm_calls(manager: SchemaManager, rounds: int) -> None:
+    data = json.dumps(V2_EVENT).encode()
+    for _ in range(rounds):
+        assert await manager.validate_payload(FEEDBACK, V2_EVENT) == (True, [])
+        assert manager.validate_payload_sync(FEEDBACK, V2_EVENT) == (True, [])
+        assert await manager.validate_json(FEEDBACK, data) == (True, [])
+        assert manager.validate_json_sync(FEEDBACK, data) == (True, [])
+
+
+async def test_warm_answers_are_counted_as_hits_and_successes(
+    manager: SchemaManager, metrics: CollectorRegistry
+) -> None:
+    await warm_calls(manager, 5)
+    assert (await manager.validate_payload(FEEDBACK, INVALID))[0] is False  # a hit, a failure
+
+    stats = manager.get_stats()
+    assert stats["validations"] == {"success": 21, "failure": 1, "error": 0}
+    assert (stats["cache_hits"], stats["cache_misses"]) == (21, 1)
+    assert samples(metrics) == (21.0, 21.0)
+    failures = {"schema": FEEDBACK, "outcome": "failure"}
+    assert metrics.get_sample_value("schema_validation_total", failures) == 1.0
+
+
+async def test_counts_go_on_across_a_refresh(
+    manager: SchemaManager, metrics: CollectorRegistry, clock: FakeClock
+) -> None:
+    await warm_calls(manager, 2)
+    before = manager._hot[FEEDBACK]
+    clock.advance(61)  # past the TTL: served stale while one refresh runs
+    assert await manager.validate_payload(FEEDBACK, V2_EVENT) == (True, [])
+    await manager.wait_for_refreshes()
+    assert manager._hot[FEEDBACK] is not before  # refreshed: a new entry
+
+    await warm_calls(manager, 3)
+
+    assert manager.get_stats()["validations"]["success"] == 1 + 8 + 1 + 12
+    assert samples(metrics) == (22.0, 21.0)  # the first call was a miss
+
+
+async def test_managers_sharing_a_registry_report_their_sum(
+    make_manager: ManagerFactory, metrics: CollectorRegistry
+) -> None:
+    managers = [make_manager(), make_manager()]
+    for rounds, manager in zip((1, 2), managers, strict=True):
+        await warm_calls(manager, rounds)
+
+    assert samples(metrics) == (12.0, 10.0)  # 4 + 8 answers; each manager's first was a miss
+
+
+class RecordingSink(NoMetrics):
+    """A metrics sink of the caller's own: it hears each validation and hit as it happens."""
+
+    def __init__(self) -> None:
+        self.validations: list[tuple[str, str]] = []
+        self.hits: list[str] = []
+
+    def validation(self, schema: str, outcome: str) -> None:
+        self.validations.append((schema, outcome))
+
+    def cache_hit(self, schema: str) -> None:
+        self.hits.append(schema)
+
+
+async def test_a_sink_of_ones_own_hears_every_warm_answer(make_manager: ManagerFactory) -> None:
+    sink = RecordingSink()
+    manager = make_manager(metrics=sink)
+
+    await warm_calls(manager, 3)
+
+    assert sink.validations == [(FEEDBACK, "success")] * 12
+    assert sink.hits == [FEEDBACK] * 11  # the first call fetched
+    assert manager.get_stats()["validations"]["success"] == 12
+
+
+async def test_the_warm_path_serves_only_fresh_entries(
+    manager: SchemaManager, clock: FakeClock
+) -> None:
+    asked = taken_full_path(manager)
+    clock.advance(61)
+
+    assert await manager.validate_json(FEEDBACK, json.dumps(V2_EVENT)) == (True, [])
+
+    assert asked == [FEEDBACK]  # stale: the full path serves it and starts the refresh
+    await manager.wait_for_refreshes()
