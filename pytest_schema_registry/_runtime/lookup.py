@@ -76,7 +76,7 @@ class SchemaLookup:
         """Return the cached entry for a name's key, counting the hit; None on a miss."""
         try:
             entry = self._name_entries.get(key)
-        except TypeError:  # an unhashable name from an envelope: `resolve` says why
+        except Exception:  # a name from an envelope that cannot be hashed: `resolve` says why
             return None
         return None if entry is None else self._answer(key, entry, self._names, key[0])
 
@@ -96,9 +96,13 @@ class SchemaLookup:
                 return None
             if entry.refresh_error is not None:  # the registry failed us: a stale serve
                 return resolver.serve_stale(entry)
-        self._stats.hits += 1  # fresh, or being refreshed behind this answer as routine
-        self._count_hit(label)
+        self.hit(label)  # fresh, or being refreshed behind this answer as routine
         return entry
+
+    def hit(self, label: str) -> None:
+        """Count a cache hit: each answer from a cached entry (the warm path's invalid ones too)."""
+        self._stats.hits += 1
+        self._count_hit(label)
 
     def _revalidate(self, key: Key, entry: Entry, now: float, resolver: SchemaResolver) -> bool:
         """Make sure a refresh of `entry` runs or has just failed; False if none can start."""

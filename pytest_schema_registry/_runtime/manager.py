@@ -5,7 +5,9 @@ negotiate, compile, cache), the answers and their counting (`verdicts.py`) and m
 methods for bytes and Kafka records live in `received.py`. Its promises:
 
 * A warm validation does no I/O: compiled validators *and* negotiation results are cached for
-  `cache_ttl` seconds, keyed by (name, preferred track, fallback track).
+  `cache_ttl` seconds, keyed by (name, preferred track, fallback track). A valid answer from a
+  fresh schema under the configured tracks skips the cache front and counts with one increment
+  (the warm path, spelled out in each `validate_*` method); everything else takes the full path.
 * Concurrent misses of one key share one registry fetch (single-flight).
 * Negotiation prefers `prefer_track`, falls back when it is missing (404), deprecated, or (with
   nothing cached) unavailable; a deprecated schema is still used when nothing better exists,
@@ -137,7 +139,7 @@ class SchemaManager(ReceivedBytes):
         # may override the counting) gets a call per answer.
         count_warm = type(self._metrics) in (PrometheusMetrics, NoMetrics)
         if type(self._metrics) is PrometheusMetrics:
-            self._metrics.add_warm(self._stats.warm_counts)
+            self._metrics.add_warm(self, self._stats.warm_counts)
         self._verdicts = Verdicts(self.config, self._stats, self._metrics, self.metric_label)
         # Bound once, as the lookups below: the per-message paths answer through these.
         self._judge, self._unreadable = self._verdicts.judge, self._verdicts.unreadable
@@ -280,21 +282,23 @@ class SchemaManager(ReceivedBytes):
         the fallback for this call.
         """
         # The warm path, spelled out here and in the sync twin (a shared helper call costs a
-        # third of it): a fresh entry under the configured tracks, a flat dict of plain values
-        # (all the payload guard would look at), a valid verdict, one increment. Anything else,
-        # or anything raised, takes the full path, which answers and counts it.
+        # fifth of it): a fresh entry under the configured tracks and a flat dict of plain values
+        # (all the payload guard would look at); a valid verdict is one increment, an invalid one
+        # is explained without judging again. Anything else, or anything raised (a name's hash,
+        # a value's type), takes the full path, which answers and counts it.
         if prefer is fallback is None and type(payload) is dict:
+            judged = None
             try:
                 entry = self._hot.get(name)
-            except TypeError:  # an unhashable name
-                entry = None
-            if entry is not None and self._clock() < entry.fresh_until and flat_json(payload):
-                try:
+                if entry is not None and self._clock() < entry.fresh_until and flat_json(payload):
                     if entry.is_valid(payload):
                         entry.warm.valid += 1  # type: ignore[union-attr]  # set on `_hot` entries
                         return True, []
-                except Exception:  # noqa: S110 - the full path answers it, saying why
-                    pass
+                    judged = entry
+            except Exception:  # noqa: S110 - the full path answers it, saying why
+                pass
+            if judged is not None:
+                return self._warm_invalid(judged, name, payload)
         return await self._validate_payload(name, payload, prefer, fallback)
 
     async def _validate_payload(
@@ -314,17 +318,18 @@ class SchemaManager(ReceivedBytes):
     ) -> tuple[bool, list[str]]:
         """Validate from synchronous code: warm calls run right here, misses on the home loop."""
         if prefer is fallback is None and type(payload) is dict:  # as in `validate_payload`
+            judged = None
             try:
                 entry = self._hot.get(name)
-            except TypeError:
-                entry = None
-            if entry is not None and self._clock() < entry.fresh_until and flat_json(payload):
-                try:
+                if entry is not None and self._clock() < entry.fresh_until and flat_json(payload):
                     if entry.is_valid(payload):
                         entry.warm.valid += 1  # type: ignore[union-attr]
                         return True, []
-                except Exception:  # noqa: S110 - the full path answers it, saying why
-                    pass
+                    judged = entry
+            except Exception:  # noqa: S110 - the full path answers it, saying why
+                pass
+            if judged is not None:
+                return self._warm_invalid(judged, name, payload)
         if not self._active:
             return True, []
         entry = self._warm(self._key(name, prefer, fallback))
@@ -424,6 +429,12 @@ class SchemaManager(ReceivedBytes):
         await self._lookup.wait_for_refreshes()
 
     # -- resolution -----------------------------------------------------------------------------
+
+    def _warm_invalid(self, entry: Entry, name: str, payload: Any) -> Verdict:
+        """Answer as the full path would for a payload the warm path found invalid: a cache hit,
+        explained and counted as a failure, without deciding again."""
+        self._lookup.hit(name)
+        return self._verdicts.refuse(entry, name, payload)
 
     def _key(self, name: str, prefer: str | None, fallback: str | None) -> Key:
         """Return the cache key of a lookup: the name and the tracks it may be served from."""

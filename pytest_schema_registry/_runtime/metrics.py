@@ -113,26 +113,39 @@ class PrometheusMetrics:
         self._validation = self.counts["validation"]
         self._hits = self.counts["cache_hit"]
         self._warm: list[Callable[[], Iterable[tuple[str, int]]]] = []
+        self._warm_lock = threading.Lock()  # a scrape and a retiring source, never the hot path
         _collector_for(registry).sinks.add(self)
 
-    def add_warm(self, counts: Callable[[], Iterable[tuple[str, int]]]) -> None:
+    def add_warm(self, owner: object, counts: Callable[[], Iterable[tuple[str, int]]]) -> None:
         """Read `(schema, n)` pairs at scrape time: n cache hits that each validated a payload.
 
         A manager's warm path counts its valid answers so, with one increment per answer, and
-        they are reported as the hits and successes they are.
+        they are reported as the hits and successes they are. Once `owner` is gone its last
+        counts become this sink's own, as its other counts stay: nothing is kept per owner.
         """
-        self._warm.append(counts)
+        with self._warm_lock:
+            self._warm.append(counts)
+        weakref.finalize(owner, self._retire, counts).atexit = False
+
+    def _retire(self, counts: Callable[[], Iterable[tuple[str, int]]]) -> None:
+        with self._warm_lock:
+            self._warm.remove(counts)
+            for schema, valid in counts():
+                for key, suffix in _WARM_OUTCOME.items():
+                    totals, labels = self.counts[key], (schema, *suffix)
+                    totals[labels] = totals.get(labels, 0) + valid
 
     def snapshot(self, key: str) -> dict[tuple[str, ...], int]:
         """Return one metric's counts by label values, the warm counts added in."""
-        counts = self.counts[key].copy()
-        if key in _WARM_OUTCOME and self._warm:
-            suffix = _WARM_OUTCOME[key]
-            for source in self._warm:
-                for schema, valid in source():
-                    if valid:
-                        labels = (schema, *suffix)
-                        counts[labels] = counts.get(labels, 0) + valid
+        with self._warm_lock:
+            counts = self.counts[key].copy()
+            sources = list(self._warm) if key in _WARM_OUTCOME else []
+        suffix = _WARM_OUTCOME.get(key, ())
+        for source in sources:
+            for schema, valid in source():
+                if valid:
+                    labels = (schema, *suffix)
+                    counts[labels] = counts.get(labels, 0) + valid
         return counts
 
     @staticmethod

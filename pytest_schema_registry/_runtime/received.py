@@ -18,7 +18,13 @@ from .._core.models import SchemaDocument, ValidationResult
 from . import records
 from .cache import Entry, Key
 from .framing import Headers
-from .records import MALFORMED_RECORD_LABEL, decode_json, few_brackets, read_record
+from .records import (
+    MALFORMED_RECORD_LABEL,
+    decode_json,
+    few_brackets,
+    read_record,
+    refuse_json,
+)
 from .verdicts import Verdict
 
 __all__ = ["ReceivedBytes"]
@@ -47,6 +53,8 @@ class ReceivedBytes:
 
         def _key(self, name: str, prefer: str | None, fallback: str | None) -> Key: ...
 
+        def _warm_invalid(self, entry: Entry, name: str, payload: Any) -> Verdict: ...
+
         def metric_label(self, name: object) -> str: ...
 
         def run_sync(self, coroutine: Coroutine[Any, Any, _T]) -> _T: ...
@@ -64,26 +72,32 @@ class ReceivedBytes:
         hold `NaN`) are an invalid payload whose error says why and where (`line 1 column 9`).
         """
         # The warm path, spelled out here and in the sync twin (a shared helper call costs a
-        # fifth of it): a fresh entry under the configured tracks, text too short (or with too
-        # few brackets) to nest past `max_depth`, a strict decode, a valid verdict, one
-        # increment. Anything else, or anything raised, takes the full path, which says why.
+        # fifth of it): a fresh entry under the configured tracks and text too short (or with
+        # too few brackets) to nest past `max_depth`, decoded strictly once; a valid verdict is
+        # one increment, an invalid one is explained without judging again, unreadable text is
+        # worded from here. Anything else, or anything raised, takes the full path.
         kind = type(data)
         if prefer is fallback is None and (kind is bytes or kind is str):
+            judged = None
             try:
                 entry = self._hot.get(name)
-            except TypeError:  # an unhashable name
-                entry = None
-            if (
-                entry is not None
-                and self._clock() < entry.fresh_until
-                and (len(data) <= self._short_text or few_brackets(data, self._max_depth))
-            ):
-                try:
-                    if entry.is_valid(records.strict_decode(data)):
+                if (
+                    entry is not None
+                    and self._clock() < entry.fresh_until
+                    and (len(data) <= self._short_text or few_brackets(data, self._max_depth))
+                ):
+                    try:
+                        payload = records.strict_decode(data)
+                    except (ValueError, RecursionError) as exc:
+                        return self._unreadable_text(name, data, exc)
+                    if entry.is_valid(payload):
                         entry.warm.valid += 1  # type: ignore[union-attr]  # set on `_hot` entries
                         return True, []
-                except Exception:  # noqa: S110 - the full path answers it, saying why
-                    pass
+                    judged = entry
+            except Exception:  # noqa: S110 - the full path answers it, saying why
+                pass
+            if judged is not None:
+                return self._warm_invalid(judged, name, payload)
         return await self._validate_json(name, data, prefer, fallback)
 
     async def _validate_json(
@@ -108,21 +122,26 @@ class ReceivedBytes:
         """`validate_json` from synchronous code, as `validate_payload_sync` does it."""
         kind = type(data)
         if prefer is fallback is None and (kind is bytes or kind is str):  # as `validate_json`
+            judged = None
             try:
                 entry = self._hot.get(name)
-            except TypeError:
-                entry = None
-            if (
-                entry is not None
-                and self._clock() < entry.fresh_until
-                and (len(data) <= self._short_text or few_brackets(data, self._max_depth))
-            ):
-                try:
-                    if entry.is_valid(records.strict_decode(data)):
+                if (
+                    entry is not None
+                    and self._clock() < entry.fresh_until
+                    and (len(data) <= self._short_text or few_brackets(data, self._max_depth))
+                ):
+                    try:
+                        payload = records.strict_decode(data)
+                    except (ValueError, RecursionError) as exc:
+                        return self._unreadable_text(name, data, exc)
+                    if entry.is_valid(payload):
                         entry.warm.valid += 1  # type: ignore[union-attr]
                         return True, []
-                except Exception:  # noqa: S110 - the full path answers it, saying why
-                    pass
+                    judged = entry
+            except Exception:  # noqa: S110 - the full path answers it, saying why
+                pass
+            if judged is not None:
+                return self._warm_invalid(judged, name, payload)
         if not self._active:
             return True, []
         try:  # before any lookup: unreadable bytes are answered without a loop
@@ -134,6 +153,13 @@ class ReceivedBytes:
         if entry is None:
             return self.run_sync(self._resolve_and_judge(key, payload, checked))
         return self._judge(entry, name, payload, checked)
+
+    def _unreadable_text(self, name: str, data: bytes | str, error: BaseException) -> Verdict:
+        """Answer text the strict decoder refused, worded and counted as the full path does."""
+        try:
+            refuse_json(data, "payload", error)
+        except MalformedRecordError as exc:
+            return self._unreadable(self.metric_label(name), exc)
 
     async def _resolve_and_judge(self, key: Key, payload: Any, checked: bool) -> Verdict:
         try:

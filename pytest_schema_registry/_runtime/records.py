@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, NoReturn
 
 from .._core.errors import MalformedRecordError
 from .cache import Key
@@ -33,6 +33,7 @@ __all__ = [
     "few_brackets",
     "parse_json",
     "read_record",
+    "refuse_json",
     "strict_decode",
     "view_bytes",
 ]
@@ -74,12 +75,20 @@ def decode_json(data: object, what: str = "payload", max_depth: int = 256) -> tu
     try:
         value = strict_decode(data)
     except (ValueError, RecursionError) as exc:  # msgspec's errors, Unicode ones included
-        # The standard library's reason and position where it refuses too; else what it let by.
-        problem = _beyond_json(parse_json(data, what)) or _own_words(exc)
-        raise MalformedRecordError(f"{what} is not JSON: {problem}") from None
+        refuse_json(data, what, exc)
     # Each level opens a bracket and closes it, so short text cannot nest deep: the common
     # small event is vouched for by its length alone.
     return value, len(data) <= 2 * max_depth + 1 or few_brackets(data, max_depth)
+
+
+def refuse_json(data: bytes | bytearray | str, what: str, error: BaseException) -> NoReturn:
+    """Raise `MalformedRecordError` for text `strict_decode` refused with `error`, saying why.
+
+    The standard library's reason and position where it refuses too; else what it let by
+    (`_beyond_json`), else the decoder's own words.
+    """
+    problem = _beyond_json(parse_json(data, what)) or _own_words(error)
+    raise MalformedRecordError(f"{what} is not JSON: {problem}") from None
 
 
 def view_bytes(view: memoryview, what: str = "payload") -> bytes:

@@ -320,7 +320,9 @@ def _first_line(exc: BaseException) -> str:
 
 # -- the payload guard -------------------------------------------------------------------------
 
-_PLAIN = frozenset({str, bool, type(None)})  # numbers are checked for range, below
+# Types are compared by identity, never looked up in a set: a set lookup hashes the type, and a
+# metaclass's `__hash__` could raise or pose as `str` (numbers are checked for range, below).
+_NONE = type(None)
 _BOUNDS: dict[int, tuple[Any, Any]] = {}  # the interpreter's digit limit -> number bounds
 # Python's digit limit is 0 (none) or at least 640: a number under 640 digits is readable
 # whatever it is set to, so the fast pass checks against this constant, and only a number
@@ -363,7 +365,7 @@ def check_payload(payload: Any, max_depth: int) -> str | None:
     each time round, still runs into `max_depth` as before.
     """
     kind = type(payload)
-    if kind in _PLAIN:
+    if kind is str or kind is bool or kind is _NONE:
         return None
     floor, limit = _SURELY_READABLE_FLOOR, _SURELY_READABLE
     if kind is int or kind is float:
@@ -388,7 +390,7 @@ def check_payload(payload: Any, max_depth: int) -> str | None:
                 if type(key) is not str:
                     return _explain(payload, max_depth)
                 kind = type(value)
-                if kind in _PLAIN:
+                if kind is str or kind is bool or kind is _NONE:
                     continue
                 if kind is int:
                     if not floor < value < limit:
@@ -408,7 +410,7 @@ def check_payload(payload: Any, max_depth: int) -> str | None:
         elif kind is list:
             for value in node:
                 kind = type(value)
-                if kind in _PLAIN:
+                if kind is str or kind is bool or kind is _NONE:
                     continue
                 if kind is int:
                     if not floor < value < limit:
@@ -431,20 +433,23 @@ def check_payload(payload: Any, max_depth: int) -> str | None:
 
 
 def flat_json(
-    payload: dict[Any, Any], floor: Any = _SURELY_READABLE_FLOOR, limit: Any = _SURELY_READABLE
+    payload: dict[Any, Any],
+    floor: Any = _SURELY_READABLE_FLOOR,
+    limit: Any = _SURELY_READABLE,
+    none: type = _NONE,
 ) -> bool:
     """Say whether a dict has string keys and plain, in-range values only (nothing to walk).
 
     Such a dict passes the guard whatever `max_depth` is (at least 1): the manager's warm path
     and the guard's first step. Setting up the walk below costs about half of checking a flat
     event, and most payloads are one level deep. False sends anything else to the full walk.
-    (`floor` and `limit` are defaults only because locals are read faster than globals.)
+    (The defaults are arguments only because locals are read faster than globals.)
     """
     for key, value in payload.items():
         if type(key) is not str:
             return False
         kind = type(value)
-        if kind in _PLAIN:
+        if kind is str or kind is bool or kind is none:
             continue
         if kind is int:
             if floor < value < limit:

@@ -67,6 +67,10 @@ class Verdicts:
             return True, []
         return self._invalid(name, errors)
 
+    def refuse(self, entry: Entry, name: str, payload: Any) -> Verdict:
+        """Explain and count a payload `entry`'s validator already found invalid (not guarded)."""
+        return self._invalid(name, entry.validator.explain(payload)[1])
+
     def unreadable(self, label: str, error: MalformedRecordError) -> Verdict:
         """Count bytes that hold no JSON (or a record without framing): invalid, saying why."""
         return self._invalid(label, [str(error)])

@@ -11,15 +11,18 @@ successful validations it stands for, in `get_stats()` and in Prometheus, across
 from __future__ import annotations
 
 import enum
+import gc
 import json
 import math
 from typing import Any
+from unittest.mock import ANY
 
 import pytest
 from prometheus_client import CollectorRegistry
 
-from pytest_schema_registry import SchemaManager
-from pytest_schema_registry._runtime.metrics import NoMetrics
+from pytest_schema_registry import RegistryClient, RegistryServer, SchemaManager
+from pytest_schema_registry._runtime import records
+from pytest_schema_registry._runtime.metrics import NoMetrics, PrometheusMetrics
 from tests.helpers import FEEDBACK, V2_EVENT, FakeClock, ManagerFactory, nested
 
 pytestmark = pytest.mark.anyio
@@ -99,9 +102,10 @@ async def test_a_valid_warm_answer_does_not_take_the_full_path(manager: SchemaMa
     assert manager.validate_json_sync(FEEDBACK, data.decode()) == (True, [])
     assert asked == []
 
-    assert (await manager.validate_payload(FEEDBACK, INVALID))[0] is False  # the full path says why
+    assert (await manager.validate_payload(FEEDBACK, INVALID))[0] is False  # explained from here
     assert await manager.validate_payload(FEEDBACK, V2_EVENT, prefer="v2") == (True, [])
-    assert asked == [FEEDBACK, FEEDBACK]
+    assert await manager.validate_payload(FEEDBACK, {"nested": {}}) == (False, ANY)
+    assert asked == [FEEDBACK, FEEDBACK]  # named tracks, a nested payload: the full path
 
 
 @pytest.mark.parametrize("label", list(PAYLOADS))
@@ -232,3 +236,128 @@ async def test_the_warm_path_serves_only_fresh_entries(
 
     assert asked == [FEEDBACK]  # stale: the full path serves it and starts the refresh
     await manager.wait_for_refreshes()
+
+
+class Explosive(type):
+    """A metaclass whose hash raises: a set lookup of the type would raise with it."""
+
+    def __hash__(cls) -> int:
+        raise RuntimeError("boom")
+
+
+class Odd(metaclass=Explosive):
+    pass
+
+
+class PoseAsStr(type):
+    """A metaclass that makes its classes hash and compare like `str`."""
+
+    def __hash__(cls) -> int:
+        return hash(str)
+
+    def __eq__(cls, other: object) -> bool:
+        return other is str or type.__eq__(cls, other)
+
+
+class SneakyFloat(float, metaclass=PoseAsStr):
+    pass
+
+
+class BadHash:
+    """A name from an envelope that cannot be hashed (not with a TypeError)."""
+
+    def __hash__(self) -> int:
+        raise ValueError("no hash")
+
+
+async def test_a_value_whose_type_cannot_be_hashed_gets_the_full_paths_answer(
+    manager: SchemaManager,
+) -> None:
+    payload = {**V2_EVENT, "extra": Odd()}
+    full = await manager.validate_payload(FEEDBACK, payload, prefer="v2")
+    assert full == (False, ["$: payload could not be read: RuntimeError: boom"])
+
+    assert await manager.validate_payload(FEEDBACK, payload) == full
+    assert manager.validate_payload_sync(FEEDBACK, payload) == full
+
+
+@pytest.mark.parametrize("backend", ["jsonschema-rs", "jsonschema"])
+async def test_a_type_posing_as_str_cannot_smuggle_nan(
+    make_manager: ManagerFactory, backend: str
+) -> None:
+    manager = make_manager(backend=backend)
+    assert SneakyFloat in {str}  # what a set lookup of the type would conclude
+
+    for valid, errors in (
+        await manager.validate_payload(FEEDBACK, {**V2_EVENT, "ts": SneakyFloat("nan")}),
+        manager.validate_payload_sync(FEEDBACK, {**V2_EVENT, "ts": SneakyFloat("nan")}),
+    ):
+        assert not valid
+        assert errors == ["$.ts: nan is not a JSON number"]
+
+
+async def test_names_that_cannot_be_hashed_get_an_answer(manager: SchemaManager) -> None:
+    data = json.dumps(V2_EVENT).encode()
+    refused = await manager.validate_payload(7, V2_EVENT)  # type: ignore[arg-type]  # not a str
+
+    assert await manager.validate_payload(BadHash(), V2_EVENT) == refused  # type: ignore[arg-type]
+    assert await manager.validate_json(BadHash(), data) == refused  # type: ignore[arg-type]
+    valid, errors = await manager.validate_json(BadHash(), b"{")  # type: ignore[arg-type]
+    assert not valid
+    assert errors[0].startswith("payload is not JSON: Expecting property name")
+
+    disabled = SchemaManager(enabled=False, metrics=False)
+    for answer in (
+        await disabled.validate_payload(BadHash(), V2_EVENT),  # type: ignore[arg-type]
+        disabled.validate_payload_sync(BadHash(), V2_EVENT),  # type: ignore[arg-type]
+        await disabled.validate_json(BadHash(), b"{"),  # type: ignore[arg-type]
+        disabled.validate_json_sync(BadHash(), b"{"),  # type: ignore[arg-type]
+    ):
+        assert answer == (True, [])
+
+
+async def test_an_invalid_payload_is_decoded_and_judged_once(
+    manager: SchemaManager, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    entry = manager._hot[FEEDBACK]
+    verdicts: list[bool] = []
+    judge = entry.is_valid
+
+    def counted(payload: Any) -> bool:
+        verdicts.append(judge(payload))
+        return verdicts[-1]
+
+    entry.is_valid = counted
+    decodes: list[object] = []
+    decode = records.strict_decode
+
+    def decode_counted(data: Any) -> Any:
+        decodes.append(data)
+        return decode(data)
+
+    monkeypatch.setattr(records, "strict_decode", decode_counted)
+
+    assert (await manager.validate_payload(FEEDBACK, INVALID))[0] is False
+    assert not manager.validate_payload_sync(FEEDBACK, INVALID)[0]
+    assert (await manager.validate_json(FEEDBACK, json.dumps(INVALID)))[0] is False
+    assert (await manager.validate_json(FEEDBACK, b'{"level": "ok",'))[0] is False
+
+    assert verdicts == [False, False, False]
+    assert len(decodes) == 2
+    assert manager.get_stats()["validations"] == {"success": 1, "failure": 4, "error": 0}
+    assert manager.get_stats()["cache_hits"] == 3  # the unreadable text needed no schema
+
+
+async def test_a_shared_sink_keeps_counts_not_managers(server: RegistryServer) -> None:
+    metrics = CollectorRegistry()
+    sink = PrometheusMetrics(metrics)
+    for _ in range(20):
+        manager = SchemaManager(client=RegistryClient(server.url), metrics=sink)
+        async with manager:
+            await warm_calls(manager, 1)
+        await manager.client.aclose()  # type: ignore[union-attr]  # the test's own client
+        del manager
+    gc.collect()
+
+    assert samples(metrics) == (80.0, 60.0)  # each manager's first call fetched
+    assert sink._warm == []  # nothing kept per manager that is gone
