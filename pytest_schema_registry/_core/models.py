@@ -390,8 +390,11 @@ def schema_name_problem(value: object, what: str = "schema name") -> str | None:
 
 
 def excerpt(value: object, limit: int = 60) -> str:
-    """Render a value for a message, never longer than `limit` characters."""
-    text = ascii(value) if isinstance(value, str) else repr(value)
+    """Render a value for a message, never longer than `limit` characters; never raises."""
+    try:
+        text = ascii(value) if isinstance(value, str) else repr(value)
+    except Exception:  # an object from an envelope whose repr raises: its type and address
+        text = object.__repr__(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

@@ -270,6 +270,13 @@ class BadHash:
         raise ValueError("no hash")
 
 
+class BadRepr:
+    """A name from an envelope whose repr raises: messages about it must still be written."""
+
+    def __repr__(self) -> str:
+        raise RuntimeError("no repr")
+
+
 async def test_a_value_whose_type_cannot_be_hashed_gets_the_full_paths_answer(
     manager: SchemaManager,
 ) -> None:
@@ -296,7 +303,7 @@ async def test_a_type_posing_as_str_cannot_smuggle_nan(
         assert errors == ["$.ts: nan is not a JSON number"]
 
 
-async def test_names_that_cannot_be_hashed_get_an_answer(manager: SchemaManager) -> None:
+async def test_names_that_cannot_be_hashed_or_shown_get_an_answer(manager: SchemaManager) -> None:
     data = json.dumps(V2_EVENT).encode()
     refused = await manager.validate_payload(7, V2_EVENT)  # type: ignore[arg-type]  # not a str
 
@@ -305,6 +312,13 @@ async def test_names_that_cannot_be_hashed_get_an_answer(manager: SchemaManager)
     valid, errors = await manager.validate_json(BadHash(), b"{")  # type: ignore[arg-type]
     assert not valid
     assert errors[0].startswith("payload is not JSON: Expecting property name")
+
+    for name in (BadRepr(), BadHash()):  # a repr that raises: the answer names the type instead
+        assert await manager.validate_payload(name, V2_EVENT) == refused  # type: ignore[arg-type]
+        assert await manager.validate_json(name, data) == refused  # type: ignore[arg-type]
+        valid, errors = await manager.validate_json(name, b"[")  # type: ignore[arg-type]
+        assert not valid
+        assert errors[0].startswith("payload is not JSON: Expecting value")
 
     disabled = SchemaManager(enabled=False, metrics=False)
     for answer in (
