@@ -14,6 +14,8 @@ import enum
 import gc
 import json
 import math
+import sys
+import threading
 from typing import Any
 from unittest.mock import ANY
 
@@ -375,3 +377,35 @@ async def test_a_shared_sink_keeps_counts_not_managers(server: RegistryServer) -
 
     assert samples(metrics) == (80.0, 60.0)  # each manager's first call fetched
     assert sink._warm == []  # nothing kept per manager that is gone
+
+
+def test_counts_from_many_threads_are_exact_on_both_paths(server: RegistryServer) -> None:
+    """Threads switching as often as the interpreter allows lose no count, warm or full."""
+    metrics = CollectorRegistry()
+    manager = SchemaManager(server.url, metrics_registry=metrics).start_in_thread()
+    data = json.dumps(V2_EVENT).encode()
+    rounds, threads = 2_000, 6
+
+    def work() -> None:
+        for _ in range(rounds):
+            manager.validate_json_sync(FEEDBACK, data)  # the warm path
+            manager.validate_payload_sync(FEEDBACK, V2_EVENT, prefer="v2")  # the full path
+
+    try:
+        assert manager.validate_payload_sync(FEEDBACK, V2_EVENT) == (True, [])  # fetched
+        interval = sys.getswitchinterval()
+        sys.setswitchinterval(1e-6)
+        try:
+            workers = [threading.Thread(target=work) for _ in range(threads)]
+            for worker in workers:
+                worker.start()
+            for worker in workers:
+                worker.join()
+        finally:
+            sys.setswitchinterval(interval)
+    finally:
+        manager.close_sync()
+
+    answers = 1 + 2 * rounds * threads
+    assert manager.get_stats()["validations"]["success"] == answers
+    assert samples(metrics) == (answers, answers - 1)
