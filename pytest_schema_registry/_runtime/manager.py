@@ -302,8 +302,14 @@ class SchemaManager(ReceivedBytes):
         return await self._validate_payload(name, payload, prefer, fallback)
 
     async def _validate_payload(
-        self, name: str, payload: Any, prefer: str | None, fallback: str | None
+        self,
+        name: str,
+        payload: Any,
+        prefer: str | None,
+        fallback: str | None,
+        checked: bool = False,
     ) -> Verdict:
+        """The full path, for dicts and decoded text alike; `checked` as `decode_json` says."""
         if not self._active:
             return True, []
         key = self._key(name, prefer, fallback)
@@ -311,7 +317,17 @@ class SchemaManager(ReceivedBytes):
             entry = self._warm(key) or await self._resolve(key)
         except SchemaRegistryError as exc:
             return self._degrade(name, exc)
-        return self._judge(entry, name, payload, False)
+        return self._judge(entry, name, payload, checked)
+
+    def _validate_payload_here(
+        self, name: str, payload: Any, prefer: str | None, fallback: str | None, checked: bool
+    ) -> Verdict:
+        """The full path from synchronous code: a cached schema judges right here, a miss is
+        fetched on the home loop."""
+        entry = self._warm(self._key(name, prefer, fallback))
+        if entry is not None:
+            return self._judge(entry, name, payload, checked)
+        return self.run_sync(self._validate_payload(name, payload, prefer, fallback, checked))
 
     def validate_payload_sync(
         self, name: str, payload: Any, prefer: str | None = None, fallback: str | None = None
@@ -332,10 +348,7 @@ class SchemaManager(ReceivedBytes):
                 return self._warm_invalid(judged, name, payload)
         if not self._active:
             return True, []
-        entry = self._warm(self._key(name, prefer, fallback))
-        if entry is not None:
-            return self._judge(entry, name, payload, False)
-        return self.run_sync(self._validate_payload(name, payload, prefer, fallback))
+        return self._validate_payload_here(name, payload, prefer, fallback, False)
 
     async def check(
         self, name: str, payload: Any, prefer: str | None = None, fallback: str | None = None

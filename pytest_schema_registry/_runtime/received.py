@@ -55,6 +55,19 @@ class ReceivedBytes:
 
         def _warm_invalid(self, entry: Entry, name: str, payload: Any) -> Verdict: ...
 
+        async def _validate_payload(
+            self,
+            name: str,
+            payload: Any,
+            prefer: str | None,
+            fallback: str | None,
+            checked: bool = False,
+        ) -> Verdict: ...
+
+        def _validate_payload_here(
+            self, name: str, payload: Any, prefer: str | None, fallback: str | None, checked: bool
+        ) -> Verdict: ...
+
         def metric_label(self, name: object) -> str: ...
 
         def run_sync(self, coroutine: Coroutine[Any, Any, _T]) -> _T: ...
@@ -109,12 +122,7 @@ class ReceivedBytes:
             payload, checked = decode_json(data, "payload", self._max_depth)
         except MalformedRecordError as exc:
             return self._unreadable(self.metric_label(name), exc)
-        key = self._key(name, prefer, fallback)
-        try:
-            entry = self._warm(key) or await self._resolve(key)
-        except SchemaRegistryError as exc:
-            return self._degrade(name, exc)
-        return self._judge(entry, name, payload, checked)
+        return await self._validate_payload(name, payload, prefer, fallback, checked)
 
     def validate_json_sync(
         self, name: str, data: bytes | str, prefer: str | None = None, fallback: str | None = None
@@ -148,11 +156,7 @@ class ReceivedBytes:
             payload, checked = decode_json(data, "payload", self._max_depth)
         except MalformedRecordError as exc:
             return self._unreadable(self.metric_label(name), exc)
-        key = self._key(name, prefer, fallback)
-        entry = self._warm(key)
-        if entry is None:
-            return self.run_sync(self._resolve_and_judge(key, payload, checked))
-        return self._judge(entry, name, payload, checked)
+        return self._validate_payload_here(name, payload, prefer, fallback, checked)
 
     def _unreadable_text(self, name: str, data: bytes | str, error: BaseException) -> Verdict:
         """Answer text the strict decoder refused, worded and counted as the full path does."""
@@ -160,13 +164,6 @@ class ReceivedBytes:
             refuse_json(data, "payload", error)
         except MalformedRecordError as exc:
             return self._unreadable(self.metric_label(name), exc)
-
-    async def _resolve_and_judge(self, key: Key, payload: Any, checked: bool) -> Verdict:
-        try:
-            entry = await self._resolve(key)
-        except SchemaRegistryError as exc:
-            return self._degrade(key[0], exc)
-        return self._judge(entry, key[0], payload, checked)
 
     async def validate_message(self, value: bytes, *, headers: Headers | None = None) -> Verdict:
         """Validate a Kafka record value framed by a Confluent serializer; never raises.
